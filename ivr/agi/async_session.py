@@ -1,0 +1,184 @@
+"""FastAGI session over asyncio streams (pyst2 cannot do asyncio).
+
+Same rules as the process-AGI session: one command at a time, ``HANGUP`` lines and EOF
+handled, dead-safe commands only after a hangup. Per call it holds one small object and an
+``asyncio.Lock``: no threads, no buffers beyond the StreamReader's own (create the server
+with ``limit=MAX_LINE + 2`` to keep that small too).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from .protocol import (
+    MAX_LINE,
+    CallState,
+    EnvBlockReader,
+    ReplyReader,
+    check_raw_line,
+    format_command,
+)
+from .types import AgiError, AgiHangup, AgiProtocolError, Command, Reply
+
+_CLOSE_TIMEOUT = 2.0
+
+
+async def _readline(reader: asyncio.StreamReader) -> bytes:
+    """One raw line; b"" (or a partial line) at EOF; AgiProtocolError if over the limit."""
+    try:
+        return await reader.readline()
+    except (ValueError, asyncio.LimitOverrunError) as exc:
+        raise AgiProtocolError(f"line from Asterisk longer than the stream limit: {exc}") from exc
+    except ConnectionError:
+        return b""
+
+
+class AsyncAgiSession:
+    """One FastAGI call. Build it with ``await AsyncAgiSession.start(reader, writer)``.
+
+    ``send(cmd)`` raises AgiHangup when the call is over (``HANGUP`` line, EOF, ``511``,
+    ``-1 (hangup)``, broken connection, or ``reply_timeout`` expiry: Asterisk always
+    answers, so a silent peer is treated as dead), AgiCommandError for ``503``/``510``/
+    ``520``, AgiProtocolError for garbage or an oversized line (the connection is then
+    dead), AgiArgumentError for unsafe arguments (nothing is written). A cancelled or
+    otherwise interrupted exchange marks the session closed, because the reply that is
+    still in flight would be mistaken for the next command's.
+    """
+
+    __slots__ = (
+        "env",
+        "env_ignored_lines",
+        "_reader",
+        "_writer",
+        "_state",
+        "_reply_timeout",
+        "_lock",
+    )
+
+    def __init__(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        env: dict[str, str],
+        *,
+        reply_timeout: float | None = None,
+    ) -> None:
+        """Use ``start()``; this constructor does no I/O and expects the env already read."""
+        self.env = env
+        self.env_ignored_lines = 0
+        self._reader = reader
+        self._writer = writer
+        self._state = CallState()
+        self._reply_timeout = reply_timeout
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def start(
+        cls,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        *,
+        env_timeout: float = 10.0,
+        reply_timeout: float | None = None,
+    ) -> AsyncAgiSession:
+        """Read the env block and return the session.
+
+        Raises AgiProtocolError if the block does not arrive within ``env_timeout`` seconds
+        (or is malformed), AgiHangup on EOF before any line. A block cut short by EOF is
+        accepted (the session is then already closed). On error the writer is closed.
+        """
+        env_reader = EnvBlockReader()
+        got_line = False
+        try:
+            async with asyncio.timeout(env_timeout):
+                while True:
+                    raw = await _readline(reader)
+                    if not raw:
+                        break
+                    got_line = True
+                    if env_reader.feed(check_raw_line(raw)) or not raw.endswith(b"\n"):
+                        break
+            if not got_line:
+                raise AgiHangup("connection closed before the AGI environment")
+        except TimeoutError as exc:
+            writer.close()
+            raise AgiProtocolError(f"no AGI environment within {env_timeout} s") from exc
+        except AgiError:
+            writer.close()
+            raise
+        session = cls(reader, writer, env_reader.env, reply_timeout=reply_timeout)
+        session.env_ignored_lines = env_reader.ignored
+        if not env_reader.done:
+            session._state.closed = True
+        return session
+
+    @property
+    def hung_up(self) -> bool:
+        return self._state.hung_up
+
+    @property
+    def closed(self) -> bool:
+        """True once nothing can be written any more (EOF, broken pipe, protocol error)."""
+        return self._state.closed
+
+    async def send(self, cmd: Command) -> Reply:
+        """Send one command and return its final ``200`` reply; concurrent calls queue up."""
+        self._state.before_send(cmd)
+        data = format_command(cmd)  # AgiArgumentError before anything is written
+        async with self._lock:
+            self._state.before_send(cmd)  # the state may have changed while we waited
+            try:
+                return await self._exchange(data)
+            except AgiError:
+                raise
+            except BaseException:  # cancelled or interrupted mid-exchange: out of step
+                self._state.closed = True
+                raise
+
+    async def close(self) -> None:
+        """Close the connection; never raises (except for cancellation)."""
+        self._state.closed = True
+        try:
+            self._writer.close()
+            async with asyncio.timeout(_CLOSE_TIMEOUT):
+                await self._writer.wait_closed()
+        except TimeoutError:
+            self._writer.transport.abort()
+        except Exception:  # closing must not fail
+            pass
+
+    async def _exchange(self, data: bytes) -> Reply:
+        if self._writer.is_closing():
+            raise self._state.on_eof()
+        try:
+            self._writer.write(data)
+            await self._writer.drain()
+        except ConnectionError as exc:
+            self._state.closed = True
+            raise AgiHangup(f"cannot write to Asterisk: {exc}") from exc
+        if self._reply_timeout is None:
+            return await self._read_reply()
+        try:
+            async with asyncio.timeout(self._reply_timeout):
+                return await self._read_reply()
+        except TimeoutError as exc:
+            self._state.closed = True
+            raise AgiHangup(f"no reply from Asterisk within {self._reply_timeout} s") from exc
+
+    async def _read_reply(self) -> Reply:
+        reader = ReplyReader()
+        while True:
+            try:
+                raw = await _readline(self._reader)
+                if raw.endswith(b"\n"):
+                    line = check_raw_line(raw)
+                elif len(raw) > MAX_LINE:
+                    raise AgiProtocolError(f"line from Asterisk longer than {MAX_LINE} bytes")
+                else:  # EOF, possibly after a partial line
+                    raise self._state.on_eof()
+            except AgiProtocolError:
+                self._state.closed = True
+                raise
+            reply = self._state.on_line(reader, line)
+            if reply is not None:
+                return reply

@@ -1,0 +1,210 @@
+"""The ``ivr`` command line: validate, agi, serve, simulate."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+
+import click
+
+from ivr.config import Config, ConfigError, load_config, validate_file
+from ivr.storage import CallRepository, StorageError
+
+DEFAULT_CONFIG = "config.yaml"
+config_option = click.option(
+    "--config",
+    "config_path",
+    default=lambda: os.environ.get("IVR_CONFIG", DEFAULT_CONFIG),
+    show_default="$IVR_CONFIG or config.yaml",
+    type=click.Path(dir_okay=False),
+    help="The IVR configuration file.",
+)
+
+
+def setup_logging(verbose: bool = False) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def load_or_exit(path: str) -> Config:
+    """Refuse to run on an invalid configuration, saying why."""
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        click.echo(f"ivr: refusing to run with an invalid configuration:\n{exc}", err=True)
+        sys.exit(1)
+
+
+def open_repository(config: Config) -> CallRepository:
+    """Open the database at start-up, so a bad URL fails now and not at the first call."""
+    try:
+        repository = CallRepository(config.database_url)
+        repository.ensure_schema()
+    except StorageError as exc:
+        click.echo(f"ivr: {exc}", err=True)
+        sys.exit(2)
+    return repository
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Ukrainian voice autoresponder for electricity suppliers and DSOs (Asterisk AGI)."""
+
+
+@main.command()
+@click.argument("file", default=lambda: os.environ.get("IVR_CONFIG", DEFAULT_CONFIG),
+                type=click.Path(dir_okay=False))
+def validate(file: str) -> None:
+    """Check a configuration file; print every problem as FILE:LINE: path: message."""
+    problems = validate_file(file)
+    for problem in problems:
+        click.echo(str(problem), err=problem.severity == "error")
+    errors = sum(1 for p in problems if p.severity == "error")
+    warnings = len(problems) - errors
+    if errors:
+        click.echo(f"{file}: {errors} error(s), {warnings} warning(s)", err=True)
+        sys.exit(1)
+    click.echo(f"{file}: OK ({warnings} warning(s))")
+
+
+@main.command()
+@config_option
+def agi(config_path: str) -> None:
+    """Process AGI: answer one call on stdin/stdout (AGI(ivr-agi) in the dialplan)."""
+    setup_logging()
+    run_process_agi(config_path)
+
+
+def run_process_agi(config_path: str) -> None:
+    from ivr.process_agi import serve_stdio
+    from ivr.recorder import CallRecorder
+
+    config = load_or_exit(config_path)
+    repository = CallRepository(config.database_url)
+    try:
+        repository.ensure_schema()
+    except StorageError as exc:  # the call still runs; its record is reported loudly
+        logging.getLogger("ivr").error("%s", exc)
+    serve_stdio(config, CallRecorder(repository))
+
+
+def agi_main() -> None:
+    """``ivr-agi [CONFIG]``, for ``AGI(/opt/ivr/.venv/bin/ivr-agi,/opt/ivr/config.yaml)``."""
+    setup_logging()
+    args = [a for a in sys.argv[1:] if a]
+    run_process_agi(args[0] if args else os.environ.get("IVR_CONFIG", DEFAULT_CONFIG))
+
+
+def parse_listen(value: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) < 65536:
+        raise click.BadParameter(f"expected HOST:PORT, got {value!r}")
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+@main.command()
+@config_option
+@click.option("--listen", default="127.0.0.1:4573", show_default=True,
+              help="Address to listen on; Asterisk uses agi://HOST[:PORT]/ivr.")
+@click.option("--max-connections", default=5000, show_default=True,
+              help="Concurrent calls; more are refused with a log line.")
+@click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
+def serve(config_path: str, listen: str, max_connections: int, verbose: bool) -> None:
+    """FastAGI server: many calls at once on one asyncio event loop."""
+    from ivr.fastagi import FastAgiServer, ServerSettings
+    from ivr.recorder import AsyncCallRecorder, CallRecorder
+
+    setup_logging(verbose)
+    host, port = parse_listen(listen)
+    config = load_or_exit(config_path)
+    repository = open_repository(config)
+    recorder = AsyncCallRecorder(CallRecorder(repository))
+    settings = ServerSettings(host=host, port=port, max_connections=max_connections)
+    server = FastAgiServer(config, recorder, settings)
+    try:
+        asyncio.run(server.serve_until_stopped())
+    except OSError as exc:
+        click.echo(f"ivr: cannot listen on {listen}: {exc}", err=True)
+        sys.exit(2)
+    finally:
+        recorder.close()
+
+
+@main.command()
+@config_option
+@click.option("--caller", default="0441234567", show_default=True,
+              help="Caller ID as Asterisk would send it ('unknown' when withheld).")
+@click.option("--dnid", default=None, help="Dialled number (default: the first configured).")
+@click.option("--keys", default="", help="Keys pressed in order, e.g. '1 2'; t = let it time "
+              "out, h = hang up there.")
+@click.option("--hangup-after", type=int, default=None,
+              help="The caller hangs up after N AGI commands.")
+@click.option("--interactive", is_flag=True, help="Type keys while the call runs.")
+@click.option("--fastagi", default=None, metavar="HOST:PORT",
+              help="Drive a running 'ivr serve' instead of the built-in flow.")
+@click.option("--json", "as_json", is_flag=True, help="Print the transcript as JSON.")
+def simulate(config_path: str, caller: str, dnid: str | None, keys: str,
+             hangup_after: int | None, interactive: bool, fastagi: str | None,
+             as_json: bool) -> None:
+    """Play a whole call over the AGI byte protocol and print its transcript."""
+    from ivr.simulator import (
+        KeyScript,
+        KeyScriptError,
+        asterisk_env,
+        parse_keys,
+        prompt_describer,
+        simulate_builtin,
+        simulate_fastagi,
+    )
+    from ivr.transcript import event_line, render_json, render_summary, render_text
+
+    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
+    config = load_or_exit(config_path)
+    try:
+        tokens = parse_keys(keys)
+    except KeyScriptError as exc:
+        raise click.BadParameter(str(exc), param_hint="--keys") from exc
+    ask = None
+    on_event = None
+    if interactive:
+        def ask() -> str:
+            return click.prompt("keys (Enter = wait, h = hang up)", default="",
+                                show_default=False)
+
+        def on_event(event: dict[str, object]) -> None:
+            click.echo(event_line(event))
+
+    script = KeyScript(tokens, ask=ask)
+    dialled = dnid or config.company.dialled_numbers[0]
+    repository = open_repository(config)
+    if fastagi:
+        address = parse_listen(fastagi)
+        env = asterisk_env(caller, dialled, network=True)
+        try:
+            transcript = simulate_fastagi(address, env, script, prompt_describer(config),
+                                          repository=repository, hangup_after=hangup_after,
+                                          on_event=on_event)
+        except OSError as exc:
+            click.echo(f"ivr: cannot reach FastAGI server {fastagi}: {exc}", err=True)
+            sys.exit(2)
+    else:
+        from ivr.recorder import CallRecorder
+
+        env = asterisk_env(caller, dialled)
+        transcript = simulate_builtin(config, CallRecorder(repository), env, script,
+                                      hangup_after=hangup_after, on_event=on_event)
+    if as_json:
+        click.echo(render_json(transcript))
+    elif interactive:  # the events were printed as they happened
+        click.echo(render_summary(transcript, config))
+    else:
+        click.echo(render_text(transcript, config))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,147 @@
+"""Typed, validated configuration consumed by the call-flow engine.
+
+The loader (``ivr.config.loader``) turns ``config.yaml`` into these objects only after
+validation passed, so the engine may trust every reference in them.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+
+class Role(str, enum.Enum):
+    SUPPLIER = "supplier"
+    DSO = "dso"
+
+
+class ActionKind(str, enum.Enum):
+    MENU = "menu"  # go to a submenu
+    BACK = "back"  # previous menu
+    MAIN = "main"  # entry menu
+    REPEAT = "repeat"  # replay this menu
+    ANNOUNCE = "announce"  # play prompts, then return to the menu or hang up
+    OPERATOR = "operator"  # hand the call to the operator queue
+    TRANSFER = "transfer"  # hand the call to a number
+    REDIRECT = "redirect"  # misrouted caller: say the other company's contacts, offer a transfer
+    HANGUP = "hangup"  # say goodbye and end the call
+
+
+#: Actions that give information or reach a person: these must carry a topic code.
+TOPIC_REQUIRED = frozenset(
+    {ActionKind.ANNOUNCE, ActionKind.OPERATOR, ActionKind.TRANSFER, ActionKind.REDIRECT}
+)
+
+
+@dataclass(frozen=True)
+class Topic:
+    code: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Action:
+    kind: ActionKind
+    menu: str | None = None  # MENU: target menu name
+    prompts: tuple[str, ...] = ()  # ANNOUNCE: prompts to play; HANGUP: optional farewell
+    number: str | None = None  # TRANSFER: number to dial
+    redirect: str | None = None  # REDIRECT: key in Config.redirects
+    topic: str | None = None  # topic code from the role's catalogue
+    then: str = "menu"  # ANNOUNCE: "menu" (back to the menu) or "hangup"
+
+
+@dataclass(frozen=True)
+class Menu:
+    name: str
+    greeting: tuple[str, ...]
+    short_greeting: tuple[str, ...]  # played on repeats; equals greeting when not configured
+    options: Mapping[str, Action]  # keypad key(s) -> action; default keys already merged in
+    timeout_ms: int
+    inter_digit_timeout_ms: int
+    max_failures: int
+    invalid_prompt: str
+    timeout_prompt: str
+    topic: str | None = None  # used for the operator key and max-failures transfer here
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """The other company (DSO for a supplier, supplier for a DSO) for misrouted callers."""
+
+    name: str
+    company: str
+    number: str
+    prompts: tuple[str, ...]  # say the company's name and number
+    offer_prompt: str  # "press 1 to be connected, * to go back"
+    transfer_key: str = "1"
+
+
+@dataclass(frozen=True)
+class WorkingHours:
+    """Weekly schedule in the company's timezone; ``always`` for 24/7 (DSO default)."""
+
+    always: bool = True
+    # weekday (0 = Monday) -> list of (start, end) intervals
+    weekly: Mapping[int, tuple[tuple[time, time], ...]] = field(default_factory=dict)
+
+    def is_open(self, moment: datetime, tz: ZoneInfo) -> bool:
+        if self.always:
+            return True
+        local = moment.astimezone(tz)
+        now = local.time()
+        return any(start <= now < end for start, end in self.weekly.get(local.weekday(), ()))
+
+
+@dataclass(frozen=True)
+class Company:
+    role: Role
+    name: str
+    dialled_numbers: tuple[str, ...]
+    timezone: str = "Europe/Kyiv"
+    working_hours: WorkingHours = field(default_factory=WorkingHours)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class Operator:
+    queue: str
+    connecting_prompt: str  # "connecting you to an operator"
+    closed_prompt: str  # operators are off duty (supplier schedule)
+    topic: str  # topic code when nothing more specific is known
+
+
+@dataclass(frozen=True)
+class Prompts:
+    language: str
+    texts: Mapping[str, str]  # prompt id -> Ukrainian text
+    sounds_dir: Path  # audio lives at sounds_dir / language / f"{id}.wav"
+
+    def file_for(self, prompt_id: str) -> str:
+        """The STREAM FILE argument for a prompt: absolute path, no extension."""
+        return str(self.sounds_dir / self.language / prompt_id)
+
+
+@dataclass(frozen=True)
+class Config:
+    source: Path
+    company: Company
+    catalogues: Mapping[Role, tuple[Topic, ...]]
+    menus: Mapping[str, Menu]
+    entry_menu: str
+    redirects: Mapping[str, Redirect]
+    operator: Operator
+    prompts: Prompts
+    farewell_prompt: str
+    database_url: str
+
+    @property
+    def topics(self) -> Mapping[str, Topic]:
+        """The active role's catalogue by code."""
+        return {t.code: t for t in self.catalogues[self.company.role]}

@@ -1,0 +1,345 @@
+"""The call-flow engine: one generator per call, driven the same way by every transport.
+
+The engine never touches a socket. ``CallFlow.run()`` yields AGI ``Command`` objects and
+receives ``Reply`` objects (or has ``AgiError`` thrown into it); ``drive_sync`` and
+``drive_async`` connect it to a session. Process AGI, the FastAGI server and the simulator
+all use these two drivers, so they walk exactly the same flow.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Generator
+from dataclasses import dataclass
+
+from ivr.agi.types import AgiError, AgiHangup, Command, Reply
+from ivr.call import CallContext, CallRecord, Outcome, Result, utcnow
+from ivr.callerid import mask
+from ivr.config.model import Action, ActionKind, Config, Menu, Redirect
+
+log = logging.getLogger(__name__)
+
+Flow = Generator[Command, Reply, CallRecord]
+Steps = Generator[Command, Reply, "_Ending | None"]
+
+#: Menu iterations per call before the engine stops looping and hands the caller to a person.
+MAX_MENU_STEPS = 60
+#: Times the redirect offer ("press 1 to be connected") is made before saying goodbye.
+REDIRECT_OFFERS = 2
+
+
+@dataclass(frozen=True)
+class _Ending:
+    result: Result
+    outcome: Outcome
+    transfer_to: str | None = None
+
+
+class _Choice:
+    """What a caller did at a menu: pressed an option key, pressed a wrong key, or nothing."""
+
+    TIMEOUT = "timeout"
+    INVALID = "invalid"
+    KEY = "key"
+
+    def __init__(self, kind: str, keys: str = "") -> None:
+        self.kind = kind
+        self.keys = keys
+
+
+class CallFlow:
+    def __init__(self, config: Config, call: CallContext, clock=utcnow) -> None:
+        self.config = config
+        self.call = call
+        self.clock = clock
+        self.topic: str | None = None
+        self.served = False  # an announcement was heard to its end
+        self.path: list[dict[str, str]] = []
+        self.error: str | None = None
+
+    # -- the whole call -------------------------------------------------------------------
+
+    def run(self) -> Flow:
+        ending: _Ending | None = None
+        hung_up = False
+        try:
+            yield Command("ANSWER")
+            ending = yield from self._menus()
+        except AgiHangup:
+            hung_up = True
+        except AgiError as exc:  # Asterisk refused a command: our bug or a broken peer
+            self.error = f"AGI error: {exc}"
+            log.error("call %s: %s; sending the caller to the operator", self.call.call_uid, exc)
+            ending = _Ending(Result.OPERATOR, Outcome.FAILED, self.config.operator.queue)
+        except Exception as exc:  # a caller must never be dropped by a bug
+            self.error = f"{type(exc).__name__}: {exc}"
+            log.exception("call %s: flow failed; sending the caller to the operator",
+                          self.call.call_uid)
+            ending = _Ending(Result.OPERATOR, Outcome.FAILED, self.config.operator.queue)
+
+        if hung_up or ending is None:
+            outcome = Outcome.SELF_SERVED if self.served else Outcome.ABANDONED
+            ending = _Ending(Result.HANGUP, outcome)
+        yield from self._hand_back(ending, hung_up)
+        record = self._record(ending)
+        log.info(
+            "call %s from %s to %s ended: %s (%s) topic=%s",
+            record.call_uid, mask(record.caller_number or record.caller_raw),
+            record.dialled_number, record.outcome.value,
+            record.result.value if record.result else "-", record.topic_code or "-",
+        )
+        return record
+
+    def _hand_back(self, ending: _Ending, hung_up: bool) -> Generator[Command, Reply, None]:
+        """Tell the dialplan what to do next through channel variables (dead-safe commands)."""
+        variables = {
+            "IVR_RESULT": ending.result.value,
+            "IVR_TRANSFER_TO": ending.transfer_to or "",
+            "IVR_TOPIC": self.topic or "",
+            "IVR_CALL_ID": self.call.call_uid,
+        }
+        try:
+            for name, value in variables.items():
+                yield Command("SET VARIABLE", (name, value))
+        except AgiError as exc:
+            if not hung_up and not isinstance(exc, AgiHangup):
+                log.error("call %s: could not set %s: %s", self.call.call_uid, name, exc)
+
+    def _record(self, ending: _Ending) -> CallRecord:
+        caller = self.call.caller
+        return CallRecord(
+            call_uid=self.call.call_uid,
+            started_at=self.call.started_at,
+            ended_at=self.clock(),
+            caller_raw=caller.raw,
+            caller_number=caller.number,
+            caller_name=caller.name,
+            dialled_number=self.call.dialled_number,
+            unique_id=self.call.unique_id,
+            channel=self.call.channel,
+            transport=self.call.transport,
+            role=self.config.company.role.value,
+            outcome=ending.outcome,
+            result=ending.result,
+            transfer_to=ending.transfer_to,
+            topic_code=self.topic,
+            path=self.path,
+            error=self.error,
+        )
+
+    # -- menus ---------------------------------------------------------------------------
+
+    def _menus(self) -> Generator[Command, Reply, _Ending]:
+        cfg = self.config
+        stack = [cfg.entry_menu]
+        heard: set[str] = set()  # menus whose long greeting was played
+        invalid = timeouts = 0
+        pending: str | None = None  # a key pressed during an announcement
+        for _ in range(MAX_MENU_STEPS):
+            menu = cfg.menus[stack[-1]]
+            if pending is None:
+                greeting = menu.short_greeting if menu.name in heard else menu.greeting
+                heard.add(menu.name)
+            else:
+                greeting = ()
+            choice = yield from self._ask(menu, greeting, pending)
+            pending = None
+
+            if choice.kind != _Choice.KEY:
+                if choice.kind == _Choice.TIMEOUT:
+                    timeouts += 1
+                    self._step(menu, event="timeout")
+                    prompt = menu.timeout_prompt
+                else:
+                    invalid += 1
+                    self._step(menu, key=choice.keys, event="invalid")
+                    prompt = menu.invalid_prompt
+                if max(invalid, timeouts) >= menu.max_failures:
+                    self._step(menu, event="max_failures")
+                    return (yield from self._operator(menu.topic, forced=True))
+                yield from self._play(prompt, "")
+                continue
+
+            action = menu.options[choice.keys]
+            self._step(menu, key=choice.keys, action=action.kind.value)
+            if action.topic:
+                self.topic = action.topic
+            kind = action.kind
+            if kind in (ActionKind.MENU, ActionKind.BACK, ActionKind.MAIN, ActionKind.REPEAT):
+                if kind is ActionKind.MENU:
+                    stack.append(action.menu or cfg.entry_menu)
+                elif kind is ActionKind.BACK and len(stack) > 1:
+                    stack.pop()
+                elif kind is ActionKind.MAIN:
+                    del stack[1:]
+                else:  # repeat (and back from the entry menu): the long greeting again
+                    heard.discard(menu.name)
+                invalid = timeouts = 0
+            elif kind is ActionKind.ANNOUNCE:
+                pending = yield from self._announce(action, menu)
+                if action.then == "hangup" and pending is None:
+                    return (yield from self._goodbye(()))
+            elif kind is ActionKind.OPERATOR:
+                ending = yield from self._operator(action.topic or menu.topic, forced=False)
+                if ending is not None:
+                    return ending
+            elif kind is ActionKind.TRANSFER:
+                return _Ending(Result.TRANSFER, Outcome.TRANSFERRED, action.number)
+            elif kind is ActionKind.REDIRECT:
+                ending = yield from self._redirect(cfg.redirects[action.redirect or ""], menu)
+                if ending is not None:
+                    return ending
+            elif kind is ActionKind.HANGUP:
+                self.served = True
+                return (yield from self._goodbye(action.prompts))
+        log.warning("call %s: %d menu steps without an ending; to the operator",
+                    self.call.call_uid, MAX_MENU_STEPS)
+        self._step(cfg.menus[stack[-1]], event="loop_guard")
+        return (yield from self._operator(None, forced=True))
+
+    def _step(self, menu: Menu, key: str = "", action: str = "", event: str = "") -> None:
+        step = {"menu": menu.name}
+        if key:
+            step["key"] = key
+        if action:
+            step["action"] = action
+        if event:
+            step["event"] = event
+        self.path.append(step)
+
+    def _ask(
+        self, menu: Menu, prompts: tuple[str, ...], pending: str | None
+    ) -> Generator[Command, Reply, _Choice]:
+        """Play the menu prompts with barge-in and collect one option key sequence."""
+        escape = "".join(sorted({key[0] for key in menu.options}))
+        digit = pending
+        for prompt_id in prompts:
+            if digit is not None:
+                break
+            digit = yield from self._play(prompt_id, escape)
+        if digit is None:
+            digit = yield from self._wait_digit(menu.timeout_ms)
+            if digit is None:
+                return _Choice(_Choice.TIMEOUT)
+        keys = digit
+        while any(k != keys and k.startswith(keys) for k in menu.options):
+            more = yield from self._wait_digit(menu.inter_digit_timeout_ms)
+            if more is None:
+                break
+            keys += more
+        if keys in menu.options:
+            return _Choice(_Choice.KEY, keys)
+        return _Choice(_Choice.INVALID, keys)
+
+    # -- actions -------------------------------------------------------------------------
+
+    def _announce(self, action: Action, menu: Menu) -> Generator[Command, Reply, str | None]:
+        """Play an announcement; a menu key pressed during it is returned as the next choice."""
+        escape = "".join(sorted({key[0] for key in menu.options}))
+        for prompt_id in action.prompts:
+            digit = yield from self._play(prompt_id, escape)
+            if digit is not None:
+                return digit
+        self.served = True
+        return None
+
+    def _operator(self, topic: str | None, forced: bool) -> Steps:
+        """Hand the caller to the operator queue, or explain that operators are off duty.
+
+        Returns None when the caller pressed the operator key out of hours: the menu goes on.
+        """
+        cfg = self.config
+        if self.topic is None:
+            self.topic = topic or cfg.operator.topic
+        company = cfg.company
+        if company.working_hours.is_open(self.clock(), company.tz):
+            yield from self._play(cfg.operator.connecting_prompt, "")
+            outcome = Outcome.FAILED if self.error else Outcome.OPERATOR
+            return _Ending(Result.OPERATOR, outcome, cfg.operator.queue)
+        yield from self._play(cfg.operator.closed_prompt, "")
+        if not forced:
+            return None
+        return (yield from self._goodbye((), Outcome.AFTER_HOURS))
+
+    def _redirect(self, redirect: Redirect, menu: Menu) -> Steps:
+        """Misrouted caller: say the other company's contacts and offer to transfer there."""
+        back_keys = [k for k, a in menu.options.items() if a.kind is ActionKind.BACK]
+        escape = redirect.transfer_key + "".join(back_keys)
+        digit = None
+        for prompt_id in redirect.prompts:
+            digit = yield from self._play(prompt_id, escape)
+            if digit is not None:
+                break
+        self.served = True
+        for _ in range(REDIRECT_OFFERS):
+            if digit is None:
+                digit = yield from self._play(redirect.offer_prompt, escape)
+            if digit is None:
+                digit = yield from self._wait_digit(menu.timeout_ms)
+            if digit == redirect.transfer_key:
+                self.path.append({"menu": menu.name, "key": digit, "action": "redirect_transfer"})
+                return _Ending(Result.REDIRECT, Outcome.REDIRECTED, redirect.number)
+            if digit is not None and digit in back_keys:
+                self.path.append({"menu": menu.name, "key": digit, "action": "back"})
+                return None
+            digit = None
+        return (yield from self._goodbye((), Outcome.REDIRECTED))
+
+    def _goodbye(
+        self, prompts: tuple[str, ...], outcome: Outcome = Outcome.SELF_SERVED
+    ) -> Generator[Command, Reply, _Ending]:
+        for prompt_id in prompts or (self.config.farewell_prompt,):
+            yield from self._play(prompt_id, "")
+        return _Ending(Result.HANGUP, outcome)
+
+    # -- primitives ----------------------------------------------------------------------
+
+    def _play(self, prompt_id: str, escape: str) -> Generator[Command, Reply, str | None]:
+        """STREAM FILE with barge-in; returns the key that interrupted it, if any."""
+        reply = yield Command("STREAM FILE", (self.config.prompts.file_for(prompt_id), escape))
+        if reply.value == -1:
+            # A missing file and a hang-up both give -1. CHANNEL STATUS tells them apart: on a
+            # dead channel it gets 511 (after the HANGUP line or SIGHUP), which ends the call.
+            yield Command("CHANNEL STATUS")
+            log.warning("call %s: prompt %r could not be played", self.call.call_uid, prompt_id)
+            return None
+        return reply.digit
+
+    def _wait_digit(self, timeout_ms: int) -> Generator[Command, Reply, str | None]:
+        reply = yield Command("WAIT FOR DIGIT", (str(timeout_ms),))
+        if reply.value == -1:
+            raise AgiHangup("WAIT FOR DIGIT returned -1")
+        return reply.digit
+
+
+# -- drivers: the only place where the flow meets a session ------------------------------
+
+
+def drive_sync(flow: Flow, send: Callable[[Command], Reply]) -> CallRecord:
+    """Run a flow to its end against a blocking ``send`` (process AGI, simulator)."""
+    reply: Reply | None = None
+    error: AgiError | None = None
+    while True:
+        try:
+            command = flow.throw(error) if error else flow.send(reply)  # type: ignore[arg-type]
+        except StopIteration as stop:
+            return stop.value
+        try:
+            reply, error = send(command), None
+        except AgiError as exc:
+            reply, error = None, exc
+
+
+async def drive_async(flow: Flow, send: Callable[[Command], Awaitable[Reply]]) -> CallRecord:
+    """Run a flow to its end against an asynchronous ``send`` (FastAGI server)."""
+    reply: Reply | None = None
+    error: AgiError | None = None
+    while True:
+        try:
+            command = flow.throw(error) if error else flow.send(reply)  # type: ignore[arg-type]
+        except StopIteration as stop:
+            return stop.value
+        try:
+            reply, error = await send(command), None
+        except AgiError as exc:
+            reply, error = None, exc

@@ -1,0 +1,206 @@
+"""Storage behind one small repository: SQLAlchemy 2 typed models and ``CallRepository``.
+
+SQLite (a file in the working directory) is the embedded default; any SQLAlchemy URL works.
+The ``calls`` table is the call log of the electronic appeals database; appeals, the topic
+catalogue and migrations grow beside it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    TypeDecorator,
+    create_engine,
+    event,
+    func,
+    select,
+)
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from ivr.call import CallRecord, Outcome, Result
+
+log = logging.getLogger(__name__)
+
+
+class StorageError(Exception):
+    """The database URL is wrong or the database cannot be used."""
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC timestamps on every engine (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use timezone-aware UTC")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Call(Base):
+    """One call that reached the IVR."""
+
+    __tablename__ = "calls"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    call_uid: Mapped[str] = mapped_column(String(32), unique=True)  # idempotency key
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    caller_raw: Mapped[str] = mapped_column(String(128))
+    caller_number: Mapped[str | None] = mapped_column(String(16))  # +380XXXXXXXXX
+    caller_name: Mapped[str] = mapped_column(String(128), default="")
+    dialled_number: Mapped[str] = mapped_column(String(64))
+    unique_id: Mapped[str] = mapped_column(String(64))  # Asterisk ${UNIQUEID}
+    channel: Mapped[str] = mapped_column(String(128))
+    transport: Mapped[str] = mapped_column(String(16))  # agi | fastagi
+    role: Mapped[str] = mapped_column(String(16))  # dso | supplier
+    topic_code: Mapped[str | None] = mapped_column(String(16))
+    outcome: Mapped[str] = mapped_column(String(16))
+    result: Mapped[str | None] = mapped_column(String(16))
+    transfer_to: Mapped[str | None] = mapped_column(String(64))
+    path: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    error: Mapped[str | None] = mapped_column(String(500))
+
+    __table_args__ = (
+        Index("ix_calls_started_at", "started_at"),
+        Index("ix_calls_topic_started", "topic_code", "started_at"),
+        Index("ix_calls_caller_number", "caller_number"),
+    )
+
+    def to_record(self) -> CallRecord:
+        return CallRecord(
+            call_uid=self.call_uid,
+            started_at=self.started_at,
+            ended_at=self.ended_at,
+            caller_raw=self.caller_raw,
+            caller_number=self.caller_number,
+            caller_name=self.caller_name,
+            dialled_number=self.dialled_number,
+            unique_id=self.unique_id,
+            channel=self.channel,
+            transport=self.transport,
+            role=self.role,
+            outcome=Outcome(self.outcome),
+            result=Result(self.result) if self.result else None,
+            transfer_to=self.transfer_to,
+            topic_code=self.topic_code,
+            path=list(self.path or []),
+            error=self.error,
+        )
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise StorageError(f"malformed database URL {url!r}: {exc}") from exc
+    kwargs: dict[str, Any] = {}
+    if parsed.get_backend_name() == "sqlite":
+        kwargs["connect_args"] = {"timeout": 5}
+    else:
+        kwargs["pool_pre_ping"] = True
+    try:
+        engine = create_engine(parsed, **kwargs)
+    except Exception as exc:  # missing driver, bad options
+        raise StorageError(f"cannot use database URL {parsed!r}: {exc}") from exc
+    if parsed.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+class CallRepository:
+    """The only code that reads or writes call records."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+
+    def ensure_schema(self) -> None:
+        """Create missing tables; raises StorageError when the database cannot be reached."""
+        try:
+            Base.metadata.create_all(self.engine)
+        except Exception as exc:
+            raise StorageError(f"database {self.engine.url!r} is not usable: {exc}") from exc
+
+    def save_call(self, record: CallRecord) -> bool:
+        """Insert a call record; a record already stored (same call_uid) is left alone.
+
+        Returns True when a row was written, False when it was already there.
+        """
+        row = Call(
+            call_uid=record.call_uid,
+            started_at=record.started_at,
+            ended_at=record.ended_at,
+            caller_raw=record.caller_raw,
+            caller_number=record.caller_number,
+            caller_name=record.caller_name,
+            dialled_number=record.dialled_number,
+            unique_id=record.unique_id,
+            channel=record.channel,
+            transport=record.transport,
+            role=record.role,
+            topic_code=record.topic_code,
+            outcome=record.outcome.value,
+            result=record.result.value if record.result else None,
+            transfer_to=record.transfer_to,
+            path=record.path,
+            error=(record.error or None) and record.error[:500],
+        )
+        with Session(self.engine) as session:
+            session.add(row)
+            try:
+                session.commit()
+            except IntegrityError:
+                session.rollback()
+                if self.get_call(record.call_uid) is not None:
+                    return False
+                raise
+        return True
+
+    def get_call(self, call_uid: str) -> CallRecord | None:
+        with Session(self.engine) as session:
+            row = session.scalars(select(Call).where(Call.call_uid == call_uid)).first()
+            return row.to_record() if row else None
+
+    def find_by_unique_id(self, unique_id: str) -> CallRecord | None:
+        with Session(self.engine) as session:
+            stmt = select(Call).where(Call.unique_id == unique_id).order_by(Call.id.desc())
+            row = session.scalars(stmt).first()
+            return row.to_record() if row else None
+
+    def count_calls(self) -> int:
+        with Session(self.engine) as session:
+            return session.scalar(select(func.count()).select_from(Call)) or 0
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,77 @@
+"""Readable and JSON renderings of a simulated call."""
+
+from __future__ import annotations
+
+import json
+
+from ivr.config import Config
+from ivr.simulator import Transcript
+
+
+def event_line(event: dict[str, object]) -> str:
+    kind = event["type"]
+    if kind == "call":
+        return f"call from {event['caller']} to {event['dialled']}"
+    if kind == "answer":
+        return "answered"
+    if kind == "prompt":
+        line = f"  play {event['id']}: «{event['text']}»"
+        if event.get("interrupted_by"):
+            line += f"  [interrupted by key {event['interrupted_by']}]"
+        return line
+    if kind == "key":
+        return f"key {event['key']}"
+    if kind == "timeout":
+        return f"no key within {event['ms']} ms"
+    if kind == "missing_prompt":
+        return f"  MISSING prompt file {event['file']}"
+    if kind == "set":
+        return f"set {event['name']}={event['value']}"
+    if kind == "hangup":
+        return f"hang-up by {event['by']}"
+    if kind == "error":
+        return f"ERROR {event.get('reply')}: {event.get('command') or event.get('detail') or ''}"
+    if kind == "end":
+        return "AGI finished"
+    return json.dumps(event, ensure_ascii=False)
+
+
+def render_text(transcript: Transcript, config: Config) -> str:
+    events = "\n".join(event_line(e) for e in transcript.events)
+    return events + "\n" + render_summary(transcript, config)
+
+
+def render_summary(transcript: Transcript, config: Config) -> str:
+    """What the dialplan was told and what the database holds for the call."""
+    lines: list[str] = []
+    variables = transcript.variables
+    result = variables.get("IVR_RESULT")
+    if result:
+        target = variables.get("IVR_TRANSFER_TO")
+        lines.append(f"dialplan gets: IVR_RESULT={result}" + (f" -> {target}" if target else ""))
+    record = transcript.record
+    if record is None:
+        lines.append("recorded: NO CALL RECORD FOUND")
+    else:
+        topic = config.topics.get(record.topic_code or "")
+        topic_text = f"{record.topic_code} ({topic.label})" if topic else (record.topic_code or "-")
+        saved = "saved" if transcript.record_saved else "NOT SAVED"
+        lines.append(f"recorded ({saved}): topic {topic_text}, outcome {record.outcome.value}")
+        path = " > ".join(
+            step["menu"] + (":" + step["key"] if "key" in step else "")
+            + (f" ({step['event']})" if "event" in step else "")
+            for step in record.path
+        )
+        lines.append(f"path: {path or '-'}")
+    return "\n".join(lines)
+
+
+def render_json(transcript: Transcript) -> str:
+    data = {
+        "env": transcript.env,
+        "events": transcript.events,
+        "variables": transcript.variables,
+        "record": transcript.record.to_json() if transcript.record else None,
+        "record_saved": transcript.record_saved,
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2)

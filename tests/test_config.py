@@ -1,0 +1,629 @@
+"""Config loading and validation: the shipped files, and one broken input per check.
+
+Broken configs are made by editing a copy of the shipped config.yaml (so the tests follow the
+real file); expected line numbers are looked up in the edited text, never hard-coded.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from ivr.config import (
+    ActionKind,
+    ConfigError,
+    Problem,
+    Role,
+    load_config,
+    validate_file,
+)
+from ivr.config.model import TOPIC_REQUIRED, Action
+from ivr.config.yamlmap import load_yaml
+
+REPO = Path(__file__).resolve().parents[1]
+SHIPPED = REPO / "config.yaml"
+SUPPLIER = REPO / "examples" / "supplier.yaml"
+PROMPTS = REPO / "prompts" / "uk.yaml"
+
+MAIN_REDIRECT = '"7": {action: redirect, to: supplier, topic: D11}'
+OUTAGES_OPTION = '"2": {action: menu, menu: outages}'
+CONNECTION_OPTION = '"4": {action: menu, menu: connection}'
+
+
+def make_config(tmp_path: Path, *edits: tuple[str, str], source: Path = SHIPPED) -> Path:
+    """Copy ``source`` (with ``edits`` applied) and the prompt texts into ``tmp_path``."""
+    text = source.read_text(encoding="utf-8")
+    for old, new in edits:
+        assert text.count(old) == 1, f"edit target must occur once in {source.name}: {old!r}"
+        text = text.replace(old, new)
+    prompts_dir = tmp_path / "prompts"
+    prompts_dir.mkdir(exist_ok=True)
+    shutil.copy(PROMPTS, prompts_dir / "uk.yaml")
+    target_dir = tmp_path / source.parent.relative_to(REPO)
+    target_dir.mkdir(parents=True, exist_ok=True)
+    path = target_dir / source.name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def line_of(path: Path, needle: str, nth: int = 1) -> int:
+    """1-based line of the ``nth`` line containing ``needle``."""
+    found = [i for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if needle in line]
+    assert len(found) >= nth, f"{needle!r} not found {nth} time(s) in {path}"
+    return found[nth - 1]
+
+
+def errors(path: Path) -> list[str]:
+    return [str(p) for p in validate_file(path) if p.is_error]
+
+
+def warnings(path: Path) -> list[str]:
+    return [str(p) for p in validate_file(path) if not p.is_error]
+
+
+# -- the shipped files -------------------------------------------------------------------
+
+
+def test_shipped_dso_config_has_no_problems_and_loads() -> None:
+    assert [str(p) for p in validate_file(SHIPPED)] == []
+    config = load_config(SHIPPED)
+    assert config.company.role is Role.DSO
+    assert config.company.working_hours.always
+    assert config.company.timezone == "Europe/Kyiv"
+    assert config.entry_menu == "main"
+    assert config.prompts.sounds_dir == REPO / "prompts"
+    assert config.prompts.file_for("goodbye") == str(REPO / "prompts" / "uk" / "goodbye")
+    assert config.database_url == "sqlite:///ivr.sqlite3"
+    assert config.redirects["supplier"].number == "0800000312"
+    assert [t.code for t in config.catalogues[Role.DSO]] == [
+        *(f"D{i}" for i in range(1, 12)), "D99"]
+    assert [t.code for t in config.catalogues[Role.SUPPLIER]] == [
+        *(f"S{i}" for i in range(1, 11)), "S99"]
+
+
+def test_shipped_dso_menus_follow_the_house_rules() -> None:
+    config = load_config(SHIPPED)
+    topics = config.topics
+    main = config.menus["main"]
+    for menu in config.menus.values():
+        assert menu.options["0"].kind is ActionKind.OPERATOR
+        assert menu.options["#"].kind is ActionKind.REPEAT
+        own = [k for k in menu.options if k not in ("0", "#", "*")]
+        assert 1 <= len(own) <= 7, menu.name
+        if menu is not main:
+            assert menu.options["*"].kind is ActionKind.BACK
+            # two levels at most: submenus lead to no further submenu
+            assert all(a.kind is not ActionKind.MENU for a in menu.options.values())
+        for action in menu.options.values():
+            if action.kind in TOPIC_REQUIRED:
+                assert action.topic in topics
+    assert "*" not in main.options
+    used = {a.topic for m in config.menus.values() for a in m.options.values()}
+    # outages, quality, connection, meters/readings, contract/tariff, compensations, danger,
+    # misrouted-to-supplier and "other" are all served
+    assert {"D1", "D2", "D3", "D4", "D5", "D8", "D9", "D10", "D11", "D99"} <= used
+
+
+def test_shipped_supplier_example_has_no_problems_and_loads() -> None:
+    assert [str(p) for p in validate_file(SUPPLIER)] == []
+    config = load_config(SUPPLIER)
+    assert config.company.role is Role.SUPPLIER
+    assert set(config.topics) == {*(f"S{i}" for i in range(1, 11)), "S99"}
+    assert config.prompts.sounds_dir == REPO / "prompts"
+    hours = config.company.working_hours
+    kyiv = ZoneInfo("Europe/Kyiv")
+    assert not hours.always
+    assert hours.is_open(datetime(2025, 3, 3, 8, 0, tzinfo=kyiv), kyiv)  # Monday
+    assert not hours.is_open(datetime(2025, 3, 3, 20, 0, tzinfo=kyiv), kyiv)
+    assert hours.is_open(datetime(2025, 3, 8, 14, 59, tzinfo=kyiv), kyiv)  # Saturday
+    assert not hours.is_open(datetime(2025, 3, 8, 15, 0, tzinfo=kyiv), kyiv)
+    assert not hours.is_open(datetime(2025, 3, 9, 12, 0, tzinfo=kyiv), kyiv)  # Sunday
+    redirect = config.redirects["dso"]
+    assert redirect.number == "0800000373"
+    assert config.menus["main"].options["6"] == Action(
+        ActionKind.REDIRECT, redirect="dso", topic="S10")
+
+
+def test_relative_paths_resolve_against_the_config_directory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = make_config(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    config = load_config(path)
+    assert config.prompts.sounds_dir == tmp_path / "prompts"
+    assert config.prompts.texts["goodbye"] == "Дякуємо за дзвінок! До побачення."
+    assert config.source == path
+
+
+# -- YAML level --------------------------------------------------------------------------
+
+
+def test_yaml_syntax_error(tmp_path: Path) -> None:
+    path = make_config(tmp_path, (MAIN_REDIRECT, MAIN_REDIRECT.replace("{", "{,", 1)))
+    line = line_of(path, '"7": {,')
+    assert errors(path) == [
+        f"{path}:{line}: YAML syntax error: while parsing a flow node; "
+        "expected the node content, but found ','"
+    ]
+
+
+def test_unquoted_star_key_gets_a_hint(tmp_path: Path) -> None:
+    path = make_config(tmp_path, ('"1": {action: operator, topic: D10}',
+                                  '*: {action: operator, topic: D10}'))
+    line = line_of(path, "*: {action: operator")
+    (problem,) = errors(path)
+    assert problem.startswith(f"{path}:{line}: YAML syntax error: ")
+    assert problem.endswith("(keypad keys such as '*' and '#' must be quoted)")
+
+
+def test_yaml_duplicate_keys_report_both_lines(tmp_path: Path) -> None:
+    path = make_config(tmp_path, (MAIN_REDIRECT, f'"2": {{action: hangup}}\n      {MAIN_REDIRECT}'))
+    first, second = line_of(path, OUTAGES_OPTION), line_of(path, '"2": {action: hangup}')
+    assert errors(path) == [
+        f"{path}:{second}: menus.main.options.2: duplicate key '2' (first at line {first}); "
+        "YAML would silently keep only the last one"
+    ]
+
+
+def test_unquoted_and_quoted_key_are_duplicates(tmp_path: Path) -> None:
+    path = make_config(tmp_path, (MAIN_REDIRECT, f"2: {{action: hangup}}\n      {MAIN_REDIRECT}"))
+    first, second = line_of(path, OUTAGES_OPTION), line_of(path, "2: {action: hangup}")
+    assert errors(path) == [
+        f"{path}:{second}: menus.main.options.2: duplicate key '2' (first at line {first}); "
+        "YAML would silently keep only the last one"
+    ]
+
+
+def test_unquoted_single_digit_key_is_accepted(tmp_path: Path) -> None:
+    path = make_config(tmp_path, (MAIN_REDIRECT, MAIN_REDIRECT.replace('"7"', "7")))
+    assert errors(path) == []
+    assert load_config(path).menus["main"].options["7"].kind is ActionKind.REDIRECT
+
+
+@pytest.mark.parametrize(("key", "message"), [
+    ("01", 'unquoted key 01 is read by YAML as 1; quote it: "01"'),
+    ("12", 'unquoted key 12 is read by YAML as 12; quote it: "12"'),
+    ('"1a"', "'1a' is not a keypad key: use 1 to 3 of 0-9, * and #"),
+    ('"1234"', "'1234' is not a keypad key: use 1 to 3 of 0-9, * and #"),
+])
+def test_bad_option_keys(tmp_path: Path, key: str, message: str) -> None:
+    option = f"{key}: {{action: hangup}}"
+    path = make_config(tmp_path, (MAIN_REDIRECT, f"{option}\n      {MAIN_REDIRECT}"))
+    line = line_of(path, f"{key}: {{action: hangup}}")
+    assert errors(path) == [f"{path}:{line}: menus.main.options.{key.strip(chr(34))}: {message}"]
+
+
+def test_multi_key_option_next_to_its_prefix_is_fine(tmp_path: Path) -> None:
+    path = make_config(tmp_path, (MAIN_REDIRECT, f'"21": {{action: hangup}}\n      {MAIN_REDIRECT}'
+                                  ))
+    assert errors(path) == []
+    assert {"2", "21"} <= set(load_config(path).menus["main"].options)
+
+
+def test_commented_out_hash_key_is_warned_about(tmp_path: Path) -> None:
+    path = make_config(tmp_path, (MAIN_REDIRECT, f"#: {{action: repeat}}\n      {MAIN_REDIRECT}"))
+    line = line_of(path, "#: {action: repeat}")
+    assert warnings(path) == [
+        f"{path}:{line}: warning: this line is a YAML comment, so its '#' option is ignored; "
+        'quote the key: "#":'
+    ]
+
+
+def test_yamlmap_lines_and_merge_keys() -> None:
+    doc = load_yaml('a: &x {b: 1, c: "2"}\nd:\n  <<: *x\n  c: 3\n  e:\n    - f\n', "t.yaml")
+    assert doc.problems == []
+    assert doc.data == {"a": {"b": 1, "c": "2"}, "d": {"c": 3, "b": 1, "e": ["f"]}}
+    assert doc.key_lines[("d", "c")] == 4
+    assert doc.value_lines[("d", "e", 0)] == 6
+    assert doc.line(("d", "e", 0, "nothing")) == 6
+
+
+# -- types, unknown and missing keys ------------------------------------------------------
+
+
+def test_wrong_types(tmp_path: Path) -> None:
+    path = make_config(
+        tmp_path,
+        ("  timeout: 6 ", '  timeout: "six" '),
+        ("greeting: [welcome_dso, main_menu_dso]", "greeting: welcome_dso"),
+        ('''    options:
+      "1": {action: announce, prompts: [connection_procedure], topic: D3}
+      "2": {action: operator, topic: D3}''', "    options: [connection_procedure]"),
+    )
+    six = line_of(path, 'timeout: "six"')
+    assert errors(path) == [
+        f"{path}:{six}: defaults.timeout: "
+        "expected a number of seconds, got text 'six'",
+        f"{path}:{line_of(path, 'greeting: welcome_dso')}: menus.main.greeting: "
+        "expected a list of prompt ids, e.g. [welcome], got text 'welcome_dso'",
+        f"{path}:{line_of(path, 'options: [connection_procedure]')}: menus.connection.options: "
+        "expected a mapping of keypad key -> action, got a list",
+    ]
+
+
+def test_unquoted_phone_number_is_rejected(tmp_path: Path) -> None:
+    path = make_config(tmp_path, ('- "0440000373"', "- 0440000373"))
+    line = line_of(path, "- 0440000373")
+    assert errors(path) == [
+        f"{path}:{line}: company.dialled_numbers[1]: expected a phone number in quotes, got "
+        "the number 75497723 (YAML drops leading zeros of unquoted numbers)"
+    ]
+
+
+def test_unknown_key_with_did_you_mean(tmp_path: Path) -> None:
+    path = make_config(tmp_path, ("short_greeting: [menu_meters]", "short_greting: [menu_meters]"))
+    line = line_of(path, "short_greting")
+    assert errors(path) == [
+        f"{path}:{line}: menus.meters.short_greting: unknown key 'short_greting'; "
+        "did you mean 'short_greeting'?"
+    ]
+
+
+def test_missing_required_keys(tmp_path: Path) -> None:
+    path = make_config(tmp_path, ('  name: "ПрАТ «Демообленерго»"\n', ""),
+                       ("  farewell_prompt: goodbye\n", ""))
+    assert errors(path) == [
+        f"{path}:{line_of(path, 'company:')}: company: missing required key 'name'",
+        f"{path}:{line_of(path, 'defaults:')}: defaults: missing required key 'farewell_prompt'",
+    ]
+
+
+def test_unknown_role(tmp_path: Path) -> None:
+    path = make_config(tmp_path, ("role: dso ", "role: dsoo"))
+    assert errors(path) == [
+        f"{path}:{line_of(path, 'role: dsoo')}: company.role: unknown role 'dsoo': "
+        "use 'dso' or 'supplier'; did you mean 'dso'?"
+    ]
+
+
+def test_unknown_action(tmp_path: Path) -> None:
+    path = make_config(tmp_path, (OUTAGES_OPTION, '"2": {action: menus, menu: outages}'))
+    assert errors(path) == [
+        f"{path}:{line_of(path, 'action: menus')}: menus.main.options.2.action: unknown action "
+        "'menus': use one of menu, back, main, repeat, announce, operator, transfer, redirect, "
+        "hangup; did you mean 'menu'?"
+    ]
+
+
+# -- references --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("old", "new", "where", "message"), [
+    (OUTAGES_OPTION, '"2": {action: menu, menu: outage}', "menus.main.options.2.menu",
+     "unknown menu 'outage'; did you mean 'outages'?"),
+    ("prompts: [readings_how]", "prompts: [reading_how]", "menus.meters.options.1.prompts[0]",
+     "unknown prompt 'reading_how' (no text in {prompts}); did you mean 'readings_how'?"),
+    ("invalid_prompt: invalid_choice", "invalid_prompt: invalid_choise", "defaults.invalid_prompt",
+     "unknown prompt 'invalid_choise' (no text in {prompts}); did you mean 'invalid_choice'?"),
+    ('"1": {action: operator, topic: D10}', '"1": {action: operator, topic: D13}',
+     "menus.main.options.1.topic",
+     "unknown topic 'D13' (not in the dso catalogue); did you mean 'D3'?"),
+    (MAIN_REDIRECT, MAIN_REDIRECT.replace("to: supplier", "to: suplier"),
+     "menus.main.options.7.to", "unknown redirect 'suplier'; did you mean 'supplier'?"),
+])
+def test_dangling_references(tmp_path: Path, old: str, new: str, where: str, message: str) -> None:
+    path = make_config(tmp_path, (old, new))
+    line = line_of(path, new.split(": ", 1)[-1])
+    prompts = path.parent / "prompts" / "uk.yaml"
+    found = [p for p in errors(path) if "not reachable" not in p]
+    assert found == [f"{path}:{line}: {where}: {message.format(prompts=prompts)}"]
+
+
+def test_topic_from_the_other_roles_catalogue(tmp_path: Path) -> None:
+    path = make_config(tmp_path, ('"1": {action: operator, topic: D10}',
+                                  '"1": {action: operator, topic: S3}'))
+    line = line_of(path, "topic: S3}")
+    assert errors(path) == [
+        f"{path}:{line}: menus.main.options.1.topic: topic 'S3' is from the supplier catalogue; "
+        "this company's role is dso"
+    ]
+
+
+def test_active_catalogue_missing(tmp_path: Path) -> None:
+    path = make_config(tmp_path, source=SUPPLIER)
+    text = path.read_text(encoding="utf-8")
+    start = text.index("  supplier:\n    - {code: S1")
+    end = text.index("  dso:\n    - {code: D1")
+    path.write_text(text[:start] + text[end:], encoding="utf-8")
+    assert errors(path)[0] == (
+        f"{path}:{line_of(path, 'topics:')}: topics: missing the catalogue of the company's "
+        "role: 'supplier'")
+
+
+def test_duplicate_topic_code(tmp_path: Path) -> None:
+    path = make_config(tmp_path, ('{code: D6, label: "Акти про порушення"}',
+                                  '{code: D5, label: "Акти про порушення"}'))
+    first, second = line_of(path, "code: D5,"), line_of(path, "code: D5,", 2)
+    assert errors(path) == [
+        f"{path}:{second}: topics.dso[5].code: duplicate topic code 'D5' (first at line {first})"
+    ]
+
+
+# -- menus and options -------------------------------------------------------------------
+
+
+def test_unreachable_menu(tmp_path: Path) -> None:
+    path = make_config(tmp_path, (CONNECTION_OPTION, '"4": {action: operator, topic: D3}'))
+    line = line_of(path, "  connection:")
+    assert errors(path) == [
+        f"{path}:{line}: menus.connection: menu 'connection' is not reachable from the entry "
+        "menu 'main'"
+    ]
+
+
+def test_unknown_entry_menu(tmp_path: Path) -> None:
+    path = make_config(tmp_path, ("entry_menu: main", "entry_menu: mian"))
+    assert errors(path) == [
+        f"{path}:{line_of(path, 'entry_menu: mian')}: entry_menu: unknown menu 'mian'; "
+        "did you mean 'main'?"
+    ]
+
+
+def test_missing_topic_on_announce(tmp_path: Path) -> None:
+    path = make_config(tmp_path, ("prompts: [outage_current], topic: D1}",
+                                  "prompts: [outage_current]}"))
+    line = line_of(path, "prompts: [outage_current]}")
+    assert errors(path) == [
+        f"{path}:{line}: menus.outages.options.1: missing required key 'topic': action "
+        "'announce' needs 'topic: <code>' (calls are counted by topic)"
+    ]
+
+
+@pytest.mark.parametrize(("new", "message"), [
+    ('"4": {action: menu}', "missing required key 'menu': action 'menu' needs 'menu: <menu name>'"),
+    ('"4": {action: transfer, topic: D3}',
+     "missing required key 'number': action 'transfer' needs 'number: \"<digits>\"'"),
+    ('"4": {action: redirect, topic: D11}',
+     "missing required key 'to': action 'redirect' needs 'to: <redirect name>'"),
+])
+def test_options_that_lead_nowhere(tmp_path: Path, new: str, message: str) -> None:
+    path = make_config(tmp_path, ('"4": {action: operator, topic: D8}', new))
+    assert errors(path) == [f"{path}:{line_of(path, new)}: menus.contract.options.4: {message}"]
+
+
+def test_announce_without_prompts(tmp_path: Path) -> None:
+    path = make_config(tmp_path, ("prompts: [outage_planned], topic: D1}",
+                                  "prompts: [], topic: D1}"))
+    assert errors(path) == [
+        f"{path}:{line_of(path, 'prompts: [], topic: D1}')}: menus.outages.options.2.prompts: "
+        "expected at least one prompt id"
+    ]
+
+
+def test_transfer_number_must_be_digits(tmp_path: Path) -> None:
+    path = make_config(tmp_path, ('"4": {action: operator, topic: D8}',
+                                  '"4": {action: transfer, number: "0 800 00", topic: D3}'))
+    line = line_of(path, 'number: "0 800 00"')
+    assert errors(path) == [
+        f"{path}:{line}: menus.contract.options.4.number: "
+        "'0 800 00' is not a phone number: use digits only, optionally with a leading '+'"
+    ]
+
+
+def test_field_of_another_action_is_a_warning(tmp_path: Path) -> None:
+    path = make_config(tmp_path, ('"2": {action: operator, topic: D3}',
+                                  '"2": {action: operator, topic: D3, then: hangup}'))
+    assert errors(path) == []
+    assert warnings(path) == [
+        f"{path}:{line_of(path, 'D3, then: hangup')}: menus.connection.options.2.then: warning: "
+        "'then' is not used by action 'operator' (it uses action, topic)"
+    ]
+
+
+def test_menu_without_own_options_is_a_warning(tmp_path: Path) -> None:
+    path = make_config(tmp_path, ('''    options:
+      "1": {action: announce, prompts: [connection_procedure], topic: D3}
+      "2": {action: operator, topic: D3}''', "    options: {}"))
+    assert errors(path) == []
+    assert warnings(path) == [
+        f"{path}:{line_of(path, 'options: {}')}: menus.connection.options: warning: "
+        "menu has no options of its own (only the default keys)"
+    ]
+
+
+# -- prompt texts file -------------------------------------------------------------------
+
+
+def test_empty_prompt_text_is_reported_in_the_texts_file(tmp_path: Path) -> None:
+    path = make_config(tmp_path)
+    prompts = path.parent / "prompts" / "uk.yaml"
+    text = prompts.read_text(encoding="utf-8")
+    old = 'goodbye: "Дякуємо за дзвінок! До побачення."'
+    assert text.count(old) == 1
+    prompts.write_text(text.replace(old, 'goodbye: "   "'), encoding="utf-8")
+    empty = line_of(prompts, "goodbye:")
+    assert errors(path) == [
+        f"{path}:{line_of(path, 'farewell_prompt: goodbye')}: defaults.farewell_prompt: "
+        f"prompt 'goodbye' has no text (see {prompts}:{empty})",
+        f"{prompts}:{empty}: goodbye: empty text",
+    ]
+
+
+def test_prompt_texts_file_yaml_error(tmp_path: Path) -> None:
+    path = make_config(tmp_path)
+    prompts = path.parent / "prompts" / "uk.yaml"
+    prompts.write_text('goodbye: "До побачення\nnav_hint: x\n', encoding="utf-8")
+    (problem,) = errors(path)
+    assert problem.startswith(f"{prompts}:")
+    assert "YAML syntax error" in problem
+
+
+def test_missing_prompt_texts_file(tmp_path: Path) -> None:
+    path = make_config(tmp_path, ("texts: prompts/uk.yaml", "texts: prompts/ru.yaml"))
+    missing = path.parent / "prompts" / "ru.yaml"
+    assert errors(path) == [
+        f"{path}:{line_of(path, 'texts: prompts/ru.yaml')}: prompts.texts: "
+        f"prompt texts file '{missing}' not found"
+    ]
+
+
+# -- company: hours, timezone, numbers ---------------------------------------------------
+
+
+@pytest.mark.parametrize(("hours", "where", "message"), [
+    ('"08:00-25:00"', "mon-fri", "bad time '25:00' in '08:00-25:00': use 00:00 to 24:00"),
+    ('"20:00-08:00"', "mon-fri", "opening time 20:00 is not before closing time 08:00 "
+                                 "(split hours past midnight over two days)"),
+    ('"8-20"', "mon-fri", "bad hours '8-20': write them as \"HH:MM-HH:MM\", e.g. "
+                          "\"08:00-20:00\", or closed"),
+])
+def test_bad_working_hours(tmp_path: Path, hours: str, where: str, message: str) -> None:
+    path = make_config(tmp_path, ('mon-fri: "08:00-20:00"', f"mon-fri: {hours}"), source=SUPPLIER)
+    line = line_of(path, f"mon-fri: {hours}")
+    assert errors(path) == [f"{path}:{line}: company.working_hours.{where}: {message}"]
+
+
+def test_unknown_day_in_working_hours(tmp_path: Path) -> None:
+    path = make_config(tmp_path, ('sat: "09:00-15:00"', 'saturday: "09:00-15:00"'),
+                       source=SUPPLIER)
+    line = line_of(path, "saturday:")
+    assert errors(path) == [
+        f"{path}:{line}: company.working_hours.saturday: unknown day 'saturday': use mon, tue, "
+        "wed, thu, fri, sat, sun, daily, or a range such as mon-fri; did you mean 'sat'?"
+    ]
+
+
+def test_day_scheduled_twice(tmp_path: Path) -> None:
+    path = make_config(tmp_path, ('sat: "09:00-15:00"', 'fri: "09:00-15:00"'), source=SUPPLIER)
+    line = line_of(path, 'fri: "09:00')
+    assert errors(path) == [
+        f"{path}:{line}: company.working_hours.fri: 'fri' is already "
+        "scheduled by 'mon-fri'"
+    ]
+
+
+def test_dso_with_a_schedule_is_warned(tmp_path: Path) -> None:
+    path = make_config(tmp_path, ("working_hours: always", 'working_hours: {daily: "08:00-20:00"}'))
+    assert errors(path) == []
+    assert warnings(path) == [
+        f"{path}:{line_of(path, 'working_hours:')}: company.working_hours: warning: a DSO call "
+        "centre must work 24/7 (Resolution 373): use 'always'"
+    ]
+
+
+def test_bad_timezone(tmp_path: Path) -> None:
+    path = make_config(tmp_path, ("timezone: Europe/Kyiv", "timezone: Europe/Kiyv"))
+    assert errors(path) == [
+        f"{path}:{line_of(path, 'timezone:')}: company.timezone: unknown timezone 'Europe/Kiyv'; "
+        "did you mean 'Europe/Kyiv'?"
+    ]
+
+
+def test_timeouts_out_of_range(tmp_path: Path) -> None:
+    path = make_config(tmp_path, ("  timeout: 6 ", "  timeout: 61 "),
+                       ("inter_digit_timeout: 3 ", "inter_digit_timeout: 0.5 "),
+                       ("max_failures: 3 ", "max_failures: 11 "))
+    assert errors(path) == [
+        f"{path}:{line_of(path, '  timeout: 61')}: defaults.timeout: 61 is out of range: "
+        "use 1 to 60 seconds",
+        f"{path}:{line_of(path, 'inter_digit_timeout: 0.5')}: defaults.inter_digit_timeout: 0.5 is "
+        "out of range: use 1 to 10 seconds",
+        f"{path}:{line_of(path, 'max_failures: 11')}: defaults.max_failures: 11 is out of range: "
+        "use 1 to 10",
+    ]
+
+
+def test_dialled_numbers_empty(tmp_path: Path) -> None:
+    path = make_config(tmp_path)
+    text = re.sub(r"dialled_numbers:.*\n(    - .*\n)+", "dialled_numbers: []\n",
+                  path.read_text(encoding="utf-8"))
+    path.write_text(text, encoding="utf-8")
+    assert errors(path) == [
+        f"{path}:{line_of(path, 'dialled_numbers')}: company.dialled_numbers: list at least one "
+        "number callers dial to reach this IVR"
+    ]
+
+
+# -- typed result: timeouts and default keys ---------------------------------------------
+
+
+def test_timeouts_become_milliseconds_and_menus_may_override(tmp_path: Path) -> None:
+    path = make_config(tmp_path, ("    topic: D3\n", "    topic: D3\n    timeout: 2.5\n"))
+    config = load_config(path)
+    assert config.menus["main"].timeout_ms == 6000
+    assert config.menus["main"].inter_digit_timeout_ms == 3000
+    assert config.menus["main"].max_failures == 3
+    assert config.menus["connection"].timeout_ms == 2500
+    assert config.menus["main"].short_greeting == ("main_menu_dso",)
+
+
+def test_default_keys_are_merged() -> None:
+    config = load_config(SHIPPED)
+    main, outages = config.menus["main"], config.menus["outages"]
+    assert main.options["0"] == Action(ActionKind.OPERATOR, topic="D99")
+    assert outages.options["0"] == Action(ActionKind.OPERATOR, topic="D1")
+    assert outages.options["#"] == Action(ActionKind.REPEAT)
+    assert outages.options["*"] == Action(ActionKind.BACK)
+    assert "*" not in main.options  # no back key in the entry menu
+
+
+def test_operator_key_falls_back_to_the_operator_topic(tmp_path: Path) -> None:
+    path = make_config(tmp_path, ("    topic: D3\n", ""))
+    assert load_config(path).menus["connection"].options["0"] == Action(
+        ActionKind.OPERATOR, topic="D99")
+
+
+def test_default_key_disabled_by_null(tmp_path: Path) -> None:
+    path = make_config(tmp_path, ('    repeat: "#"', "    repeat: null"))
+    config = load_config(path)
+    assert all("#" not in menu.options for menu in config.menus.values())
+    assert config.menus["outages"].options["0"].kind is ActionKind.OPERATOR
+
+
+def test_explicit_binding_wins_over_a_default_key(tmp_path: Path) -> None:
+    path = make_config(tmp_path, ('"2": {action: operator, topic: D3}',
+                                  '"2": {action: operator, topic: D3}\n      "*": {action: main}'))
+    config = load_config(path)
+    assert config.menus["connection"].options["*"] == Action(ActionKind.MAIN)
+    assert config.menus["meters"].options["*"] == Action(ActionKind.BACK)
+
+
+def test_default_keys_must_differ(tmp_path: Path) -> None:
+    path = make_config(tmp_path, ('    back: "*"', '    back: "0"'))
+    line = line_of(path, 'back: "0"')
+    assert errors(path) == [
+        f"{path}:{line}: defaults.keys.back: key '0' is already the "
+        "operator key"
+    ]
+
+
+# -- problems and ConfigError ------------------------------------------------------------
+
+
+def test_problem_str() -> None:
+    assert str(Problem("config.yaml", 57, "menus.main.options.3.menu",
+                       "unknown menu 'outage'; did you mean 'outages'?")) == (
+        "config.yaml:57: menus.main.options.3.menu: unknown menu 'outage'; "
+        "did you mean 'outages'?")
+    assert str(Problem("config.yaml", None, "", "the file is empty")) == (
+        "config.yaml: the file is empty")
+    assert str(Problem("c.yaml", 3, "menus.x", "no options", "warning")) == (
+        "c.yaml:3: menus.x: warning: no options")
+
+
+def test_config_error_lists_every_problem(tmp_path: Path) -> None:
+    path = make_config(tmp_path, ("timezone: Europe/Kyiv", "timezone: Mars/Olympus"),
+                       ("entry_menu: main", "entry_menu: mian"))
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    lines = str(caught.value).splitlines()
+    assert lines == [str(p) for p in caught.value.problems]
+    assert len(lines) == 2
+    assert lines[0].endswith("company.timezone: unknown timezone 'Mars/Olympus'")
+    assert lines[1].endswith("entry_menu: unknown menu 'mian'; did you mean 'main'?")
+
+
+def test_empty_and_missing_files(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("# nothing here\n", encoding="utf-8")
+    assert [str(p) for p in validate_file(empty)] == [f"{empty}: the file is empty"]
+    missing = tmp_path / "missing.yaml"
+    (problem,) = validate_file(missing)
+    assert str(problem).startswith(f"{missing}: cannot read the config: ")

@@ -1,0 +1,228 @@
+"""The call-flow engine, walked over the AGI byte protocol by the simulator."""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+
+import pytest
+from conftest import SHIPPED_CONFIG, prompts_played
+
+from ivr.call import Outcome
+from ivr.config import load_config
+from ivr.config.model import ActionKind, Config
+from ivr.simulator import asterisk_env
+
+
+def key_paths(config: Config) -> dict[str, list[str]]:
+    """The shortest key sequence from the entry menu to every reachable menu."""
+    paths = {config.entry_menu: []}
+    queue = deque([config.entry_menu])
+    while queue:
+        name = queue.popleft()
+        for key, action in sorted(config.menus[name].options.items()):
+            if action.kind is ActionKind.MENU and action.menu not in paths:
+                paths[action.menu] = paths[name] + [key]
+                queue.append(action.menu)
+    return paths
+
+
+def every_option() -> list[tuple[str, str]]:
+    config = load_config(SHIPPED_CONFIG)
+    paths = key_paths(config)
+    return [(menu, key) for menu in paths for key in sorted(config.menus[menu].options)]
+
+
+def test_every_menu_is_reachable_by_keys(config):
+    assert set(key_paths(config)) == set(config.menus)
+
+
+@pytest.mark.parametrize("menu_name, key", every_option())
+def test_every_option_of_the_shipped_config(config, simulate, menu_name, key):
+    menu = config.menus[menu_name]
+    action = menu.options[key]
+    keys = key_paths(config)[menu_name] + list(key)
+    if action.kind is ActionKind.REDIRECT:
+        keys.append(config.redirects[action.redirect].transfer_key)
+    elif action.kind in (ActionKind.MENU, ActionKind.BACK, ActionKind.MAIN, ActionKind.REPEAT):
+        keys.append("h")
+    elif action.kind is ActionKind.ANNOUNCE and action.then == "menu":
+        keys.append("h")
+    transcript = simulate(" ".join(keys))
+    record = transcript.record
+    assert record is not None and transcript.record_saved
+    played = prompts_played(transcript)
+    variables = transcript.variables
+    assert record.path[-1]["menu"] == menu_name or action.kind is ActionKind.REDIRECT
+    assert {"menu": menu_name, "key": key, "action": action.kind.value} in record.path
+
+    if action.kind is ActionKind.MENU:
+        target = config.menus[action.menu]
+        assert played[-len(target.greeting) :] == list(target.greeting)
+        assert record.outcome is Outcome.ABANDONED
+    elif action.kind is ActionKind.ANNOUNCE:
+        menu_prompts = len(menu.short_greeting) if action.then == "menu" else 1
+        assert played[-len(action.prompts) - menu_prompts : -menu_prompts] == list(action.prompts)
+        assert record.topic_code == action.topic
+        assert record.outcome is Outcome.SELF_SERVED
+    elif action.kind is ActionKind.OPERATOR:
+        assert variables["IVR_RESULT"] == "operator"
+        assert variables["IVR_TRANSFER_TO"] == config.operator.queue
+        assert record.topic_code == (action.topic or config.operator.topic)
+        assert variables["IVR_TOPIC"] == record.topic_code
+        assert record.outcome is Outcome.OPERATOR
+        assert played[-1] == config.operator.connecting_prompt
+    elif action.kind is ActionKind.TRANSFER:
+        assert variables["IVR_RESULT"] == "transfer"
+        assert variables["IVR_TRANSFER_TO"] == action.number
+        assert record.outcome is Outcome.TRANSFERRED
+    elif action.kind is ActionKind.REDIRECT:
+        redirect = config.redirects[action.redirect]
+        assert variables["IVR_RESULT"] == "redirect"
+        assert variables["IVR_TRANSFER_TO"] == redirect.number
+        assert record.outcome is Outcome.REDIRECTED
+        assert record.topic_code == action.topic
+        for prompt_id in redirect.prompts:
+            assert prompt_id in played
+    elif action.kind is ActionKind.HANGUP:
+        assert variables["IVR_RESULT"] == "hangup"
+        assert record.outcome is Outcome.SELF_SERVED
+    elif action.kind is ActionKind.REPEAT:
+        assert played.count(menu.greeting[0]) >= 2
+    elif action.kind is ActionKind.BACK:
+        parent_keys = key_paths(config)[menu_name]
+        parent = config.menus[config.entry_menu]
+        for k in parent_keys[:-1]:
+            parent = config.menus[parent.options[k].menu]
+        assert played[-len(parent.short_greeting) :] == list(parent.short_greeting)
+    assert variables["IVR_CALL_ID"] == record.call_uid
+
+
+def test_no_keys_at_all_goes_to_the_operator(config, simulate):
+    transcript = simulate("")
+    record = transcript.record
+    entry = config.menus[config.entry_menu]
+    assert transcript.variables["IVR_RESULT"] == "operator"
+    assert record.outcome is Outcome.OPERATOR
+    assert [s.get("event") for s in record.path].count("timeout") == entry.max_failures
+    assert record.path[-1]["event"] == "max_failures"
+    assert prompts_played(transcript).count(entry.timeout_prompt) == entry.max_failures - 1
+    assert record.topic_code == (entry.topic or config.operator.topic)
+
+
+def invalid_key(config):
+    entry = config.menus[config.entry_menu]
+    return next(k for k in "123456789*#" if k not in entry.options)
+
+
+def test_invalid_keys_are_counted_and_lead_to_the_operator(config, simulate):
+    bad = invalid_key(config)
+    entry = config.menus[config.entry_menu]
+    transcript = simulate(" ".join([bad] * entry.max_failures))
+    record = transcript.record
+    invalid = [s for s in record.path if s.get("event") == "invalid"]
+    assert [s["key"] for s in invalid] == [bad] * entry.max_failures
+    assert prompts_played(transcript).count(entry.invalid_prompt) == entry.max_failures - 1
+    assert transcript.variables["IVR_RESULT"] == "operator"
+
+
+def test_invalid_and_timeout_failures_are_counted_separately(config, simulate):
+    entry = config.menus[config.entry_menu]
+    bad = invalid_key(config)
+    keys = " ".join([bad, "t"] * (entry.max_failures - 1) + ["h"])
+    record = simulate(keys).record
+    events = [s.get("event") for s in record.path]
+    assert events.count("invalid") == events.count("timeout") == entry.max_failures - 1
+    assert "max_failures" not in events
+    assert record.outcome is Outcome.ABANDONED
+
+
+def test_dozens_of_keys_at_once_end_sensibly(config, simulate):
+    transcript = simulate("9 8 7 6 5 4 3 2 1 " * 6)
+    assert transcript.record_saved
+    assert transcript.variables["IVR_RESULT"] in {"operator", "redirect", "transfer", "hangup"}
+    assert not [e for e in transcript.events if e["type"] == "error"]
+
+
+def test_key_pressed_during_greeting_interrupts_it(config, simulate):
+    entry = config.menus[config.entry_menu]
+    operator_key = next(k for k, a in entry.options.items() if a.kind is ActionKind.OPERATOR)
+    transcript = simulate(operator_key)
+    first = next(e for e in transcript.events if e["type"] == "prompt")
+    assert first["id"] == entry.greeting[0]
+    assert first["interrupted_by"] == operator_key
+    assert entry.greeting[-1] not in prompts_played(transcript)[1:-1]
+
+
+def normal_call_length(simulate) -> int:
+    return sum(1 for e in simulate("1 h").events if e["type"] != "call")
+
+
+def test_hang_up_at_every_step_is_logged(config, simulate, repository):
+    for after in range(0, 14):
+        transcript = simulate("1 2", hangup_after=after)
+        record = transcript.record
+        assert record is not None, after
+        assert transcript.record_saved, after
+        assert any(e["type"] == "hangup" for e in transcript.events) or record.result
+        if any(e["type"] == "hangup" and e["by"] == "caller" for e in transcript.events):
+            assert record.outcome in (Outcome.ABANDONED, Outcome.SELF_SERVED), after
+            assert transcript.variables.get("IVR_RESULT") in (None, "hangup")
+        assert not [e for e in transcript.events if e["type"] == "error"], after
+    assert repository.count_calls() == 14
+
+
+@pytest.mark.parametrize("caller", ["unknown", "anonymous", "", '044"12\\34'])
+def test_odd_caller_ids(simulate, caller):
+    transcript = simulate("h", caller=caller)
+    record = transcript.record
+    assert record.caller_number is None
+    assert record.caller_raw == (caller or "unknown")
+
+
+def test_ukrainian_caller_id_is_normalised(simulate):
+    record = simulate("h", caller="+380 67 123 45 67").record
+    assert record.caller_raw == "+380 67 123 45 67"
+    assert record.caller_number == "+380671234567"
+
+
+def test_env_without_caller_id(config, simulate):
+    env = asterisk_env("x", config.company.dialled_numbers[0])
+    del env["agi_callerid"], env["agi_calleridname"]
+    record = simulate("h", env=env).record
+    assert record.caller_raw == "unknown"
+    assert record.dialled_number == config.company.dialled_numbers[0]
+
+
+def test_missing_prompt_file_is_logged_and_the_call_goes_on(config, simulate, caplog):
+    import dataclasses
+
+    first = config.menus[config.entry_menu].greeting[0]
+    texts = {k: v for k, v in config.prompts.texts.items() if k != first}
+    broken = dataclasses.replace(config, prompts=dataclasses.replace(config.prompts, texts=texts))
+    with caplog.at_level(logging.WARNING):
+        transcript = simulate("", cfg=broken)
+    assert transcript.events[2]["type"] == "missing_prompt"
+    assert transcript.variables["IVR_RESULT"] == "operator"
+    assert f"prompt {first!r} could not be played" in caplog.text
+
+
+def test_unwritable_database_reports_the_record_loudly(config, simulate, tmp_path, caplog):
+    import dataclasses
+
+    from ivr.recorder import CallRecorder
+    from ivr.simulator import KeyScript, simulate_builtin
+    from ivr.storage import CallRepository
+
+    (tmp_path / "dir.sqlite3").mkdir()
+    repo = CallRepository(f"sqlite:///{tmp_path / 'dir.sqlite3'}")
+    env = asterisk_env("0441234567", config.company.dialled_numbers[0])
+    with caplog.at_level(logging.ERROR):
+        transcript = simulate_builtin(
+            dataclasses.replace(config, database_url=str(repo.url)),
+            CallRecorder(repo), env, KeyScript([]),
+        )
+    assert transcript.variables["IVR_RESULT"] == "operator"  # the caller still gets a person
+    assert transcript.record is not None and not transcript.record_saved
+    assert "CALL RECORD NOT SAVED" in caplog.text
+    assert transcript.record.call_uid in caplog.text

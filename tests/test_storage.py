@@ -1,0 +1,77 @@
+"""The call log on a real SQLite file."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from ivr.call import CallRecord, Outcome, Result
+from ivr.storage import CallRepository, StorageError
+
+
+def make_record(uid="a" * 32, **changes):
+    started = datetime(2026, 11, 27, 8, 30, tzinfo=UTC)
+    values = dict(
+        call_uid=uid,
+        started_at=started,
+        ended_at=started + timedelta(seconds=42),
+        caller_raw="0441234567",
+        caller_number="+380441234567",
+        caller_name="",
+        dialled_number="0800300100",
+        unique_id="1764232200.17",
+        channel="PJSIP/trunk-00000011",
+        transport="fastagi",
+        role="dso",
+        outcome=Outcome.OPERATOR,
+        result=Result.OPERATOR,
+        transfer_to="dso-operators",
+        topic_code="D1",
+        path=[{"menu": "main", "key": "1", "action": "menu"}],
+    )
+    values.update(changes)
+    return CallRecord(**values)
+
+
+def test_round_trip_keeps_timezone_aware_utc(tmp_path):
+    repo = CallRepository(f"sqlite:///{tmp_path / 'calls.sqlite3'}")
+    repo.ensure_schema()
+    record = make_record()
+    assert repo.save_call(record) is True
+    stored = repo.get_call(record.call_uid)
+    assert stored == record
+    assert stored.started_at.tzinfo is not None
+    assert stored.started_at.utcoffset() == timedelta(0)
+
+
+def test_saving_twice_writes_one_row(tmp_path):
+    repo = CallRepository(f"sqlite:///{tmp_path / 'calls.sqlite3'}")
+    repo.ensure_schema()
+    assert repo.save_call(make_record()) is True
+    assert repo.save_call(make_record()) is False
+    assert repo.count_calls() == 1
+
+
+def test_naive_datetimes_are_refused(tmp_path):
+    repo = CallRepository(f"sqlite:///{tmp_path / 'calls.sqlite3'}")
+    repo.ensure_schema()
+    with pytest.raises(Exception, match="naive"):
+        repo.save_call(make_record(started_at=datetime(2026, 1, 1)))
+
+
+def test_malformed_url_is_a_clear_error():
+    with pytest.raises(StorageError, match="malformed database URL"):
+        CallRepository("not a url")
+
+
+def test_database_path_that_is_a_directory_fails_at_start(tmp_path):
+    """Even root cannot open a directory as a database file."""
+    (tmp_path / "calls.sqlite3").mkdir()
+    repo = CallRepository(f"sqlite:///{tmp_path / 'calls.sqlite3'}")
+    with pytest.raises(StorageError, match="not usable"):
+        repo.ensure_schema()
+
+
+def test_missing_directory_fails_at_start(tmp_path):
+    repo = CallRepository(f"sqlite:///{tmp_path / 'no' / 'such' / 'dir' / 'calls.sqlite3'}")
+    with pytest.raises(StorageError, match="not usable"):
+        repo.ensure_schema()
