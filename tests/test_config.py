@@ -31,7 +31,7 @@ SUPPLIER = REPO / "examples" / "supplier.yaml"
 PROMPTS = REPO / "prompts" / "uk.yaml"
 
 MAIN_REDIRECT = '"7": {action: redirect, to: supplier, topic: D11}'
-OUTAGES_OPTION = '"2": {action: menu, menu: outages}'
+OUTAGES_OPTION = '"1": {action: menu, menu: outages}'
 CONNECTION_OPTION = '"4": {action: menu, menu: connection}'
 
 
@@ -106,7 +106,9 @@ def test_shipped_dso_menus_follow_the_house_rules() -> None:
     assert "*" not in main.options
     used = {a.topic for m in config.menus.values() for a in m.options.values()}
     # outages, quality, connection, meters/readings, contract/tariff, compensations, danger,
-    # misrouted-to-supplier and "other" are all served
+    # misrouted-to-supplier and "other" are all served; key 1 is "no power" (outages)
+    assert main.options["1"] == Action(ActionKind.MENU, menu="outages")
+    assert config.menus["outages"].options["1"] == Action(ActionKind.OPERATOR, topic="D10")
     assert {"D1", "D2", "D3", "D4", "D5", "D8", "D9", "D10", "D11", "D99"} <= used
 
 
@@ -164,19 +166,19 @@ def test_unquoted_star_key_gets_a_hint(tmp_path: Path) -> None:
 
 
 def test_yaml_duplicate_keys_report_both_lines(tmp_path: Path) -> None:
-    path = make_config(tmp_path, (MAIN_REDIRECT, f'"2": {{action: hangup}}\n      {MAIN_REDIRECT}'))
-    first, second = line_of(path, OUTAGES_OPTION), line_of(path, '"2": {action: hangup}')
+    path = make_config(tmp_path, (MAIN_REDIRECT, f'"1": {{action: hangup}}\n      {MAIN_REDIRECT}'))
+    first, second = line_of(path, OUTAGES_OPTION), line_of(path, '"1": {action: hangup}')
     assert errors(path) == [
-        f"{path}:{second}: menus.main.options.2: duplicate key '2' (first at line {first}); "
+        f"{path}:{second}: menus.main.options.1: duplicate key '1' (first at line {first}); "
         "YAML would silently keep only the last one"
     ]
 
 
 def test_unquoted_and_quoted_key_are_duplicates(tmp_path: Path) -> None:
-    path = make_config(tmp_path, (MAIN_REDIRECT, f"2: {{action: hangup}}\n      {MAIN_REDIRECT}"))
-    first, second = line_of(path, OUTAGES_OPTION), line_of(path, "2: {action: hangup}")
+    path = make_config(tmp_path, (MAIN_REDIRECT, f"1: {{action: hangup}}\n      {MAIN_REDIRECT}"))
+    first, second = line_of(path, OUTAGES_OPTION), line_of(path, "1: {action: hangup}")
     assert errors(path) == [
-        f"{path}:{second}: menus.main.options.2: duplicate key '2' (first at line {first}); "
+        f"{path}:{second}: menus.main.options.1: duplicate key '1' (first at line {first}); "
         "YAML would silently keep only the last one"
     ]
 
@@ -258,10 +260,11 @@ def test_unquoted_phone_number_is_rejected(tmp_path: Path) -> None:
 
 
 def test_unknown_key_with_did_you_mean(tmp_path: Path) -> None:
-    path = make_config(tmp_path, ("short_greeting: [menu_meters]", "short_greting: [menu_meters]"))
+    path = make_config(tmp_path, ("short_greeting: [main_menu_dso]",
+                                  "short_greting: [main_menu_dso]"))
     line = line_of(path, "short_greting")
     assert errors(path) == [
-        f"{path}:{line}: menus.meters.short_greting: unknown key 'short_greting'; "
+        f"{path}:{line}: menus.main.short_greting: unknown key 'short_greting'; "
         "did you mean 'short_greeting'?"
     ]
 
@@ -284,9 +287,9 @@ def test_unknown_role(tmp_path: Path) -> None:
 
 
 def test_unknown_action(tmp_path: Path) -> None:
-    path = make_config(tmp_path, (OUTAGES_OPTION, '"2": {action: menus, menu: outages}'))
+    path = make_config(tmp_path, (OUTAGES_OPTION, '"1": {action: menus, menu: outages}'))
     assert errors(path) == [
-        f"{path}:{line_of(path, 'action: menus')}: menus.main.options.2.action: unknown action "
+        f"{path}:{line_of(path, 'action: menus')}: menus.main.options.1.action: unknown action "
         "'menus': use one of menu, back, main, repeat, announce, operator, transfer, redirect, "
         "hangup; did you mean 'menu'?"
     ]
@@ -296,14 +299,14 @@ def test_unknown_action(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("old", "new", "where", "message"), [
-    (OUTAGES_OPTION, '"2": {action: menu, menu: outage}', "menus.main.options.2.menu",
+    (OUTAGES_OPTION, '"1": {action: menu, menu: outage}', "menus.main.options.1.menu",
      "unknown menu 'outage'; did you mean 'outages'?"),
     ("prompts: [readings_how]", "prompts: [reading_how]", "menus.meters.options.1.prompts[0]",
      "unknown prompt 'reading_how' (no text in {prompts}); did you mean 'readings_how'?"),
     ("invalid_prompt: invalid_choice", "invalid_prompt: invalid_choise", "defaults.invalid_prompt",
      "unknown prompt 'invalid_choise' (no text in {prompts}); did you mean 'invalid_choice'?"),
     ('"1": {action: operator, topic: D10}', '"1": {action: operator, topic: D13}',
-     "menus.main.options.1.topic",
+     "menus.outages.options.1.topic",
      "unknown topic 'D13' (not in the dso catalogue); did you mean 'D3'?"),
     (MAIN_REDIRECT, MAIN_REDIRECT.replace("to: supplier", "to: suplier"),
      "menus.main.options.7.to", "unknown redirect 'suplier'; did you mean 'supplier'?"),
@@ -321,7 +324,7 @@ def test_topic_from_the_other_roles_catalogue(tmp_path: Path) -> None:
                                   '"1": {action: operator, topic: S3}'))
     line = line_of(path, "topic: S3}")
     assert errors(path) == [
-        f"{path}:{line}: menus.main.options.1.topic: topic 'S3' is from the supplier catalogue; "
+        f"{path}:{line}: menus.outages.options.1.topic: topic 'S3' is from the supplier catalogue; "
         "this company's role is dso"
     ]
 
@@ -371,7 +374,7 @@ def test_missing_topic_on_announce(tmp_path: Path) -> None:
                                   "prompts: [outage_current]}"))
     line = line_of(path, "prompts: [outage_current]}")
     assert errors(path) == [
-        f"{path}:{line}: menus.outages.options.1: missing required key 'topic': action "
+        f"{path}:{line}: menus.outages.options.2: missing required key 'topic': action "
         "'announce' needs 'topic: <code>' (calls are counted by topic)"
     ]
 
@@ -392,7 +395,7 @@ def test_announce_without_prompts(tmp_path: Path) -> None:
     path = make_config(tmp_path, ("prompts: [outage_planned], topic: D1}",
                                   "prompts: [], topic: D1}"))
     assert errors(path) == [
-        f"{path}:{line_of(path, 'prompts: [], topic: D1}')}: menus.outages.options.2.prompts: "
+        f"{path}:{line_of(path, 'prompts: [], topic: D1}')}: menus.outages.options.3.prompts: "
         "expected at least one prompt id"
     ]
 
@@ -552,6 +555,7 @@ def test_timeouts_become_milliseconds_and_menus_may_override(tmp_path: Path) -> 
     assert config.menus["main"].max_failures == 3
     assert config.menus["connection"].timeout_ms == 2500
     assert config.menus["main"].short_greeting == ("main_menu_dso",)
+    assert config.menus["connection"].short_greeting == ("menu_connection",)  # = greeting
 
 
 def test_default_keys_are_merged() -> None:

@@ -13,6 +13,8 @@ from ivr.config import load_config
 from ivr.config.model import ActionKind, Config
 from ivr.simulator import asterisk_env
 
+NAVIGATION = (ActionKind.MENU, ActionKind.BACK, ActionKind.MAIN, ActionKind.REPEAT)
+
 
 def key_paths(config: Config) -> dict[str, list[str]]:
     """The shortest key sequence from the entry menu to every reachable menu."""
@@ -44,10 +46,8 @@ def test_every_option_of_the_shipped_config(config, simulate, menu_name, key):
     keys = key_paths(config)[menu_name] + list(key)
     if action.kind is ActionKind.REDIRECT:
         keys.append(config.redirects[action.redirect].transfer_key)
-    elif action.kind in (ActionKind.MENU, ActionKind.BACK, ActionKind.MAIN, ActionKind.REPEAT):
-        keys.append("h")
-    elif action.kind is ActionKind.ANNOUNCE and action.then == "menu":
-        keys.append("h")
+    elif action.kind in NAVIGATION or action.then == "menu" and action.kind is ActionKind.ANNOUNCE:
+        keys.append("h")  # hang up at the next wait: after the menu or announcement played
     transcript = simulate(" ".join(keys))
     record = transcript.record
     assert record is not None and transcript.record_saved

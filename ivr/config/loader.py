@@ -349,8 +349,13 @@ class _Loader:
             self.warn(("redirects", name), f"redirect '{name}' is not used by any menu option")
         if any(p.is_error for p in self.problems):
             return None
+        farewell = defaults.farewell_prompt
+        parts = (company, prompts, operator, entry, menus, redirects, database_url, farewell)
+        if any(part is None for part in parts):  # every None comes with an error; be safe
+            self.problems.append(Problem(self.file, None, "", "incomplete configuration"))
+            return None
         assert company and prompts and operator and entry and menus is not None
-        assert redirects is not None and database_url and defaults.farewell_prompt
+        assert redirects is not None and database_url and farewell
         return Config(
             source=self.path.resolve(),
             company=company,
@@ -360,7 +365,7 @@ class _Loader:
             redirects=redirects,
             operator=operator,
             prompts=prompts,
-            farewell_prompt=defaults.farewell_prompt,
+            farewell_prompt=farewell,
             database_url=database_url,
         )
 

@@ -14,12 +14,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     SUPPLIER = "supplier"
     DSO = "dso"
 
 
-class ActionKind(str, enum.Enum):
+class ActionKind(enum.StrEnum):
     MENU = "menu"  # go to a submenu
     BACK = "back"  # previous menu
     MAIN = "main"  # entry menu
