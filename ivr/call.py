@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from ivr.appeals import AppealRecord
 from ivr.callerid import CallerId, clean_text, from_env
 
 
@@ -82,6 +83,11 @@ class CallRecord:
     topic_code: str | None = None
     path: list[dict[str, str]] = field(default_factory=list)
     error: str | None = None
+    appeals: list[AppealRecord] = field(default_factory=list)
+
+    @property
+    def duration_ms(self) -> int:
+        return max(0, round((self.ended_at - self.started_at).total_seconds() * 1000))
 
     def to_json(self) -> dict[str, object]:
         data = dict(self.__dict__)
@@ -89,4 +95,15 @@ class CallRecord:
         data["ended_at"] = self.ended_at.isoformat()
         data["outcome"] = self.outcome.value
         data["result"] = self.result.value if self.result else None
+        data["appeals"] = [a.to_json() for a in self.appeals]
         return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> CallRecord:
+        values = dict(data)
+        values["started_at"] = datetime.fromisoformat(str(values["started_at"]))
+        values["ended_at"] = datetime.fromisoformat(str(values["ended_at"]))
+        values["outcome"] = Outcome(values["outcome"])
+        values["result"] = Result(values["result"]) if values.get("result") else None
+        values["appeals"] = [AppealRecord.from_json(a) for a in values.get("appeals") or []]
+        return cls(**values)  # type: ignore[arg-type]

@@ -51,6 +51,13 @@ def open_repository(config: Config) -> CallRepository:
     return repository
 
 
+def make_recorder(config: Config, repository: CallRepository):
+    from ivr.journal import Journal
+    from ivr.recorder import CallRecorder
+
+    return CallRecorder(repository, Journal(config.journal_path))
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Ukrainian voice autoresponder for electricity suppliers and DSOs (Asterisk AGI)."""
@@ -82,7 +89,6 @@ def agi(config_path: str) -> None:
 
 def run_process_agi(config_path: str) -> None:
     from ivr.process_agi import serve_stdio
-    from ivr.recorder import CallRecorder
 
     config = load_or_exit(config_path)
     repository = CallRepository(config.database_url)
@@ -90,7 +96,7 @@ def run_process_agi(config_path: str) -> None:
         repository.ensure_schema()
     except StorageError as exc:  # the call still runs; its record is reported loudly
         logging.getLogger("ivr").error("%s", exc)
-    serve_stdio(config, CallRecorder(repository))
+    serve_stdio(config, make_recorder(config, repository))
 
 
 def agi_main() -> None:
@@ -117,13 +123,13 @@ def parse_listen(value: str) -> tuple[str, int]:
 def serve(config_path: str, listen: str, max_connections: int, verbose: bool) -> None:
     """FastAGI server: many calls at once on one asyncio event loop."""
     from ivr.fastagi import FastAgiServer, ServerSettings
-    from ivr.recorder import AsyncCallRecorder, CallRecorder
+    from ivr.recorder import AsyncCallRecorder
 
     setup_logging(verbose)
     host, port = parse_listen(listen)
     config = load_or_exit(config_path)
     repository = open_repository(config)
-    recorder = AsyncCallRecorder(CallRecorder(repository))
+    recorder = AsyncCallRecorder(make_recorder(config, repository))
     settings = ServerSettings(host=host, port=port, max_connections=max_connections)
     server = FastAgiServer(config, recorder, settings)
     try:
@@ -193,10 +199,8 @@ def simulate(config_path: str, caller: str, dnid: str | None, keys: str,
             click.echo(f"ivr: cannot reach FastAGI server {fastagi}: {exc}", err=True)
             sys.exit(2)
     else:
-        from ivr.recorder import CallRecorder
-
         env = asterisk_env(caller, dialled)
-        transcript = simulate_builtin(config, CallRecorder(repository), env, script,
+        transcript = simulate_builtin(config, make_recorder(config, repository), env, script,
                                       hangup_after=hangup_after, on_event=on_event)
     if as_json:
         click.echo(render_json(transcript))

@@ -11,8 +11,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass
+from datetime import datetime
 
 from ivr.agi.types import AgiError, AgiHangup, Command, Reply
+from ivr.appeals import AppealRecord, appeal_deadline
 from ivr.call import CallContext, CallRecord, Outcome, Result, utcnow
 from ivr.callerid import mask
 from ivr.config.model import Action, ActionKind, Config, Menu, Redirect
@@ -48,10 +50,18 @@ class _Choice:
 
 
 class CallFlow:
-    def __init__(self, config: Config, call: CallContext, clock=utcnow) -> None:
+    def __init__(
+        self,
+        config: Config,
+        call: CallContext,
+        clock: Callable[[], datetime] = utcnow,
+        appeal_numbers: Callable[[datetime], str] | None = None,
+    ) -> None:
         self.config = config
         self.call = call
         self.clock = clock
+        self.appeal_numbers = appeal_numbers  # None: appeals are not registered
+        self.appeals: list[AppealRecord] = []
         self.topic: str | None = None
         self.served = False  # an announcement was heard to its end
         self.path: list[dict[str, str]] = []
@@ -97,6 +107,7 @@ class CallFlow:
             "IVR_TRANSFER_TO": ending.transfer_to or "",
             "IVR_TOPIC": self.topic or "",
             "IVR_CALL_ID": self.call.call_uid,
+            "IVR_APPEAL_ID": self.appeals[-1].appeal_number if self.appeals else "",
         }
         try:
             for name, value in variables.items():
@@ -125,6 +136,7 @@ class CallFlow:
             topic_code=self.topic,
             path=self.path,
             error=self.error,
+            appeals=self.appeals,
         )
 
     # -- menus ---------------------------------------------------------------------------
@@ -253,6 +265,7 @@ class CallFlow:
             self.topic = topic or cfg.operator.topic
         company = cfg.company
         if company.working_hours.is_open(self.clock(), company.tz):
+            self._register_appeal("operator")
             yield from self._play(cfg.operator.connecting_prompt, "")
             outcome = Outcome.FAILED if self.error else Outcome.OPERATOR
             return _Ending(Result.OPERATOR, outcome, cfg.operator.queue)
@@ -260,6 +273,34 @@ class CallFlow:
         if not forced:
             return None
         return (yield from self._goodbye((), Outcome.AFTER_HOURS))
+
+    def _register_appeal(self, kind: str) -> AppealRecord | None:
+        """Give the call an appeal number: it needs follow-up by a person."""
+        if self.appeal_numbers is None:
+            return None
+        now = self.clock()
+        try:
+            number = self.appeal_numbers(now)
+        except Exception as exc:  # the caller still reaches the operator
+            log.error("call %s: no appeal number: %s", self.call.call_uid, exc)
+            self.error = self.error or f"appeal number: {exc}"
+            return None
+        topic = self.config.topics.get(self.topic or "")
+        appeal = AppealRecord(
+            appeal_number=number,
+            call_uid=self.call.call_uid,
+            kind=kind,
+            channel="phone",
+            role=self.config.company.role.value,
+            topic_code=self.topic,
+            topic_label=topic.label if topic else None,
+            caller_number=self.call.caller.number,
+            caller_raw=self.call.caller.raw,
+            registered_at=now,
+            due_at=appeal_deadline(self.topic, now, self.config.company.tz),
+        )
+        self.appeals.append(appeal)
+        return appeal
 
     def _redirect(self, redirect: Redirect, menu: Menu) -> Steps:
         """Misrouted caller: say the other company's contacts and offer to transfer there."""

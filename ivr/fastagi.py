@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from ivr.agi.async_session import AsyncAgiSession
 from ivr.agi.protocol import MAX_LINE
 from ivr.agi.types import AgiError, AgiHangup
+from ivr.appeals import AppealNumberAllocator
 from ivr.call import CallContext
 from ivr.config import Config
 from ivr.engine import CallFlow, drive_async
@@ -52,6 +53,7 @@ class FastAgiServer:
         self.settings = settings
         self.active: set[asyncio.Task[None]] = set()
         self.calls_served = 0
+        self.appeal_numbers = AppealNumberAllocator.for_config(config).next
         self._server: asyncio.Server | None = None
 
     @property
@@ -67,6 +69,7 @@ class FastAgiServer:
             limit=MAX_LINE + 2,
             backlog=1024,
         )
+        self.recorder.start_replayer()
         log.info("FastAGI server listening on %s:%d", self.settings.host, self.port)
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -109,7 +112,8 @@ class FastAgiServer:
                 log.warning("unknown FastAGI script %r from %s", script, peer)
                 return
             call = CallContext.from_env(session.env, "fastagi")
-            record = await drive_async(CallFlow(self.config, call).run(), session.send)
+            flow = CallFlow(self.config, call, appeal_numbers=self.appeal_numbers)
+            record = await drive_async(flow.run(), session.send)
             self.calls_served += 1
             self.recorder.record(record)
         finally:

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import BinaryIO
 
 from ivr.agi.sync_session import PystAgi
+from ivr.appeals import AppealNumberAllocator
 from ivr.call import CallContext, CallRecord, utcnow
 from ivr.config import Config
 from ivr.engine import CallFlow, drive_sync
@@ -26,7 +27,8 @@ def run_call(
 ) -> CallRecord:
     """Walk one call through the flow on a blocking session and record it."""
     call = CallContext.from_env(session.env, transport, started_at=clock())
-    record = drive_sync(CallFlow(config, call, clock).run(), session.send)
+    appeal_numbers = AppealNumberAllocator.for_config(config).next
+    record = drive_sync(CallFlow(config, call, clock, appeal_numbers).run(), session.send)
     recorder.record(record)
     return record
 

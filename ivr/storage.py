@@ -14,10 +14,12 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     DateTime,
+    ForeignKey,
     Index,
     Integer,
     String,
     TypeDecorator,
+    UniqueConstraint,
     create_engine,
     event,
     func,
@@ -25,8 +27,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
+from ivr.appeals import AppealRecord
 from ivr.call import CallRecord, Outcome, Result
 
 log = logging.getLogger(__name__)
@@ -82,11 +85,16 @@ class Call(Base):
     transfer_to: Mapped[str | None] = mapped_column(String(64))
     path: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     error: Mapped[str | None] = mapped_column(String(500))
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+    appeals: Mapped[list[Appeal]] = relationship(order_by="Appeal.id", lazy="selectin")
 
     __table_args__ = (
         Index("ix_calls_started_at", "started_at"),
-        Index("ix_calls_topic_started", "topic_code", "started_at"),
+        Index("ix_calls_started_topic", "started_at", "topic_code"),
+        Index("ix_calls_started_outcome", "started_at", "outcome"),
+        Index("ix_calls_started_duration", "started_at", "duration_ms"),
         Index("ix_calls_caller_number", "caller_number"),
+        Index("ix_calls_unique_id", "unique_id"),
     )
 
     def to_record(self) -> CallRecord:
@@ -108,7 +116,70 @@ class Call(Base):
             topic_code=self.topic_code,
             path=list(self.path or []),
             error=self.error,
+            appeals=[a.to_record() for a in self.appeals],
         )
+
+
+class Appeal(Base):
+    """An appeal (звернення) that needs follow-up: the call centre's legal record."""
+
+    __tablename__ = "appeals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    appeal_number: Mapped[str] = mapped_column(String(20), unique=True)
+    call_uid: Mapped[str] = mapped_column(ForeignKey("calls.call_uid", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(24))
+    channel: Mapped[str] = mapped_column(String(16))
+    role: Mapped[str] = mapped_column(String(16))
+    topic_code: Mapped[str | None] = mapped_column(String(16))
+    topic_label: Mapped[str | None] = mapped_column(String(300))  # as it was at that time
+    caller_number: Mapped[str | None] = mapped_column(String(16))
+    caller_raw: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16), default="registered")
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_appeals_registered_topic", "registered_at", "topic_code"),
+        Index("ix_appeals_call_uid", "call_uid"),
+        Index("ix_appeals_status_due", "status", "due_at"),
+    )
+
+    def to_record(self) -> AppealRecord:
+        return AppealRecord(
+            appeal_number=self.appeal_number,
+            call_uid=self.call_uid,
+            kind=self.kind,
+            channel=self.channel,
+            role=self.role,
+            topic_code=self.topic_code,
+            topic_label=self.topic_label,
+            caller_number=self.caller_number,
+            caller_raw=self.caller_raw,
+            registered_at=self.registered_at,
+            due_at=self.due_at,
+            status=self.status,
+        )
+
+
+class TopicVersion(Base):
+    """The topic catalogue over time, so old records keep their meaning after it changes."""
+
+    __tablename__ = "topics"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    role: Mapped[str] = mapped_column(String(16))
+    code: Mapped[str] = mapped_column(String(16))
+    label: Mapped[str] = mapped_column(String(300))
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    valid_to: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("role", "code", "valid_from", name="uq_topics_role_code_from"),
+        Index("ix_topics_role_code", "role", "code"),
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -175,10 +246,30 @@ class CallRepository:
             transfer_to=record.transfer_to,
             path=record.path,
             error=(record.error or None) and record.error[:500],
+            duration_ms=record.duration_ms,
         )
+        appeals = [
+            Appeal(
+                appeal_number=a.appeal_number,
+                call_uid=a.call_uid,
+                kind=a.kind,
+                channel=a.channel,
+                role=a.role,
+                topic_code=a.topic_code,
+                topic_label=a.topic_label,
+                caller_number=a.caller_number,
+                caller_raw=a.caller_raw,
+                status=a.status,
+                registered_at=a.registered_at,
+                due_at=a.due_at,
+            )
+            for a in record.appeals
+        ]
         with Session(self.engine) as session:
-            session.add(row)
             try:
+                session.add(row)
+                session.flush()  # the call row first: appeals refer to it
+                session.add_all(appeals)
                 session.commit()
             except IntegrityError:
                 session.rollback()

@@ -25,7 +25,11 @@ def shipped_config() -> Config:
 @pytest.fixture
 def config(shipped_config: Config, tmp_path: Path) -> Config:
     """The shipped config, writing to a SQLite file of its own."""
-    return dataclasses.replace(shipped_config, database_url=f"sqlite:///{tmp_path / 'ivr.sqlite3'}")
+    return dataclasses.replace(
+        shipped_config,
+        database_url=f"sqlite:///{tmp_path / 'ivr.sqlite3'}",
+        journal_path=tmp_path / "ivr-journal.jsonl",
+    )
 
 
 @pytest.fixture

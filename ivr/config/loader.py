@@ -40,6 +40,7 @@ from ivr.config.yamlmap import YamlDoc, YamlPath, load_yaml, load_yaml_file
 log = logging.getLogger(__name__)
 
 DEFAULT_DATABASE_URL = "sqlite:///ivr.sqlite3"
+DEFAULT_JOURNAL = "ivr-journal.jsonl"
 DEFAULT_LANGUAGE = "uk"
 DEFAULT_SOUNDS = "prompts"
 DEFAULT_KEYS: dict[str, str | None] = {"operator": "0", "back": "*", "repeat": "#"}
@@ -342,7 +343,7 @@ class _Loader:
         defaults = self.defaults(root)
         operator = self.operator(root)
         redirects = self.redirects(root)
-        database_url = self.database(root)
+        database_url, journal_path, server_id = self.database(root)
         entry, menus = self.menus(root, defaults, operator)
         unused = set(redirects or {}) - self.used_redirects if menus is not None else set()
         for name in sorted(unused):
@@ -367,6 +368,8 @@ class _Loader:
             prompts=prompts,
             farewell_prompt=farewell,
             database_url=database_url,
+            journal_path=journal_path,
+            server_id=server_id,
         )
 
     # -- sections ------------------------------------------------------------------------
@@ -754,16 +757,28 @@ class _Loader:
         assert company and number and prompts is not None and offer and key
         return Redirect(name, company, number, prompts, offer, key)
 
-    def database(self, root: dict[str, Any]) -> str | None:
+    def database(self, root: dict[str, Any]) -> tuple[str | None, Path, int]:
+        """``database: {url, journal, server_id}``; the journal resolves against this file."""
+        journal = self.path.parent / DEFAULT_JOURNAL
         if "database" not in root:
-            return DEFAULT_DATABASE_URL
-        data = self.mapping(("database",), root["database"], ("url",))
+            return DEFAULT_DATABASE_URL, journal, 1
+        data = self.mapping(("database",), root["database"], ("url", "journal", "server_id"))
         if data is None:
-            return None
-        if "url" not in data:
-            return DEFAULT_DATABASE_URL
-        return self.text(("database", "url"), data["url"], "a database URL such as "
-                                                           "sqlite:///ivr.sqlite3")
+            return None, journal, 1
+        url: str | None = DEFAULT_DATABASE_URL
+        if "url" in data:
+            url = self.text(("database", "url"), data["url"], "a database URL such as "
+                                                              "sqlite:///ivr.sqlite3")
+        if "journal" in data:
+            name = self.text(("database", "journal"), data["journal"], "a file path")
+            if name is not None:
+                journal = self.path.parent / name
+        server_id = 1
+        if "server_id" in data:
+            value = self.number(("database", "server_id"), data["server_id"], (1, 99), "",
+                                integer=True)
+            server_id = int(value) if value is not None else 1
+        return url, journal, server_id
 
     # -- menus ---------------------------------------------------------------------------
 

@@ -140,6 +140,10 @@ class Config:
     prompts: Prompts
     farewell_prompt: str
     database_url: str
+    # Durable local journal for call records the database could not take (replayed later);
+    # the appeal-number sequence file lives beside it.
+    journal_path: Path = Path("ivr-journal.jsonl")
+    server_id: int = 1  # 1-99, unique per IVR server sharing a database (appeal numbers)
 
     @property
     def topics(self) -> Mapping[str, Topic]:

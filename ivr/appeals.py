@@ -1,0 +1,155 @@
+"""Appeals (звернення): numbers, deadlines and the record created when follow-up is needed.
+
+Appeal number format: ``YYMMDD SS NNNNN C`` (14 digits), e.g. ``26112801000427``:
+
+- ``YYMMDD``: the registration date in the company's timezone, so numbers sort by date;
+- ``SS``: the IVR server id (``appeals.server_id`` in config.yaml, 1-99), unique per server
+  writing to the same database, so servers never need to talk to each other;
+- ``NNNNN``: the server's sequence number for that day (up to 99 999 appeals a day a server),
+  kept in a small locked state file shared by every IVR process on the server, so it survives
+  restarts and works for process AGI as well as the FastAGI server (no in-process counter);
+- ``C``: a Luhn check digit, so an operator can tell a misheard number at once.
+
+Read to a caller in groups: ``261128 01 00042 7``.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+APPEAL_NUMBER_LENGTH = 14
+MAX_SEQUENCE = 99_999
+
+
+class AppealNumberError(Exception):
+    pass
+
+
+def luhn_digit(digits: str) -> str:
+    """The Luhn check digit for a string of digits."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2 == 0:  # double every second digit from the right, check digit excluded
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return str((10 - total % 10) % 10)
+
+
+def is_valid_appeal_number(number: str) -> bool:
+    return (
+        len(number) == APPEAL_NUMBER_LENGTH
+        and number.isdigit()
+        and luhn_digit(number[:-1]) == number[-1]
+    )
+
+
+def format_appeal_number(number: str) -> str:
+    """Human grouping: ``261128-01-00042-7``."""
+    return f"{number[:6]}-{number[6:8]}-{number[8:13]}-{number[13:]}"
+
+
+class AppealNumberAllocator:
+    """Allocates appeal numbers from a per-server, per-day sequence in a locked state file."""
+
+    def __init__(self, state_dir: Path, server_id: int, tz: ZoneInfo) -> None:
+        if not 1 <= server_id <= 99:
+            raise AppealNumberError(f"server id must be 1..99, got {server_id}")
+        self.path = Path(state_dir) / f"ivr-appeal-sequence-{server_id:02d}.state"
+        self.server_id = server_id
+        self.tz = tz
+
+    @classmethod
+    def for_config(cls, config) -> AppealNumberAllocator:
+        """The allocator of this server: state file beside the journal."""
+        return cls(config.journal_path.parent, config.server_id, config.company.tz)
+
+    def next(self, moment: datetime) -> str:
+        day = moment.astimezone(self.tz).strftime("%y%m%d")
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o640)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            raw = os.read(fd, 64).decode("ascii", "replace").split()
+            last_day, last = (raw[0], int(raw[1])) if len(raw) == 2 and raw[1].isdigit() \
+                else ("", 0)
+            sequence = last + 1 if last_day == day else 1
+            if sequence > MAX_SEQUENCE:
+                raise AppealNumberError(f"more than {MAX_SEQUENCE} appeals today on server "
+                                        f"{self.server_id}; add a server id")
+            os.lseek(fd, 0, os.SEEK_SET)
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{day} {sequence}\n".encode("ascii"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)  # releases the lock
+        body = f"{day}{self.server_id:02d}{sequence:05d}"
+        return body + luhn_digit(body)
+
+
+# -- deadlines (Resolution 375 guaranteed standards) ----------------------------------------
+
+#: Topic codes answered within 5 working days: bill check, consumption data.
+FIVE_WORKING_DAYS = frozenset({"S3", "S7"})
+#: Topic codes that usually need a technical check or meter expertise: 45 days.
+TECHNICAL_CHECK = frozenset({"D2", "D4", "D6"})
+
+
+def add_working_days(start: date, days: int) -> date:
+    current = start
+    while days > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            days -= 1
+    return current
+
+
+def appeal_deadline(topic_code: str | None, registered_at: datetime, tz: ZoneInfo) -> datetime:
+    """When the answer is due: 30 days; 45 with a technical check; 5 working days for a bill
+    check or consumption data. The deadline is the end of that day in the company's timezone."""
+    local = registered_at.astimezone(tz)
+    if topic_code in FIVE_WORKING_DAYS:
+        due_day = add_working_days(local.date(), 5)
+    elif topic_code in TECHNICAL_CHECK:
+        due_day = local.date() + timedelta(days=45)
+    else:
+        due_day = local.date() + timedelta(days=30)
+    end = datetime.combine(due_day, datetime.max.time().replace(microsecond=0), tz)
+    return end.astimezone(ZoneInfo("UTC"))
+
+
+@dataclass
+class AppealRecord:
+    """An appeal registered during a call; stored with the call record."""
+
+    appeal_number: str
+    call_uid: str
+    kind: str  # operator | outage_report | meter_reading | callback | complaint
+    channel: str  # phone (IVR) now; e-mail and others later
+    role: str
+    topic_code: str | None
+    topic_label: str | None
+    caller_number: str | None
+    caller_raw: str
+    registered_at: datetime
+    due_at: datetime
+    status: str = "registered"
+
+    def to_json(self) -> dict[str, object]:
+        data = dict(self.__dict__)
+        data["registered_at"] = self.registered_at.isoformat()
+        data["due_at"] = self.due_at.isoformat()
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> AppealRecord:
+        values = dict(data)
+        values["registered_at"] = datetime.fromisoformat(str(values["registered_at"]))
+        values["due_at"] = datetime.fromisoformat(str(values["due_at"]))
+        return cls(**values)  # type: ignore[arg-type]
