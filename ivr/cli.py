@@ -9,6 +9,7 @@ import sys
 
 import click
 
+from ivr.call import utcnow
 from ivr.config import Config, ConfigError, load_config, validate_file
 from ivr.storage import CallRepository, StorageError
 
@@ -45,6 +46,9 @@ def open_repository(config: Config) -> CallRepository:
     try:
         repository = CallRepository(config.database_url)
         repository.ensure_schema()
+        catalogues = {role.value: [(t.code, t.label) for t in topics]
+                      for role, topics in config.catalogues.items()}
+        repository.sync_topics(catalogues, utcnow())
     except StorageError as exc:
         click.echo(f"ivr: {exc}", err=True)
         sys.exit(2)
@@ -209,6 +213,14 @@ def simulate(config_path: str, caller: str, dnid: str | None, keys: str,
     else:
         click.echo(render_text(transcript, config))
 
+
+def _register_subcommands() -> None:
+    from ivr.cli_db import db
+
+    main.add_command(db)
+
+
+_register_subcommands()
 
 if __name__ == "__main__":
     main()

@@ -8,9 +8,14 @@ catalogue and migrations grow beside it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import (
     JSON,
     DateTime,
@@ -21,6 +26,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     create_engine,
+    delete,
     event,
     func,
     select,
@@ -190,6 +196,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def alembic_config(connection: Any) -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(Path(__file__).with_name("migrations")))
+    config.attributes["connection"] = connection
+    return config
+
+
 def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
@@ -217,11 +230,22 @@ class CallRepository:
         self.engine = make_engine(url)
 
     def ensure_schema(self) -> None:
-        """Create missing tables; raises StorageError when the database cannot be reached."""
+        """Create or migrate the schema to the newest revision (``ivr db upgrade``).
+
+        Raises StorageError when the database cannot be reached or migrated.
+        """
         try:
-            Base.metadata.create_all(self.engine)
+            with self.engine.begin() as connection:
+                command.upgrade(alembic_config(connection), "head")
         except Exception as exc:
-            raise StorageError(f"database {self.engine.url!r} is not usable: {exc}") from exc
+            raise StorageError(
+                f"database {self.engine.url.render_as_string(hide_password=True)!r} is not "
+                f"usable: {str(exc).strip().splitlines()[0] if str(exc).strip() else exc!r}"
+            ) from exc
+
+    def schema_revision(self) -> str | None:
+        with self.engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
 
     def save_call(self, record: CallRecord) -> bool:
         """Insert a call record; a record already stored (same call_uid) is left alone.
@@ -277,6 +301,63 @@ class CallRepository:
                     return False
                 raise
         return True
+
+    def sync_topics(self, catalogues: Mapping[str, Iterable[tuple[str, str]]],
+                    now: datetime) -> int:
+        """Record the catalogues' codes and labels; a changed label opens a new version.
+
+        ``catalogues`` maps a role to (code, label) pairs. Returns the versions written.
+        """
+        written = 0
+        with Session(self.engine) as session, session.begin():
+            open_versions = select(TopicVersion).where(TopicVersion.valid_to.is_(None))
+            current = {(t.role, t.code): t for t in session.scalars(open_versions)}
+            for role, topics in catalogues.items():
+                for code, label in topics:
+                    old = current.get((role, code))
+                    if old is not None and old.label == label:
+                        continue
+                    if old is not None:
+                        old.valid_to = now
+                    session.add(TopicVersion(role=role, code=code, label=label, valid_from=now))
+                    written += 1
+        return written
+
+    def topic_label(self, role: str, code: str, at: datetime) -> str | None:
+        """The label a topic code had at a moment in time."""
+        stmt = (
+            select(TopicVersion.label)
+            .where(TopicVersion.role == role, TopicVersion.code == code,
+                   TopicVersion.valid_from <= at)
+            .order_by(TopicVersion.valid_from.desc())
+            .limit(1)
+        )
+        with Session(self.engine) as session:
+            return session.scalar(stmt)
+
+    def purge(self, cutoff: datetime, dry_run: bool = False) -> dict[str, int]:
+        """Delete calls (and their appeals) that started before ``cutoff``.
+
+        This is the only deletion path of the call log; the caller enforces the retention.
+        """
+        old_calls = select(Call.call_uid).where(Call.started_at < cutoff)
+        with Session(self.engine) as session, session.begin():
+            counts = {
+                "appeals": session.scalar(
+                    select(func.count()).select_from(Appeal).where(Appeal.call_uid.in_(old_calls))
+                ) or 0,
+                "calls": session.scalar(
+                    select(func.count()).select_from(Call).where(Call.started_at < cutoff)
+                ) or 0,
+            }
+            if not dry_run:
+                session.execute(delete(Appeal).where(Appeal.call_uid.in_(old_calls)))
+                session.execute(delete(Call).where(Call.started_at < cutoff))
+        return counts
+
+    def count_appeals(self) -> int:
+        with Session(self.engine) as session:
+            return session.scalar(select(func.count()).select_from(Appeal)) or 0
 
     def get_call(self, call_uid: str) -> CallRecord | None:
         with Session(self.engine) as session:

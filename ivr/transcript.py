@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from ivr.appeals import format_appeal_number
 from ivr.config import Config
 from ivr.simulator import Transcript
 
@@ -57,6 +58,9 @@ def render_summary(transcript: Transcript, config: Config) -> str:
         topic_text = f"{record.topic_code} ({topic.label})" if topic else (record.topic_code or "-")
         saved = "saved" if transcript.record_saved else "NOT SAVED"
         lines.append(f"recorded ({saved}): topic {topic_text}, outcome {record.outcome.value}")
+        for appeal in record.appeals:
+            lines.append(f"appeal {format_appeal_number(appeal.appeal_number)} "
+                         f"({appeal.kind}), answer due by {appeal.due_at.date().isoformat()}")
         path = " > ".join(
             step["menu"] + (":" + step["key"] if "key" in step else "")
             + (f" ({step['event']})" if "event" in step else "")

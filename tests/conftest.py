@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from pg import PostgresUnavailable, ThrowawayPostgres
 
 from ivr.config import Config, load_config
 from ivr.recorder import CallRecorder
@@ -56,3 +59,42 @@ def simulate(config: Config, repository: CallRepository):
 
 def prompts_played(transcript) -> list[str]:
     return [e["id"] for e in transcript.events if e["type"] == "prompt"]
+
+
+# -- databases: every test that takes ``db_url`` runs on SQLite and on a real PostgreSQL ------
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A PostgreSQL server for the session: ``IVR_TEST_POSTGRES_URL`` or a throwaway one."""
+    external = os.environ.get("IVR_TEST_POSTGRES_URL")
+    if external:
+        yield external
+        return
+    try:
+        server = ThrowawayPostgres()
+        server.start()
+    except PostgresUnavailable as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required in CI: {exc}")
+        pytest.skip(f"PostgreSQL not available: {exc}")
+    yield server.url
+    server.destroy()
+
+
+def reset_postgres(url: str) -> None:
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path: Path) -> str:
+    """An empty database: a SQLite file, or the PostgreSQL server with a fresh schema."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'ivr.sqlite3'}"
+    url = request.getfixturevalue("postgres_server")
+    reset_postgres(url)
+    return url

@@ -32,8 +32,8 @@ def make_record(uid="a" * 32, **changes):
     return CallRecord(**values)
 
 
-def test_round_trip_keeps_timezone_aware_utc(tmp_path):
-    repo = CallRepository(f"sqlite:///{tmp_path / 'calls.sqlite3'}")
+def test_round_trip_keeps_timezone_aware_utc(db_url):
+    repo = CallRepository(db_url)
     repo.ensure_schema()
     record = make_record()
     assert repo.save_call(record) is True
@@ -43,16 +43,16 @@ def test_round_trip_keeps_timezone_aware_utc(tmp_path):
     assert stored.started_at.utcoffset() == timedelta(0)
 
 
-def test_saving_twice_writes_one_row(tmp_path):
-    repo = CallRepository(f"sqlite:///{tmp_path / 'calls.sqlite3'}")
+def test_saving_twice_writes_one_row(db_url):
+    repo = CallRepository(db_url)
     repo.ensure_schema()
     assert repo.save_call(make_record()) is True
     assert repo.save_call(make_record()) is False
     assert repo.count_calls() == 1
 
 
-def test_naive_datetimes_are_refused(tmp_path):
-    repo = CallRepository(f"sqlite:///{tmp_path / 'calls.sqlite3'}")
+def test_naive_datetimes_are_refused(db_url):
+    repo = CallRepository(db_url)
     repo.ensure_schema()
     with pytest.raises(Exception, match="naive"):
         repo.save_call(make_record(started_at=datetime(2026, 1, 1)))

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Set up and run the test suite on a fresh Debian machine with Python 3.11:
+# Debian packages the tests use (PostgreSQL server binaries, espeak-ng), a virtualenv with
+# the project and its test extras, then pytest. The tests start their own throwaway
+# PostgreSQL server (tests/pg.py); set IVR_TEST_POSTGRES_URL to use an existing one instead.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=()
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || packages+=(postgresql)
+command -v espeak-ng >/dev/null || packages+=(espeak-ng)
+python3 -c "import venv, ensurepip" 2>/dev/null || packages+=(python3-venv)
+if [ ${#packages[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+    "${packages[@]}" >/dev/null
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
+exec .venv/bin/python -m pytest "$@"

@@ -1,0 +1,290 @@
+"""The appeals database: appeal numbers, deadlines, migrations, journal, retention."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+from test_storage import make_record
+
+from ivr.appeals import (
+    AppealNumberAllocator,
+    AppealRecord,
+    appeal_deadline,
+    format_appeal_number,
+    is_valid_appeal_number,
+    luhn_digit,
+)
+from ivr.journal import Journal, encode
+from ivr.recorder import DATABASE, JOURNAL, CallRecorder
+from ivr.retention import RetentionError, cutoff_for
+from ivr.storage import CallRepository, StorageError
+
+KYIV = ZoneInfo("Europe/Kyiv")
+
+
+def appeal_for(record, number="26112701000016", topic="D1"):
+    return AppealRecord(
+        appeal_number=number, call_uid=record.call_uid, kind="operator", channel="phone",
+        role="dso", topic_code=topic, topic_label="Відсутність електропостачання",
+        caller_number=record.caller_number, caller_raw=record.caller_raw,
+        registered_at=record.ended_at, due_at=record.ended_at + timedelta(days=30),
+    )
+
+
+# -- appeal numbers ----------------------------------------------------------------------
+
+
+def test_luhn_reference_values():
+    assert luhn_digit("7992739871") == "3"  # the classic Luhn example
+    assert is_valid_appeal_number("26112801000012")
+    assert not is_valid_appeal_number("26112801000013")
+    assert format_appeal_number("26112801000012") == "261128-01-00001-2"
+
+
+def test_numbers_are_unique_sortable_and_restart_each_day(tmp_path):
+    allocator = AppealNumberAllocator(tmp_path, 7, KYIV)
+    day1 = datetime(2026, 11, 27, 21, 30, tzinfo=UTC)  # 23:30 in Kyiv
+    day2 = datetime(2026, 11, 27, 22, 30, tzinfo=UTC)  # 00:30 next day in Kyiv
+    first = [allocator.next(day1) for _ in range(3)]
+    second = allocator.next(day2)
+    assert [n[:13] for n in first] == ["2611270700001", "2611270700002", "2611270700003"]
+    assert second.startswith("26112807" + "00001")
+    assert sorted(first + [second]) == first + [second]
+    assert all(is_valid_appeal_number(n) for n in first + [second])
+    # a new allocator (a restarted server, another process) continues the sequence
+    assert AppealNumberAllocator(tmp_path, 7, KYIV).next(day2)[8:13] == "00002"
+
+
+def test_two_servers_never_collide(tmp_path):
+    now = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+    a = AppealNumberAllocator(tmp_path, 1, KYIV)
+    b = AppealNumberAllocator(tmp_path, 2, KYIV)
+    numbers = {a.next(now) for _ in range(50)} | {b.next(now) for _ in range(50)}
+    assert len(numbers) == 100
+
+
+def test_concurrent_allocation_in_threads(tmp_path):
+    allocator = AppealNumberAllocator(tmp_path, 3, KYIV)
+    now = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+    numbers: list[str] = []
+
+    def take():
+        for _ in range(100):
+            numbers.append(allocator.next(now))
+
+    threads = [threading.Thread(target=take) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(numbers)) == 400
+
+
+def test_deadlines():
+    registered = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)  # a Friday
+    assert appeal_deadline("D1", registered, KYIV).astimezone(KYIV).date().isoformat() \
+        == "2026-12-27"
+    assert appeal_deadline("D4", registered, KYIV).astimezone(KYIV).date().isoformat() \
+        == "2027-01-11"
+    # bill check: 5 working days from Friday -> the next Friday
+    assert appeal_deadline("S3", registered, KYIV).astimezone(KYIV).date().isoformat() \
+        == "2026-12-04"
+    assert appeal_deadline("S3", registered, KYIV).astimezone(KYIV).time().isoformat() \
+        == "23:59:59"
+
+
+# -- schema and storage, on SQLite and PostgreSQL ----------------------------------------
+
+
+def test_upgrade_creates_the_schema_and_is_repeatable(db_url):
+    repo = CallRepository(db_url)
+    repo.ensure_schema()
+    repo.ensure_schema()
+    assert repo.schema_revision() == "0001"
+    tables = set(sa.inspect(repo.engine).get_table_names())
+    assert {"calls", "appeals", "topics", "alembic_version"} <= tables
+
+
+def test_call_with_appeal_round_trip(db_url):
+    repo = CallRepository(db_url)
+    repo.ensure_schema()
+    record = make_record()
+    record.appeals = [appeal_for(record)]
+    assert repo.save_call(record) is True
+    assert repo.save_call(record) is False  # idempotent: replays never write twice
+    stored = repo.get_call(record.call_uid)
+    assert stored.appeals == record.appeals
+    assert repo.count_appeals() == 1
+
+
+def test_topic_labels_keep_their_history(db_url):
+    repo = CallRepository(db_url)
+    repo.ensure_schema()
+    t1 = datetime(2026, 1, 1, tzinfo=UTC)
+    t2 = datetime(2026, 6, 1, tzinfo=UTC)
+    assert repo.sync_topics({"dso": [("D1", "Перерви"), ("D2", "Якість")]}, t1) == 2
+    assert repo.sync_topics({"dso": [("D1", "Перерви"), ("D2", "Якість")]}, t2) == 0
+    assert repo.sync_topics({"dso": [("D1", "Відключення"), ("D2", "Якість")]}, t2) == 1
+    assert repo.topic_label("dso", "D1", datetime(2026, 3, 1, tzinfo=UTC)) == "Перерви"
+    assert repo.topic_label("dso", "D1", datetime(2026, 7, 1, tzinfo=UTC)) == "Відключення"
+
+
+def test_purge_deletes_only_older_records(db_url):
+    repo = CallRepository(db_url)
+    repo.ensure_schema()
+    now = datetime(2030, 1, 15, tzinfo=UTC)
+    old = make_record("o" * 32, started_at=datetime(2026, 1, 1, tzinfo=UTC),
+                      ended_at=datetime(2026, 1, 1, 0, 1, tzinfo=UTC))
+    old.appeals = [appeal_for(old, "26010101000013")]
+    young = make_record("y" * 32, started_at=datetime(2027, 2, 1, tzinfo=UTC),
+                        ended_at=datetime(2027, 2, 1, 0, 1, tzinfo=UTC))
+    repo.save_call(old)
+    repo.save_call(young)
+    cutoff = cutoff_for("3y", now)
+    assert repo.purge(cutoff, dry_run=True) == {"calls": 1, "appeals": 1}
+    assert repo.count_calls() == 2
+    assert repo.purge(cutoff) == {"calls": 1, "appeals": 1}
+    assert repo.count_calls() == 1 and repo.count_appeals() == 0
+    assert repo.get_call(young.call_uid) is not None
+
+
+@pytest.mark.parametrize("period", ["2y", "35m", "1095d", "0d", "1y"])
+def test_purge_refuses_less_than_three_years(period):
+    with pytest.raises(RetentionError, match="refusing"):
+        cutoff_for(period, datetime(2030, 1, 15, tzinfo=UTC))
+
+
+@pytest.mark.parametrize("period", ["3y", "36m", "1097d", "10y"])
+def test_purge_accepts_three_years_or_more(period):
+    now = datetime(2030, 1, 15, tzinfo=UTC)
+    assert cutoff_for(period, now) <= datetime(2027, 1, 15, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("period", ["three years", "3", "-3y", ""])
+def test_purge_period_must_be_understood(period):
+    with pytest.raises(RetentionError, match="not understood"):
+        cutoff_for(period, datetime(2030, 1, 15, tzinfo=UTC))
+
+
+def test_database_that_points_nowhere_fails_at_start():
+    from pg import free_port
+
+    repo = CallRepository(f"postgresql+psycopg://ivr@127.0.0.1:{free_port()}/ivr")
+    with pytest.raises(StorageError, match="not usable"):
+        repo.ensure_schema()
+
+
+# -- the journal -------------------------------------------------------------------------
+
+
+def test_journal_replay_is_idempotent(db_url, tmp_path):
+    repo = CallRepository(db_url)
+    repo.ensure_schema()
+    journal = Journal(tmp_path / "j.jsonl")
+    records = [make_record(f"{i:032d}") for i in range(5)]
+    for r in records:
+        journal.append(r)
+    repo.save_call(records[0])  # written earlier by someone else
+    report = journal.replay(repo.save_call)
+    assert (report.replayed, report.already_stored, report.broken) == (4, 1, [])
+    assert not journal.pending()
+    assert repo.count_calls() == 5
+    assert journal.replay(repo.save_call).replayed == 0
+
+
+def test_truncated_journal_replays_good_records_and_reports_the_tail(tmp_path):
+    repo = CallRepository(f"sqlite:///{tmp_path / 'j.sqlite3'}")
+    repo.ensure_schema()
+    path = tmp_path / "j.jsonl"
+    good = [make_record(f"{i:032d}") for i in range(3)]
+    data = b"".join(encode(r) for r in good) + encode(make_record("t" * 32))[:-25]
+    path.write_bytes(data)
+    journal = Journal(path)
+    report = journal.replay(repo.save_call)
+    assert report.replayed == 3
+    assert len(report.broken) == 1 and "line 4: truncated" in report.broken[0]
+    assert repo.count_calls() == 3
+    assert journal.broken_path.read_bytes().startswith(encode(make_record("t" * 32))[:40])
+    assert not journal.pending()
+
+
+def test_corrupted_line_in_the_middle_is_quarantined(tmp_path):
+    repo = CallRepository(f"sqlite:///{tmp_path / 'j.sqlite3'}")
+    repo.ensure_schema()
+    lines = [encode(make_record(f"{i:032d}")) for i in range(3)]
+    lines[1] = lines[1].replace(b"0441234567", b"0441234568")  # a flipped digit
+    path = tmp_path / "j.jsonl"
+    path.write_bytes(b"".join(lines))
+    report = Journal(path).replay(repo.save_call)
+    assert report.replayed == 2
+    assert report.broken == ["line 2: checksum mismatch"]
+
+
+def test_recorder_falls_back_to_the_journal_and_replays(tmp_path):
+    url = f"sqlite:///{tmp_path / 'gone' / 'x.sqlite3'}"
+    broken = CallRepository(url)
+    journal = Journal(tmp_path / "j.jsonl")
+    recorder = CallRecorder(broken, journal, retry_after=60)
+    assert recorder.record(make_record("a" * 32)) == JOURNAL
+    assert recorder.database_down
+    assert recorder.record(make_record("b" * 32)) == JOURNAL  # breaker open: no DB attempt
+    (tmp_path / "gone").mkdir()
+    broken.ensure_schema()
+    recorder._down_until = 0
+    report = recorder.flush()
+    assert report.replayed == 2
+    assert broken.count_calls() == 2
+    assert recorder.record(make_record("c" * 32)) == DATABASE
+
+
+def test_postgresql_stopped_during_calls_loses_nothing(config, tmp_path):
+    """Calls keep running while PostgreSQL is down; every record arrives after the replay."""
+    import dataclasses
+    import os
+    import time
+
+    from pg import PostgresUnavailable, ThrowawayPostgres
+
+    from ivr.simulator import KeyScript, asterisk_env, parse_keys, simulate_builtin
+
+    try:
+        server = ThrowawayPostgres()
+        server.start()
+    except PostgresUnavailable as exc:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(str(exc))
+    try:
+        cfg = dataclasses.replace(config, database_url=server.url)
+        repo = CallRepository(server.url)
+        repo.ensure_schema()
+        recorder = CallRecorder(repo, Journal(tmp_path / "j.jsonl"), retry_after=0.5)
+
+        def call(keys):
+            env = asterisk_env("0671234567", cfg.company.dialled_numbers[0])
+            started = time.monotonic()
+            transcript = simulate_builtin(cfg, recorder, env, KeyScript(parse_keys(keys)))
+            return transcript, time.monotonic() - started
+
+        for keys in ["0", "2 1 h"]:
+            call(keys)
+        assert repo.count_calls() == 2
+        server.stop()
+        slowest = 0.0
+        for keys in ["0", "1 2 h", "7 1", "", "3 h"]:
+            _transcript, seconds = call(keys)
+            slowest = max(slowest, seconds)
+        assert recorder.counts[JOURNAL] == 5
+        assert slowest < 10  # bounded: a refused connection, then the journal
+        server.start()
+        time.sleep(0.6)  # the breaker lets the database be tried again
+        report = recorder.flush()
+        assert report.replayed == 5 and report.error is None
+        assert repo.count_calls() == 7
+        assert repo.count_appeals() == 3  # the three operator transfers got appeal numbers
+    finally:
+        server.destroy()
