@@ -16,6 +16,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ivr.call import CallRecord
+from ivr.callerid import mask
 from ivr.journal import Journal, ReplayReport
 from ivr.storage import CallRepository
 
@@ -68,9 +69,9 @@ class CallRecorder:
                 error = exc
         self.counts[LOST] += 1
         log.error(
-            "CALL RECORD NOT SAVED (%s); record follows: %s",
+            "CALL RECORD NOT SAVED (%s); record follows, caller numbers masked: %s",
             _first_line(error) if error else "database unavailable and no journal",
-            json.dumps(record.to_json(), ensure_ascii=False),
+            json.dumps(masked(record.to_json()), ensure_ascii=False),
         )
         return LOST
 
@@ -86,6 +87,16 @@ class CallRecorder:
             self._down_until = 0.0
             log.info("journal replayed: %s", report)
         return report
+
+
+def masked(data: dict[str, object]) -> dict[str, object]:
+    """A record for a log line: personal data (caller numbers) masked."""
+    data = dict(data)
+    for key in ("caller_raw", "caller_number"):
+        data[key] = mask(data.get(key))  # type: ignore[arg-type]
+    if "appeals" in data:
+        data["appeals"] = [masked(a) for a in data["appeals"] or []]  # type: ignore[union-attr]
+    return data
 
 
 def _first_line(exc: BaseException) -> str:

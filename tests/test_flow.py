@@ -226,3 +226,4 @@ def test_unwritable_database_reports_the_record_loudly(config, simulate, tmp_pat
     assert transcript.record is not None and not transcript.record_saved
     assert "CALL RECORD NOT SAVED" in caplog.text
     assert transcript.record.call_uid in caplog.text
+    assert "0441234567" not in caplog.text and "*******567" in caplog.text  # masked
