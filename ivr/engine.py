@@ -64,6 +64,7 @@ class CallFlow:
         self.appeals: list[AppealRecord] = []
         self.topic: str | None = None
         self.served = False  # an announcement was heard to its end
+        self.after_hours = False  # asked for an operator outside working hours
         self.path: list[dict[str, str]] = []
         self.error: str | None = None
 
@@ -88,7 +89,10 @@ class CallFlow:
             ending = _Ending(Result.OPERATOR, Outcome.FAILED, self.config.operator.queue)
 
         if hung_up or ending is None:
-            outcome = Outcome.SELF_SERVED if self.served else Outcome.ABANDONED
+            if self.served:
+                outcome = Outcome.SELF_SERVED
+            else:
+                outcome = Outcome.AFTER_HOURS if self.after_hours else Outcome.ABANDONED
             ending = _Ending(Result.HANGUP, outcome)
         yield from self._hand_back(ending, hung_up)
         record = self._record(ending)
@@ -269,6 +273,7 @@ class CallFlow:
             yield from self._play(cfg.operator.connecting_prompt, "")
             outcome = Outcome.FAILED if self.error else Outcome.OPERATOR
             return _Ending(Result.OPERATOR, outcome, cfg.operator.queue)
+        self.after_hours = True
         yield from self._play(cfg.operator.closed_prompt, "")
         if not forced:
             return None

@@ -36,6 +36,16 @@ def config(shipped_config: Config, tmp_path: Path) -> Config:
 
 
 @pytest.fixture
+def supplier_config(tmp_path: Path) -> Config:
+    """The supplier example, writing to the same temporary database as ``config``."""
+    return dataclasses.replace(
+        load_config(SUPPLIER_CONFIG),
+        database_url=f"sqlite:///{tmp_path / 'ivr.sqlite3'}",
+        journal_path=tmp_path / "ivr-journal.jsonl",
+    )
+
+
+@pytest.fixture
 def repository(config: Config) -> CallRepository:
     repo = CallRepository(config.database_url)
     repo.ensure_schema()

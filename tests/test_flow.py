@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections import deque
+from datetime import UTC, datetime
 
 import pytest
-from conftest import SHIPPED_CONFIG, prompts_played
+from conftest import SHIPPED_CONFIG, SUPPLIER_CONFIG, prompts_played
 
 from ivr.call import Outcome
 from ivr.config import load_config
@@ -29,18 +30,29 @@ def key_paths(config: Config) -> dict[str, list[str]]:
     return paths
 
 
-def every_option() -> list[tuple[str, str]]:
-    config = load_config(SHIPPED_CONFIG)
-    paths = key_paths(config)
-    return [(menu, key) for menu in paths for key in sorted(config.menus[menu].options)]
+def every_option() -> list[tuple[str, str, str]]:
+    cases = []
+    for name, path in (("dso", SHIPPED_CONFIG), ("supplier", SUPPLIER_CONFIG)):
+        config = load_config(path)
+        paths = key_paths(config)
+        cases += [(name, menu, key) for menu in paths for key in sorted(config.menus[menu].options)]
+    return cases
 
 
-def test_every_menu_is_reachable_by_keys(config):
+#: Wednesday 10:00 in Kyiv: the supplier's operators are at work.
+WORKING_TIME = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+#: Sunday 03:00 in Kyiv: the supplier is closed, the DSO never is.
+NIGHT = datetime(2026, 11, 29, 1, 0, tzinfo=UTC)
+
+
+def test_every_menu_is_reachable_by_keys(config, supplier_config):
     assert set(key_paths(config)) == set(config.menus)
+    assert set(key_paths(supplier_config)) == set(supplier_config.menus)
 
 
-@pytest.mark.parametrize("menu_name, key", every_option())
-def test_every_option_of_the_shipped_config(config, simulate, menu_name, key):
+@pytest.mark.parametrize("role, menu_name, key", every_option())
+def test_every_option_of_the_shipped_configs(request, simulate, role, menu_name, key):
+    config = request.getfixturevalue("config" if role == "dso" else "supplier_config")
     menu = config.menus[menu_name]
     action = menu.options[key]
     keys = key_paths(config)[menu_name] + list(key)
@@ -48,7 +60,7 @@ def test_every_option_of_the_shipped_config(config, simulate, menu_name, key):
         keys.append(config.redirects[action.redirect].transfer_key)
     elif action.kind in NAVIGATION or action.then == "menu" and action.kind is ActionKind.ANNOUNCE:
         keys.append("h")  # hang up at the next wait: after the menu or announcement played
-    transcript = simulate(" ".join(keys))
+    transcript = simulate(" ".join(keys), cfg=config, clock=lambda: WORKING_TIME)
     record = transcript.record
     assert record is not None and transcript.record_saved
     played = prompts_played(transcript)
@@ -227,3 +239,34 @@ def test_unwritable_database_reports_the_record_loudly(config, simulate, tmp_pat
     assert "CALL RECORD NOT SAVED" in caplog.text
     assert transcript.record.call_uid in caplog.text
     assert "0441234567" not in caplog.text and "*******567" in caplog.text  # masked
+
+
+def test_supplier_operator_out_of_hours_goes_back_to_the_menu(supplier_config, simulate):
+    transcript = simulate("0 h", cfg=supplier_config, clock=lambda: NIGHT)
+    played = prompts_played(transcript)
+    assert supplier_config.operator.closed_prompt in played
+    assert played[-1] == supplier_config.menus["main"].short_greeting[-1]  # menu goes on
+    assert transcript.record.outcome is Outcome.AFTER_HOURS
+    assert not transcript.record.appeals
+
+
+def test_supplier_max_failures_out_of_hours_says_goodbye(supplier_config, simulate):
+    transcript = simulate("", cfg=supplier_config, clock=lambda: NIGHT)
+    played = prompts_played(transcript)
+    assert played[-2:] == [supplier_config.operator.closed_prompt, supplier_config.farewell_prompt]
+    assert transcript.variables["IVR_RESULT"] == "hangup"
+    assert transcript.record.outcome is Outcome.AFTER_HOURS
+
+
+def test_supplier_in_hours_reaches_the_operator_with_an_appeal(supplier_config, simulate):
+    transcript = simulate("0", cfg=supplier_config, clock=lambda: WORKING_TIME)
+    assert transcript.variables["IVR_RESULT"] == "operator"
+    appeal = transcript.record.appeals[0]
+    assert transcript.variables["IVR_APPEAL_ID"] == appeal.appeal_number
+    assert appeal.appeal_number.startswith("261125")
+    assert appeal.topic_code == "S99" and appeal.topic_label == "Інше"
+
+
+def test_dso_answers_at_night(config, simulate):
+    transcript = simulate("0", clock=lambda: NIGHT)
+    assert transcript.variables["IVR_RESULT"] == "operator"
