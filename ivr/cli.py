@@ -32,10 +32,10 @@ def setup_logging(verbose: bool = False) -> None:
     )
 
 
-def load_or_exit(path: str) -> Config:
-    """Refuse to run on an invalid configuration, saying why."""
+def load_or_exit(path: str, require_audio: bool = False) -> Config:
+    """Refuse to run on an invalid configuration (or, to serve calls, without audio)."""
     try:
-        return load_config(path)
+        return load_config(path, require_audio)
     except ConfigError as exc:
         click.echo(f"ivr: refusing to run with an invalid configuration:\n{exc}", err=True)
         sys.exit(1)
@@ -70,9 +70,11 @@ def main() -> None:
 @main.command()
 @click.argument("file", default=lambda: os.environ.get("IVR_CONFIG", DEFAULT_CONFIG),
                 type=click.Path(dir_okay=False))
-def validate(file: str) -> None:
+@click.option("--no-audio-check", is_flag=True,
+              help="Do not require built prompt audio (while editing, before 'ivr prompts build').")
+def validate(file: str, no_audio_check: bool) -> None:
     """Check a configuration file; print every problem as FILE:LINE: path: message."""
-    problems = validate_file(file)
+    problems = validate_file(file, require_audio=not no_audio_check)
     for problem in problems:
         click.echo(str(problem), err=problem.severity == "error")
     errors = sum(1 for p in problems if p.severity == "error")
@@ -94,7 +96,7 @@ def agi(config_path: str) -> None:
 def run_process_agi(config_path: str) -> None:
     from ivr.process_agi import serve_stdio
 
-    config = load_or_exit(config_path)
+    config = load_or_exit(config_path, require_audio=True)
     repository = CallRepository(config.database_url)
     try:
         repository.ensure_schema()
@@ -131,7 +133,7 @@ def serve(config_path: str, listen: str, max_connections: int, verbose: bool) ->
 
     setup_logging(verbose)
     host, port = parse_listen(listen)
-    config = load_or_exit(config_path)
+    config = load_or_exit(config_path, require_audio=True)
     repository = open_repository(config)
     recorder = AsyncCallRecorder(make_recorder(config, repository))
     settings = ServerSettings(host=host, port=port, max_connections=max_connections)
@@ -218,6 +220,10 @@ def _register_subcommands() -> None:
     from ivr.cli_db import db
 
     main.add_command(db)
+    from ivr.cli_prompts import prompts, say
+
+    main.add_command(prompts)
+    main.add_command(say)
 
 
 _register_subcommands()

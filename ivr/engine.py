@@ -18,6 +18,7 @@ from ivr.appeals import AppealRecord, appeal_deadline
 from ivr.call import CallContext, CallRecord, Outcome, Result, utcnow
 from ivr.callerid import mask
 from ivr.config.model import Action, ActionKind, Config, Menu, Redirect
+from ivr.speech.plan import Plan
 
 log = logging.getLogger(__name__)
 
@@ -342,6 +343,12 @@ class CallFlow:
 
     def _play(self, prompt_id: str, escape: str) -> Generator[Command, Reply, str | None]:
         """STREAM FILE with barge-in; returns the key that interrupted it, if any."""
+        if not self.config.prompts.playable(prompt_id):
+            # The build manifest has no audio for it: never let Asterisk fall back to an
+            # English file of that name or fail the command; say nothing and go on.
+            log.error("call %s: prompt %r has no built audio; skipped (run 'ivr prompts build')",
+                      self.call.call_uid, prompt_id)
+            return None
         reply = yield Command("STREAM FILE", (self.config.prompts.file_for(prompt_id), escape))
         if reply.value == -1:
             # A missing file and a hang-up both give -1. CHANNEL STATUS tells them apart: on a
@@ -350,6 +357,26 @@ class CallFlow:
             log.warning("call %s: prompt %r could not be played", self.call.call_uid, prompt_id)
             return None
         return reply.digit
+
+    def can_say(self, plan: Plan) -> bool:
+        return all(self.config.prompts.playable(fragment_id) for fragment_id in plan)
+
+    def _say(self, plan: Plan, escape: str) -> Generator[Command, Reply, str | None]:
+        """Play a speech plan (``ivr.speech``: numbers, times, appeal numbers) fragment by
+        fragment with barge-in; returns the key that interrupted it, if any.
+
+        A plan with any fragment lacking audio is not played at all: half an appeal number
+        would be a wrong number. Check ``self.can_say(plan)`` to offer another way instead.
+        """
+        if not self.can_say(plan):
+            log.error("call %s: speech fragments without built audio; %r not said (run "
+                      "'ivr prompts build')", self.call.call_uid, plan.text())
+            return None
+        for fragment_id in plan:
+            digit = yield from self._play(fragment_id, escape)
+            if digit is not None:
+                return digit
+        return None
 
     def _wait_digit(self, timeout_ms: int) -> Generator[Command, Reply, str | None]:
         reply = yield Command("WAIT FOR DIGIT", (str(timeout_ms),))

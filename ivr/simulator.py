@@ -298,7 +298,19 @@ def prompt_describer(config: Config) -> Callable[[str], tuple[str, str] | None]:
     """Map a STREAM FILE argument back to the prompt id and its Ukrainian text."""
     texts = config.prompts.texts
     files = {config.prompts.file_for(pid): (pid, text) for pid, text in texts.items()}
+    files.update(fragment_files(config))
     return files.get
+
+
+def fragment_files(config: Config) -> dict[str, tuple[str, str]]:
+    """Speech fragments (numbers, times, appeal numbers): file -> (id, spoken text)."""
+    from ivr.speech.fragments import CatalogueError, catalogue
+
+    try:
+        fragments = catalogue(config.prompts.language)
+    except CatalogueError:
+        return {}
+    return {config.prompts.file_for(f.id): (f.id, f.text or "…") for f in fragments.values()}
 
 
 def simulate_builtin(

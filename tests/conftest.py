@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from audio_support import built_prompts  # noqa: F401  (session fixture: prompts built once)
 from pg import PostgresUnavailable, ThrowawayPostgres
 
 from ivr.config import Config, load_config

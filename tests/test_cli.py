@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -27,17 +28,18 @@ def ivr(*args: str, cwd: Path | None = None, **kwargs) -> subprocess.CompletedPr
 
 
 @pytest.fixture
-def config_copy(tmp_path: Path) -> Path:
-    """The shipped config in a temporary directory, with its database there too."""
+def config_copy(tmp_path: Path, built_prompts: Path) -> Path:
+    """The shipped config in a temporary directory, with its database and built audio there."""
     text = SHIPPED_CONFIG.read_text(encoding="utf-8")
     text = text.replace("prompts/uk.yaml", str(ROOT / "prompts" / "uk.yaml"))
     path = tmp_path / "config.yaml"
     path.write_text(text, encoding="utf-8")
+    shutil.copytree(built_prompts, tmp_path / "prompts")  # ivr serve/agi refuse without audio
     return path
 
 
-def test_validate_shipped_config():
-    result = ivr("validate", "config.yaml")
+def test_validate_shipped_config(config_copy: Path):
+    result = ivr("validate", str(config_copy))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "config.yaml: OK" in result.stdout
 

@@ -20,6 +20,9 @@ from datetime import time
 from pathlib import Path
 from typing import Any
 
+from ivr.audio.catalogue import read_hints
+from ivr.audio.manifest import missing_audio, playable_ids
+from ivr.audio.text import text_problems
 from ivr.config.model import (
     TOPIC_REQUIRED,
     Action,
@@ -105,15 +108,18 @@ HOURS_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 COMMENT_KEY_RE = re.compile(r"^\s*#\s*:(\s|$)")
 
 
-def validate_file(path: str | Path) -> list[Problem]:
-    """All problems of a config file and of the files it refers to, sorted by file and line."""
-    problems, _ = _Loader(path).run()
+def validate_file(path: str | Path, require_audio: bool = False) -> list[Problem]:
+    """All problems of a config file and of the files it refers to, sorted by file and line.
+
+    ``require_audio``: a referenced prompt (or a speech fragment) without built audio is an error.
+    """
+    problems, _ = _Loader(path, require_audio).run()
     return problems
 
 
-def load_config(path: str | Path) -> Config:
+def load_config(path: str | Path, require_audio: bool = False) -> Config:
     """Validated :class:`Config`; raises :class:`ConfigError` listing every problem."""
-    problems, config = _Loader(path).run()
+    problems, config = _Loader(path, require_audio).run()
     if config is None or any(p.is_error for p in problems):
         raise ConfigError(problems)
     for problem in problems:
@@ -160,13 +166,16 @@ class _PromptFile:
     display: str  # file name used in problems
     texts: dict[str, str] | None = None  # None: unreadable, references are not checked
     empty: dict[str, int | None] = field(default_factory=dict)  # blank id -> line in the file
+    hints: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> voice/speed hints
 
 
 class _Loader:
     """One validation run over one config file."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, require_audio: bool = False) -> None:
         self.path = Path(path)
+        self.require_audio = require_audio
+        self.audio: frozenset[str] | None = None  # ids with built audio (build manifest)
         self.file = str(path)
         self.problems: list[Problem] = []
         self.doc = YamlDoc(self.file)
@@ -277,6 +286,9 @@ class _Loader:
             self.report(path, f"unknown prompt '{prompt_id}' (no text in "
                               f"{self.prompt_file.display}){hint}")
             return None
+        if self.require_audio and self.audio is not None and prompt_id not in self.audio:
+            self.report(path, f"prompt '{prompt_id}' has no built audio: run "
+                              f"'ivr prompts build --config {self.file}'")
         return prompt_id
 
     def prompt_list(self, path: YamlPath, value: Any, allow_empty: bool = False,
@@ -611,7 +623,13 @@ class _Loader:
             self.prompt_file = self.read_prompt_texts(base / texts, (*path, "texts"))
         if not language or not texts or not sounds or self.prompt_file.texts is None:
             return None
-        return Prompts(language, dict(self.prompt_file.texts), (base / sounds).resolve())
+        sounds_dir = (base / sounds).resolve()
+        self.audio = playable_ids(sounds_dir, language)
+        if self.require_audio:
+            for message in missing_audio(sounds_dir, language, self.audio, self.file):
+                self.report((*path, "sounds") if "sounds" in data else path, message)
+        return Prompts(language, dict(self.prompt_file.texts), sounds_dir,
+                       dict(self.prompt_file.hints), self.audio)
 
     def read_prompt_texts(self, file: Path, path: YamlPath) -> _PromptFile:
         result = _PromptFile(str(file))
@@ -631,6 +649,10 @@ class _Loader:
             return result
         result.texts = {}
         for prompt_id, text in doc.data.items():
+            if isinstance(text, dict):  # {text: ..., voice: ..., speed: ...}
+                text, result.hints[prompt_id], hint_problems = read_hints(text)
+                for message in hint_problems:
+                    problem((prompt_id,), message)
             if not NAME_RE.match(prompt_id):
                 problem((prompt_id,), f"prompt id '{prompt_id}' may contain only letters, digits, "
                                       "'_' and '-' (it becomes a sound file name)")
@@ -642,6 +664,8 @@ class _Loader:
                 result.empty[prompt_id] = doc.line((prompt_id,))
             else:
                 result.texts[prompt_id] = " ".join(text.split())
+                for message in text_problems(text):
+                    problem((prompt_id,), message)
         return result
 
     def defaults(self, root: dict[str, Any]) -> _Defaults:
