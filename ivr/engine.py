@@ -18,6 +18,7 @@ from ivr.appeals import AppealRecord, appeal_deadline
 from ivr.call import CallContext, CallRecord, Outcome, Result, utcnow
 from ivr.callerid import mask
 from ivr.config.model import Action, ActionKind, Config, Menu, Redirect
+from ivr.speech.grammar import plan_appeal_number
 from ivr.speech.plan import Plan
 
 log = logging.getLogger(__name__)
@@ -270,7 +271,9 @@ class CallFlow:
             self.topic = topic or cfg.operator.topic
         company = cfg.company
         if company.working_hours.is_open(self.clock(), company.tz):
-            self._register_appeal("operator")
+            appeal = self._register_appeal("operator")
+            if appeal is not None and cfg.operator.appeal_prompt:
+                yield from self._read_appeal_number(appeal.appeal_number)
             yield from self._play(cfg.operator.connecting_prompt, "")
             outcome = Outcome.FAILED if self.error else Outcome.OPERATOR
             return _Ending(Result.OPERATOR, outcome, cfg.operator.queue)
@@ -307,6 +310,17 @@ class CallFlow:
         )
         self.appeals.append(appeal)
         return appeal
+
+    def _read_appeal_number(self, number: str) -> Generator[Command, Reply, None]:
+        """Tell the caller the appeal number, digit by digit in groups; skipped, not half
+        said, when a fragment has no audio (the operator sees it in IVR_APPEAL_ID)."""
+        plan = plan_appeal_number(number)
+        if not self.can_say(plan):
+            log.error("call %s: appeal number not read: speech fragments missing",
+                      self.call.call_uid)
+            return
+        yield from self._play(self.config.operator.appeal_prompt or "", "")
+        yield from self._say(plan, "")
 
     def _redirect(self, redirect: Redirect, menu: Menu) -> Steps:
         """Misrouted caller: say the other company's contacts and offer to transfer there."""

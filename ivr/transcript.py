@@ -20,6 +20,11 @@ def event_line(event: dict[str, object]) -> str:
         if event.get("interrupted_by"):
             line += f"  [interrupted by key {event['interrupted_by']}]"
         return line
+    if kind == "say":
+        line = f"  say: «{event['text']}» ({len(event['fragments'])} fragments)"  # type: ignore[arg-type]
+        if event.get("interrupted_by"):
+            line += f"  [interrupted by key {event['interrupted_by']}]"
+        return line
     if kind == "key":
         return f"key {event['key']}"
     if kind == "timeout":
@@ -37,8 +42,34 @@ def event_line(event: dict[str, object]) -> str:
     return json.dumps(event, ensure_ascii=False)
 
 
+def is_fragment(event: dict[str, object]) -> bool:
+    """A piece of dynamic speech (``digits/5``, ``pause/group``), not a whole prompt."""
+    return event["type"] == "prompt" and "/" in str(event["id"])
+
+
+def merged_events(events: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Consecutive speech fragments as one ``say`` event with the whole Ukrainian text."""
+    merged: list[dict[str, object]] = []
+    for event in events:
+        if is_fragment(event) and merged and merged[-1]["type"] == "say" \
+                and not merged[-1].get("interrupted_by"):
+            merged[-1]["fragments"].append(event["id"])  # type: ignore[union-attr]
+            merged[-1]["text"] = f"{merged[-1]['text']} {event['text']}"
+            merged[-1]["interrupted_by"] = event.get("interrupted_by")
+        elif is_fragment(event):
+            merged.append({"type": "say", "fragments": [event["id"]], "text": event["text"],
+                           "interrupted_by": event.get("interrupted_by")})
+        else:
+            merged.append(event)
+    for event in merged:
+        if event["type"] == "say":
+            event["text"] = " ".join(str(event["text"]).replace("…", ",").split()) \
+                .replace(" ,", ",").strip(", ")
+    return merged
+
+
 def render_text(transcript: Transcript, config: Config) -> str:
-    events = "\n".join(event_line(e) for e in transcript.events)
+    events = "\n".join(event_line(e) for e in merged_events(transcript.events))
     return events + "\n" + render_summary(transcript, config)
 
 

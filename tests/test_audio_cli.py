@@ -67,7 +67,10 @@ def test_build_every_prompt_then_skip_then_rebuild_exactly_one(admin_dir: Path):
 def test_validate_serve_and_agi_need_built_audio(admin_dir: Path):
     result = ivr("validate", "config.yaml", cwd=admin_dir)
     assert result.returncode == 1
-    assert "config.yaml:59: prompts.sounds: no prompt audio has been built in" in result.stderr
+    lines = (admin_dir / "config.yaml").read_text(encoding="utf-8").splitlines()
+    sounds = next(i for i, line in enumerate(lines, 1) if line.strip().startswith("sounds:"))
+    assert f"config.yaml:{sounds}: prompts.sounds: no prompt audio has been built in" \
+        in result.stderr
     assert "run 'ivr prompts build --config config.yaml'" in result.stderr
 
     assert ivr("validate", "--no-audio-check", "config.yaml", cwd=admin_dir).returncode == 0

@@ -270,3 +270,28 @@ def test_supplier_in_hours_reaches_the_operator_with_an_appeal(supplier_config, 
 def test_dso_answers_at_night(config, simulate):
     transcript = simulate("0", clock=lambda: NIGHT)
     assert transcript.variables["IVR_RESULT"] == "operator"
+
+
+def test_operator_transfer_reads_the_appeal_number(config, simulate):
+    from ivr.transcript import merged_events
+
+    transcript = simulate("0")
+    number = transcript.variables["IVR_APPEAL_ID"]
+    said = [e for e in merged_events(transcript.events) if e["type"] == "say"]
+    assert len(said) == 1
+    digits = [f.split("/")[1] for f in said[0]["fragments"] if f.startswith("digits/")]
+    assert "".join(digits) == number
+    played = prompts_played(transcript)
+    assert played.index(config.operator.appeal_prompt) < played.index(
+        config.operator.connecting_prompt)
+
+
+def test_appeal_number_is_not_half_said_without_audio(config, simulate):
+    import dataclasses
+
+    audio = frozenset(config.prompts.texts) - {"digits/7"}  # one fragment never built
+    cfg = dataclasses.replace(config, prompts=dataclasses.replace(config.prompts, audio=audio))
+    transcript = simulate("0", cfg=cfg)
+    assert not [e for e in transcript.events if "/" in str(e.get("id", ""))]
+    assert config.operator.appeal_prompt not in prompts_played(transcript)
+    assert transcript.variables["IVR_APPEAL_ID"]  # the operator still sees it

@@ -61,7 +61,8 @@ ROOT_KEYS = ("company", "operator", "database", "prompts", "defaults", "topics",
 ROOT_REQUIRED = ("company", "operator", "defaults", "topics", "menus")
 COMPANY_KEYS = ("role", "name", "dialled_numbers", "timezone", "working_hours")
 COMPANY_REQUIRED = ("role", "name", "dialled_numbers")
-OPERATOR_KEYS = ("queue", "connecting_prompt", "closed_prompt", "topic")
+OPERATOR_REQUIRED = ("queue", "connecting_prompt", "closed_prompt", "topic")
+OPERATOR_KEYS = (*OPERATOR_REQUIRED, "appeal_prompt")
 PROMPTS_KEYS = ("language", "texts", "sounds")
 DEFAULTS_KEYS = ("keys", "timeout", "inter_digit_timeout", "max_failures", "invalid_prompt",
                  "timeout_prompt", "farewell_prompt")
@@ -722,7 +723,7 @@ class _Loader:
         if "operator" not in root:
             return None
         path: YamlPath = ("operator",)
-        data = self.mapping(path, root["operator"], OPERATOR_KEYS, OPERATOR_KEYS)
+        data = self.mapping(path, root["operator"], OPERATOR_KEYS, OPERATOR_REQUIRED)
         if data is None:
             return None
         queue = None
@@ -737,9 +738,13 @@ class _Loader:
         closed = self.prompt((*path, "closed_prompt"), data["closed_prompt"]) \
             if "closed_prompt" in data else None
         topic = self.topic((*path, "topic"), data["topic"]) if "topic" in data else None
+        appeal = self.prompt((*path, "appeal_prompt"), data["appeal_prompt"]) \
+            if data.get("appeal_prompt") is not None else None
         if queue is None or connecting is None or closed is None or topic is None:
             return None
-        return Operator(queue, connecting, closed, topic)
+        if "appeal_prompt" in data and data["appeal_prompt"] is not None and appeal is None:
+            return None
+        return Operator(queue, connecting, closed, topic, appeal)
 
     def redirects(self, root: dict[str, Any]) -> dict[str, Redirect] | None:
         if "redirects" not in root:

@@ -115,6 +115,8 @@ class Operator:
     connecting_prompt: str  # "connecting you to an operator"
     closed_prompt: str  # operators are off duty (supplier schedule)
     topic: str  # topic code when nothing more specific is known
+    # When set, the caller hears this prompt and the appeal number before being connected.
+    appeal_prompt: str | None = None
 
 
 @dataclass(frozen=True)
