@@ -1,0 +1,157 @@
+"""Typed getters for config values: each reports a problem and returns None when wrong."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ivr.config.problems import Problem, Severity, dotted
+from ivr.config.schema import (
+    KEY_RE,
+    NAME_RE,
+    PHONE_RE,
+    describe,
+    did_you_mean,
+)
+from ivr.config.yamlmap import YamlPath
+
+
+class Checks:
+    """Mixin of the loader: problem reporting and typed, reference-checking getters.
+
+    Uses the loader's state: ``file``, ``doc``, ``problems``, ``prompt_file``, ``role``,
+    ``catalogues`` and ``catalogues_ok`` (set in ``_Loader.__init__``).
+    """
+
+    # -- reporting -----------------------------------------------------------------------
+
+    def report(self, path: YamlPath, message: str, severity: Severity = "error",
+               line: int | None = None) -> None:
+        where = line if line is not None else self.doc.line(path)
+        self.problems.append(Problem(self.file, where, dotted(path), message, severity))
+
+    def warn(self, path: YamlPath, message: str) -> None:
+        self.report(path, message, "warning")
+
+    # -- typed getters (report and return None on a wrong value) -------------------------
+
+    def mapping(self, path: YamlPath, value: Any, known: Iterable[str] | None = None,
+                required: Iterable[str] = (), what: str = "a mapping") -> dict[str, Any] | None:
+        if not isinstance(value, dict):
+            self.report(path, f"expected {what}, got {describe(value)}",
+                        line=self.doc.value_line(path))
+            return None
+        if known is not None:
+            known = tuple(known)
+            for key in value:
+                if key not in known:
+                    self.report((*path, key), f"unknown key '{key}'{did_you_mean(key, known)}")
+        for key in required:
+            if key not in value:
+                self.report(path, f"missing required key '{key}'")
+        return value
+
+    def text(self, path: YamlPath, value: Any, what: str = "text") -> str | None:
+        if not isinstance(value, str):
+            self.report(path, f"expected {what}, got {describe(value)}")
+            return None
+        if not value.strip():
+            self.report(path, f"expected {what}, got empty text")
+            return None
+        return value.strip()
+
+    def name(self, path: YamlPath, value: Any, what: str) -> str | None:
+        result = self.text(path, value, what)
+        if result is not None and not NAME_RE.match(result):
+            self.report(path, f"{what} '{result}' may contain only letters, digits, '_' and '-'")
+            return None
+        return result
+
+    def number(self, path: YamlPath, value: Any, bounds: tuple[int, int], unit: str,
+               integer: bool = False) -> float | None:
+        low, high = bounds
+        wanted = "a whole number" if integer else "a number"
+        wanted += f" of{unit}" if unit else ""
+        if isinstance(value, bool) or not isinstance(value, int | float) or (
+                integer and not isinstance(value, int)):
+            self.report(path, f"expected {wanted}, got {describe(value)}")
+            return None
+        if not low <= value <= high:
+            self.report(path, f"{value} is out of range: use {low} to {high}{unit}")
+            return None
+        return value
+
+    def seconds_ms(self, path: YamlPath, value: Any, bounds: tuple[int, int]) -> int | None:
+        seconds = self.number(path, value, bounds, " seconds")
+        return None if seconds is None else round(seconds * 1000)
+
+    def phone(self, path: YamlPath, value: Any) -> str | None:
+        if isinstance(value, int) and not isinstance(value, bool):
+            self.report(path, f"expected a phone number in quotes, got {describe(value)} "
+                              "(YAML drops leading zeros of unquoted numbers)")
+            return None
+        number = self.text(path, value, "a phone number")
+        if number is not None and not PHONE_RE.match(number):
+            self.report(path, f"'{number}' is not a phone number: use digits only, "
+                              "optionally with a leading '+'")
+            return None
+        return number
+
+    def keypad_key(self, path: YamlPath, value: Any) -> str | None:
+        """A key bound in ``defaults.keys`` or ``transfer_key``."""
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 9:
+            value = str(value)
+        key = self.text(path, value, "a keypad key in quotes, e.g. \"0\"")
+        if key is not None and not KEY_RE.match(key):
+            self.report(path, f"'{key}' is not a keypad key: use 1 to 3 of 0-9, * and #")
+            return None
+        return key
+
+    def prompt(self, path: YamlPath, value: Any) -> str | None:
+        prompt_id = self.name(path, value, "a prompt id")
+        texts = self.prompt_file.texts
+        if prompt_id is None or texts is None:
+            return prompt_id
+        if prompt_id in self.prompt_file.empty:
+            line = self.prompt_file.empty[prompt_id]
+            self.report(path, f"prompt '{prompt_id}' has no text "
+                              f"(see {self.prompt_file.display}:{line})")
+            return None
+        if prompt_id not in texts:
+            hint = did_you_mean(prompt_id, texts)
+            self.report(path, f"unknown prompt '{prompt_id}' (no text in "
+                              f"{self.prompt_file.display}){hint}")
+            return None
+        if self.require_audio and self.audio is not None and prompt_id not in self.audio:
+            self.report(path, f"prompt '{prompt_id}' has no built audio: run "
+                              f"'ivr prompts build --config {self.file}'")
+        return prompt_id
+
+    def prompt_list(self, path: YamlPath, value: Any, allow_empty: bool = False,
+                    ) -> tuple[str, ...] | None:
+        if not isinstance(value, list):
+            self.report(path, "expected a list of prompt ids, e.g. [welcome], "
+                              f"got {describe(value)}")
+            return None
+        if not value and not allow_empty:
+            self.report(path, "expected at least one prompt id")
+            return None
+        ids = [self.prompt((*path, i), item) for i, item in enumerate(value)]
+        return None if None in ids else tuple(i for i in ids if i is not None)
+
+    def topic(self, path: YamlPath, value: Any) -> str | None:
+        code = self.text(path, value, "a topic code")
+        if code is None or self.role is None or not self.catalogues_ok:
+            return code
+        active = [t.code for t in self.catalogues.get(self.role, ())]
+        if code in active:
+            return code
+        for role, topics in self.catalogues.items():
+            if role is not self.role and code in {t.code for t in topics}:
+                hint = did_you_mean(code, active)
+                self.report(path, f"topic '{code}' is from the {role.value} catalogue; this "
+                                  f"company's role is {self.role.value}{hint}")
+                return None
+        self.report(path, f"unknown topic '{code}' (not in the {self.role.value} catalogue)"
+                          f"{did_you_mean(code, active)}")
+        return None

@@ -1,0 +1,251 @@
+"""The ``menus`` section: menus, options, default keys, reachability."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ivr.config.model import (
+    TOPIC_REQUIRED,
+    Action,
+    ActionKind,
+    Menu,
+    Operator,
+)
+from ivr.config.schema import (
+    ACTION_FIELDS,
+    FIELD_HINTS,
+    KEY_RE,
+    MENU_KEYS,
+    OPTION_KEYS,
+    THEN_VALUES,
+    TIMING_KEYS,
+    MenuDefaults,
+    did_you_mean,
+)
+from ivr.config.yamlmap import YamlPath
+
+
+class MenuSection:
+    """Mixin of the loader for the ``menus`` section."""
+
+    # -- menus ---------------------------------------------------------------------------
+
+    def menus(self, root: dict[str, Any], defaults: MenuDefaults, operator: Operator | None,
+              ) -> tuple[str | None, dict[str, Menu] | None]:
+        if "menus" not in root:
+            return None, None
+        path: YamlPath = ("menus",)
+        data = self.mapping(path, root["menus"], what="a mapping of menu name -> menu")
+        if data is None:
+            return None, None
+        if not data:
+            self.report(path, "define at least one menu")
+            return None, None
+        entry = self.entry_menu(root, data)
+        edges: dict[str, set[str]] = {}
+        menus: dict[str, Menu] = {}
+        ok = True
+        for name, value in data.items():
+            menu_path: YamlPath = (*path, name)
+            edges[name] = set()
+            if self.name(menu_path, name, "a menu name") is None:
+                ok = False
+                continue
+            menu = self.menu(menu_path, name, value, set(data), edges[name], defaults,
+                             operator, is_entry=name == entry)
+            if menu is None:
+                ok = False
+            else:
+                menus[name] = menu
+        if entry is not None and not self.broken_menu_refs:
+            self.check_reachable(entry, edges)
+        return entry, (menus if ok else None)
+
+    def entry_menu(self, root: dict[str, Any], menus: dict[str, Any]) -> str | None:
+        if "entry_menu" not in root:
+            if "main" in menus:
+                return "main"
+            self.report(("entry_menu",), "no menu is called 'main': set 'entry_menu: <menu name>'",
+                        line=self.doc.line(("menus",)))
+            return None
+        entry = self.text(("entry_menu",), root["entry_menu"], "a menu name")
+        if entry is not None and entry not in menus:
+            self.report(("entry_menu",), f"unknown menu '{entry}'{did_you_mean(entry, menus)}")
+            return None
+        return entry
+
+    def check_reachable(self, entry: str, edges: dict[str, set[str]]) -> None:
+        seen = {entry}
+        todo = [entry]
+        while todo:
+            for target in edges.get(todo.pop(), ()):
+                if target not in seen:
+                    seen.add(target)
+                    todo.append(target)
+        for name in edges:
+            if name not in seen:
+                self.report(("menus", name),
+                            f"menu '{name}' is not reachable from the entry menu '{entry}'")
+
+    def menu(self, path: YamlPath, name: str, value: Any, names: set[str], edges: set[str],
+             defaults: MenuDefaults, operator: Operator | None, is_entry: bool) -> Menu | None:
+        data = self.mapping(path, value, MENU_KEYS, ("greeting",))
+        if data is None:
+            return None
+        greeting = self.prompt_list((*path, "greeting"), data["greeting"]) \
+            if "greeting" in data else None
+        short = greeting
+        if "short_greeting" in data:
+            short = self.prompt_list((*path, "short_greeting"), data["short_greeting"])
+        topic = self.topic((*path, "topic"), data["topic"]) if "topic" in data else None
+        timing = self.timing(path, data)
+        bad_timing = any(key in data and key not in timing for key in TIMING_KEYS)
+        options = self.options((*path, "options"), data.get("options"), names, edges) \
+            if "options" in data else {}
+        if options == {}:
+            where = (*path, "options") if "options" in data else path
+            self.warn(where, "menu has no options of its own (only the default keys)")
+        if (greeting is None or short is None or options is None or bad_timing
+                or ("topic" in data and topic is None)):
+            return None
+        merged = dict(options)
+        keys = defaults.keys
+        fallback_topic = topic or (operator.topic if operator else None)
+        extra = (("operator", Action(ActionKind.OPERATOR, topic=fallback_topic)),
+                 ("repeat", Action(ActionKind.REPEAT)),
+                 ("back", None if is_entry else Action(ActionKind.BACK)))
+        for role, action in extra:
+            key = keys.get(role)
+            if key is not None and action is not None and key not in merged:
+                merged[key] = action
+        invalid = timing.get("invalid_prompt", defaults.invalid_prompt)
+        timeout_prompt = timing.get("timeout_prompt", defaults.timeout_prompt)
+        if invalid is None or timeout_prompt is None:
+            return None
+        return Menu(
+            name=name,
+            greeting=greeting,
+            short_greeting=short,
+            options=merged,
+            timeout_ms=timing.get("timeout", defaults.timeout_ms),
+            inter_digit_timeout_ms=timing.get("inter_digit_timeout",
+                                              defaults.inter_digit_timeout_ms),
+            max_failures=timing.get("max_failures", defaults.max_failures),
+            invalid_prompt=invalid,
+            timeout_prompt=timeout_prompt,
+            topic=topic,
+        )
+
+    def options(self, path: YamlPath, value: Any, names: set[str], edges: set[str],
+                ) -> dict[str, Action] | None:
+        data = self.mapping(path, value, what="a mapping of keypad key -> action")
+        if data is None:
+            return None
+        result: dict[str, Action] = {}
+        ok = True
+        for key, option in data.items():
+            option_path: YamlPath = (*path, key)
+            if not self.option_key(option_path, key):
+                ok = False
+                continue
+            action = self.option(option_path, option, names, edges)
+            if action is None:
+                ok = False
+            else:
+                result[key] = action
+        # A multi-key option whose first key is also an option ("1" and "12") is fine: the
+        # engine waits inter_digit_timeout for the next key before choosing "1".
+        return result if ok else None
+
+    def option_key(self, path: YamlPath, key: str) -> bool:
+        if path in self.doc.plain_keys:
+            read_as = self.doc.plain_keys[path]
+            single_digit = (isinstance(read_as, int) and not isinstance(read_as, bool)
+                            and key == str(read_as) and len(key) == 1)
+            if not single_digit:
+                self.report(path, f"unquoted key {key} is read by YAML as {read_as!r}; "
+                                  f"quote it: \"{key}\"")
+                return False
+        if not KEY_RE.match(key):
+            self.report(path, f"'{key}' is not a keypad key: use 1 to 3 of 0-9, * and #")
+            return False
+        return True
+
+    def option(self, path: YamlPath, value: Any, names: set[str], edges: set[str],
+               ) -> Action | None:
+        data = self.mapping(path, value, OPTION_KEYS, ("action",),
+                            "a mapping such as {action: menu, menu: outages}")
+        if data is None:
+            return None
+        if data.get("menu") in names:  # keep reachability right even if this option is bad
+            edges.add(data["menu"])
+        if "action" not in data:
+            return None
+        kinds = [k.value for k in ActionKind]
+        raw = self.text((*path, "action"), data["action"], "an action name")
+        if raw is None:
+            return None
+        if raw not in kinds:
+            self.report((*path, "action"), f"unknown action '{raw}': use one of "
+                                           f"{', '.join(kinds)}{did_you_mean(raw, kinds)}")
+            return None
+        kind = ActionKind(raw)
+        required, optional = ACTION_FIELDS[kind]
+        for key in data:
+            if key != "action" and key in OPTION_KEYS and key not in required + optional:
+                uses = ", ".join(("action", *required, *optional))
+                self.warn((*path, key), f"'{key}' is not used by action '{raw}' (it uses {uses})")
+        ok = True
+        if kind is ActionKind.MENU and "menu" not in data:
+            self.broken_menu_refs = True
+        for key in required:
+            if key not in data:
+                self.report(path, f"missing required key '{key}': action '{raw}' needs "
+                                  f"{FIELD_HINTS[key]}")
+                ok = False
+        fields: dict[str, Any] = {}
+        if "menu" in data and "menu" in required:
+            target = self.text((*path, "menu"), data["menu"], "a menu name")
+            if target is not None and target not in names:
+                self.report((*path, "menu"),
+                            f"unknown menu '{target}'{did_you_mean(target, names)}")
+                target = None
+            if target is not None:
+                edges.add(target)
+            else:
+                self.broken_menu_refs = True
+            fields["menu"] = target
+        if "prompts" in data and "prompts" in required + optional:
+            fields["prompts"] = self.prompt_list((*path, "prompts"), data["prompts"],
+                                                 allow_empty=kind is ActionKind.HANGUP)
+        if "number" in data and "number" in required:
+            fields["number"] = self.phone((*path, "number"), data["number"])
+        if "to" in data and "to" in required:
+            fields["redirect"] = self.redirect_ref((*path, "to"), data["to"])
+        if "topic" in data and "topic" in required + optional:
+            fields["topic"] = self.topic((*path, "topic"), data["topic"])
+        if "then" in data and "then" in optional:
+            then = self.text((*path, "then"), data["then"], "'menu' or 'hangup'")
+            if then is not None and then not in THEN_VALUES:
+                self.report((*path, "then"), f"unknown value '{then}': use 'menu' (back to the "
+                                             f"menu) or 'hangup'{did_you_mean(then, THEN_VALUES)}")
+                then = None
+            fields["then"] = then
+        if not ok or None in fields.values():
+            return None
+        assert kind not in TOPIC_REQUIRED or fields.get("topic")
+        return Action(kind, **fields)
+
+    def redirect_ref(self, path: YamlPath, value: Any) -> str | None:
+        name = self.text(path, value, "a redirect name")
+        if name is None or self.redirect_names is None:
+            return name
+        self.used_redirects.add(name)
+        if name not in self.redirect_names:
+            if self.redirect_names:
+                hint = did_you_mean(name, self.redirect_names)
+                self.report(path, f"unknown redirect '{name}'{hint}")
+            else:
+                self.report(path, f"unknown redirect '{name}': no redirects are defined")
+            return None
+        return name

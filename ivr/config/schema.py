@@ -1,0 +1,113 @@
+"""The vocabulary of config.yaml: keys, defaults, patterns, and message helpers."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ivr.config.model import ActionKind
+
+DEFAULT_DATABASE_URL = "sqlite:///ivr.sqlite3"
+DEFAULT_JOURNAL = "ivr-journal.jsonl"
+DEFAULT_LANGUAGE = "uk"
+DEFAULT_SOUNDS = "prompts"
+DEFAULT_KEYS: dict[str, str | None] = {"operator": "0", "back": "*", "repeat": "#"}
+DEFAULT_TIMEOUT_S = 6
+DEFAULT_INTER_DIGIT_S = 3
+DEFAULT_MAX_FAILURES = 3
+
+# (lowest, highest) sane values
+TIMEOUT_RANGE = (1, 60)
+INTER_DIGIT_RANGE = (1, 10)
+MAX_FAILURES_RANGE = (1, 10)
+
+ROOT_KEYS = ("company", "operator", "database", "prompts", "defaults", "topics", "redirects",
+             "entry_menu", "menus")
+ROOT_REQUIRED = ("company", "operator", "defaults", "topics", "menus")
+COMPANY_KEYS = ("role", "name", "dialled_numbers", "timezone", "working_hours")
+COMPANY_REQUIRED = ("role", "name", "dialled_numbers")
+OPERATOR_REQUIRED = ("queue", "connecting_prompt", "closed_prompt", "topic")
+OPERATOR_KEYS = (*OPERATOR_REQUIRED, "appeal_prompt")
+PROMPTS_KEYS = ("language", "texts", "sounds")
+DEFAULTS_KEYS = ("keys", "timeout", "inter_digit_timeout", "max_failures", "invalid_prompt",
+                 "timeout_prompt", "farewell_prompt")
+DEFAULTS_REQUIRED = ("invalid_prompt", "timeout_prompt", "farewell_prompt")
+TIMING_KEYS = ("timeout", "inter_digit_timeout", "max_failures", "invalid_prompt",
+               "timeout_prompt")
+MENU_KEYS = ("greeting", "short_greeting", "topic", *TIMING_KEYS, "options")
+REDIRECT_KEYS = ("company", "number", "prompts", "offer_prompt", "transfer_key")
+REDIRECT_REQUIRED = ("company", "number", "prompts", "offer_prompt")
+TOPIC_KEYS = ("code", "label")
+OPTION_KEYS = ("action", "menu", "prompts", "number", "to", "topic", "then")
+
+#: action -> (required fields, optional fields); "action" itself is always required.
+ACTION_FIELDS: dict[ActionKind, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    ActionKind.MENU: (("menu",), ("topic",)),
+    ActionKind.BACK: ((), ()),
+    ActionKind.MAIN: ((), ()),
+    ActionKind.REPEAT: ((), ()),
+    ActionKind.ANNOUNCE: (("prompts", "topic"), ("then",)),
+    ActionKind.OPERATOR: (("topic",), ()),
+    ActionKind.TRANSFER: (("number", "topic"), ()),
+    ActionKind.REDIRECT: (("to", "topic"), ()),
+    ActionKind.HANGUP: ((), ("prompts", "topic")),
+}
+#: how to fix a missing option field
+FIELD_HINTS = {
+    "menu": "'menu: <menu name>'",
+    "prompts": "'prompts: [<prompt id>, ...]'",
+    "number": "'number: \"<digits>\"'",
+    "to": "'to: <redirect name>'",
+    "topic": "'topic: <code>' (calls are counted by topic)",
+}
+THEN_VALUES = ("menu", "hangup")
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+KEY_RE = re.compile(r"^[0-9*#]{1,3}$")
+#: menu, redirect and prompt ids (a prompt id becomes a sound file name)
+NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
+CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
+PHONE_RE = re.compile(r"^\+?[0-9]{2,20}$")
+QUEUE_RE = re.compile(r"^[^\s,|\"'()\\]+$")
+LANGUAGE_RE = re.compile(r"^[a-z]{2,3}([_-][A-Za-z]{2})?$")
+HOURS_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+COMMENT_KEY_RE = re.compile(r"^\s*#\s*:(\s|$)")
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` for the closest choice, or ``""``."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def describe(value: Any) -> str:
+    """How a YAML value reads to an admin in a 'wrong type' message."""
+    if value is None:
+        return "nothing (an empty value)"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (YAML reads yes/no/on/off as true/false; quote it)"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"text '{value}'"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"a {type(value).__name__}"
+
+
+@dataclass
+class MenuDefaults:
+    """The ``defaults`` section, applied to every menu that does not override it."""
+
+    keys: dict[str, str | None] = field(default_factory=lambda: dict(DEFAULT_KEYS))
+    timeout_ms: int = DEFAULT_TIMEOUT_S * 1000
+    inter_digit_timeout_ms: int = DEFAULT_INTER_DIGIT_S * 1000
+    max_failures: int = DEFAULT_MAX_FAILURES
+    invalid_prompt: str | None = None
+    timeout_prompt: str | None = None
+    farewell_prompt: str | None = None
