@@ -218,8 +218,10 @@ def simulate(config_path: str, caller: str, dnid: str | None, keys: str,
 
 def _register_subcommands() -> None:
     from ivr.cli_db import db
+    from ivr.reports.cli import report
 
     main.add_command(db)
+    main.add_command(report)
     from ivr.cli_prompts import prompts, say
 
     main.add_command(prompts)

@@ -1,0 +1,1 @@
+"""Supervisors' reports: calls, appeals, outcomes, durations and the Resolution 375 indicators."""

@@ -1,0 +1,79 @@
+"""``ivr report``: figures for supervisors over a date range."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from ivr.reports.periods import Granularity, PeriodError, ReportRange
+
+
+def parse_date(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not a date: use YYYY-MM-DD",
+                                 param_hint=option) from exc
+
+
+def _config_option(function):
+    from ivr.cli import config_option
+
+    return config_option(function)
+
+
+@click.command()
+@_config_option
+@click.option("--from", "first", required=True, help="First day, YYYY-MM-DD (company time).")
+@click.option("--to", "last", required=True, help="Last day, YYYY-MM-DD (inclusive).")
+@click.option("--by", "granularity", type=click.Choice([g.value for g in Granularity]),
+              default="day", show_default=True, help="Period of the per-topic table.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True)
+@click.option("--chart", type=click.Path(dir_okay=False), help="Write a PNG chart here.")
+@click.option("--queue-log", type=click.Path(exists=True, dir_okay=False),
+              help="Asterisk queue_log for the Resolution 375 indicators.")
+@click.option("--queue", default=None, help="Queue name in queue_log (default: the "
+              "operator queue of the config; '*' for every queue).")
+def report(config_path: str, first: str, last: str, granularity: str, fmt: str,
+           chart: str | None, queue_log: str | None, queue: str | None) -> None:
+    """Calls and appeals per topic, outcomes, durations, busiest hours and the regulator's
+    call-centre indicators, for the days --from..--to."""
+    from ivr.cli import load_or_exit
+    from ivr.reports.calls import ReportError, build_call_report
+    from ivr.reports.queue_log import read_queue_log
+    from ivr.reports.render import as_csv, as_json, as_table
+    from ivr.storage import CallRepository, StorageError
+
+    config = load_or_exit(config_path)
+    try:
+        rng = ReportRange(parse_date(first, "--from"), parse_date(last, "--to"),
+                          config.company.tz)
+    except PeriodError as exc:
+        raise click.UsageError(str(exc)) from exc
+    try:
+        repository = CallRepository(config.database_url)
+        calls = build_call_report(repository.engine, rng, Granularity(granularity),
+                                  config.catalogues[config.company.role],
+                                  config.company.role.value)
+    except (StorageError, ReportError) as exc:
+        click.echo(f"ivr: {exc}", err=True)
+        sys.exit(2)
+    except Exception as exc:  # database unreachable, schema missing
+        click.echo(f"ivr: cannot read the database: {str(exc).splitlines()[0]}", err=True)
+        sys.exit(2)
+    indicators = None
+    if queue_log:
+        name = None if queue == "*" else (queue or config.operator.queue)
+        indicators = read_queue_log(Path(queue_log), rng, name)
+    company = config.company.name
+    render = {"table": as_table, "csv": as_csv, "json": as_json}[fmt]
+    click.echo(render(calls, indicators, company))
+    if chart:
+        from ivr.reports.chart import write_chart
+
+        write_chart(calls, indicators, company, Path(chart))
+        click.echo(f"chart written to {chart}", err=True)
