@@ -94,22 +94,17 @@ def agi(config_path: str) -> None:
 
 
 def run_process_agi(config_path: str) -> None:
-    from ivr.process_agi import serve_stdio
+    """The lean process-AGI path (``ivr.process_agi``): cached config, record to the journal."""
+    from ivr.process_agi import run
 
-    config = load_or_exit(config_path, require_audio=True)
-    repository = CallRepository(config.database_url)
-    try:
-        repository.ensure_schema()
-    except StorageError as exc:  # the call still runs; its record is reported loudly
-        logging.getLogger("ivr").error("%s", exc)
-    serve_stdio(config, make_recorder(config, repository))
+    run(config_path)
 
 
 def agi_main() -> None:
-    """``ivr-agi [CONFIG]``, for ``AGI(/opt/ivr/.venv/bin/ivr-agi,/opt/ivr/config.yaml)``."""
-    setup_logging()
-    args = [a for a in sys.argv[1:] if a]
-    run_process_agi(args[0] if args else os.environ.get("IVR_CONFIG", DEFAULT_CONFIG))
+    """``ivr-agi [CONFIG]`` (kept for old installs; the entry point is ivr.process_agi:main)."""
+    from ivr.process_agi import main as process_agi_main
+
+    process_agi_main()
 
 
 def parse_listen(value: str) -> tuple[str, int]:
@@ -125,18 +120,43 @@ def parse_listen(value: str) -> tuple[str, int]:
               help="Address to listen on; Asterisk uses agi://HOST[:PORT]/ivr.")
 @click.option("--max-connections", default=5000, show_default=True,
               help="Concurrent calls; more are refused with a log line.")
+@click.option("--allow", default=None, metavar="ADDR[/BITS],...",
+              help="Asterisk addresses allowed to connect, e.g. 127.0.0.1,10.0.0.0/24, or "
+              "'any'. Default: loopback only; required when --listen is not a loopback "
+              "address.")
+@click.option("--drain-timeout", default=30.0, show_default=True,
+              help="SIGTERM: seconds running calls get to finish before they are cut.")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
-def serve(config_path: str, listen: str, max_connections: int, verbose: bool) -> None:
-    """FastAGI server: many calls at once on one asyncio event loop."""
-    from ivr.fastagi import FastAgiServer, ServerSettings
+def serve(config_path: str, listen: str, max_connections: int, allow: str | None,
+          drain_timeout: float, verbose: bool) -> None:
+    """FastAGI server: many calls at once on one asyncio event loop.
+
+    SIGHUP re-reads the configuration (new calls only; an invalid file is refused and the
+    running one kept); SIGTERM stops accepting and drains running calls.
+    """
+    from ivr.fastagi import LOOPBACK, FastAgiServer, ServerSettings, is_loopback_host, parse_allow
     from ivr.recorder import AsyncCallRecorder
 
     setup_logging(verbose)
     host, port = parse_listen(listen)
+    if allow is None and not is_loopback_host(host):
+        click.echo(f"ivr: --listen {listen} is reachable from other machines; name the Asterisk "
+                   "servers allowed to connect with --allow ADDR[/BITS],... (or --allow any "
+                   "behind a firewall)", err=True)
+        sys.exit(2)
+    try:
+        allowed = parse_allow(allow) if allow is not None else LOOPBACK
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--allow") from exc
+    if allow is not None and allow.strip().lower() == "any":
+        logging.getLogger("ivr").warning("--allow any: every address may connect; make sure a "
+                                         "firewall lets only Asterisk reach %s", listen)
     config = load_or_exit(config_path, require_audio=True)
     repository = open_repository(config)
     recorder = AsyncCallRecorder(make_recorder(config, repository))
-    settings = ServerSettings(host=host, port=port, max_connections=max_connections)
+    settings = ServerSettings(host=host, port=port, max_connections=max_connections,
+                              allow=allowed, drain_timeout=drain_timeout,
+                              config_path=config_path)
     server = FastAgiServer(config, recorder, settings)
     try:
         asyncio.run(server.serve_until_stopped())

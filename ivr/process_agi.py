@@ -1,31 +1,55 @@
-"""Process AGI transport: Asterisk starts ``ivr agi`` per call and talks over stdin/stdout."""
+"""Process AGI transport: Asterisk starts ``ivr-agi`` per call and talks over stdin/stdout.
+
+A process per call pays Python's start-up on every call, so this path is kept lean: no
+click, no PyYAML (the validated configuration comes from ``ivr.config.cache``), no
+SQLAlchemy (the call record is appended to the durable journal, and the FastAGI server's
+periodic replay or ``ivr db flush`` moves it into the database). Only the protocol layer,
+pyst2 and the engine are imported before the first AGI command.
+"""
 
 from __future__ import annotations
 
-import logging
+import os
 import sys
 from collections.abc import Callable
 from datetime import datetime
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 
-from ivr.agi.sync_session import PystAgi
-from ivr.appeals import AppealNumberAllocator
-from ivr.call import CallContext, CallRecord, utcnow
-from ivr.config import Config
-from ivr.engine import CallFlow, drive_sync
-from ivr.recorder import CallRecorder
+if TYPE_CHECKING:
+    from ivr.agi.sync_session import PystAgi
+    from ivr.agi.types import AgiError, Command, Reply
+    from ivr.call import CallRecord
+    from ivr.config import Config
+    from ivr.journal import Journal
 
-log = logging.getLogger(__name__)
+DEFAULT_CONFIG = "config.yaml"
+
+
+class Recorder(Protocol):
+    def record(self, record: CallRecord) -> str: ...
+
+
+class Session(Protocol):
+    env: dict[str, str]
+
+    def send(self, cmd: Command) -> Reply: ...
+
+
 
 
 def run_call(
     config: Config,
-    session: PystAgi,
-    recorder: CallRecorder,
+    session: Session,
+    recorder: Recorder,
     transport: str = "agi",
-    clock: Callable[[], datetime] = utcnow,
+    clock: Callable[[], datetime] | None = None,
 ) -> CallRecord:
     """Walk one call through the flow on a blocking session and record it."""
+    from ivr.appeals import AppealNumberAllocator
+    from ivr.call import CallContext, utcnow
+    from ivr.engine import CallFlow, drive_sync
+
+    clock = clock or utcnow
     call = CallContext.from_env(session.env, transport, started_at=clock())
     appeal_numbers = AppealNumberAllocator.for_config(config).next
     record = drive_sync(CallFlow(config, call, clock, appeal_numbers).run(), session.send)
@@ -35,9 +59,120 @@ def run_call(
 
 def serve_stdio(
     config: Config,
-    recorder: CallRecorder,
+    recorder: Recorder,
     stdin: BinaryIO | None = None,
     stdout: BinaryIO | None = None,
 ) -> CallRecord:
+    from ivr.agi.sync_session import PystAgi
+
     session = PystAgi(stdin or sys.stdin.buffer, stdout or sys.stdout.buffer)
     return run_call(config, session, recorder)
+
+
+class AnsweredSession:
+    """A session that sends ``ANSWER`` at once, before the flow and its configuration are
+    loaded; the flow's own ``ANSWER`` then gets that reply (or that error).
+
+    Asterisk waits for the script's first command with the channel ringing; answering first
+    lets the imports of the engine and the configuration overlap with the answered channel.
+    """
+
+    def __init__(self, session: PystAgi) -> None:
+        from ivr.agi.types import AgiError, Command
+
+        self.session = session
+        self.env = session.env
+        self._answer: Reply | None = None
+        self._error: AgiError | None = None
+        self._pending = True
+        try:
+            self._answer = session.send(Command("ANSWER"))
+        except AgiError as exc:  # a hang-up, EOF...: the flow sees it at its ANSWER
+            self._error = exc
+
+    def send(self, cmd: Command) -> Reply:
+        if self._pending and cmd.name == "ANSWER":
+            self._pending = False
+            if self._error is not None:
+                raise self._error
+            assert self._answer is not None
+            return self._answer
+        self._pending = False
+        return self.session.send(cmd)
+
+
+class JournalRecorder:
+    """Process AGI's recorder: append the record to the journal (fsynced), nothing else."""
+
+    def __init__(self, journal: Journal) -> None:
+        self.journal = journal
+
+    def record(self, record: CallRecord) -> str:
+        try:
+            self.journal.append(record)
+            return "journal"
+        except Exception as exc:  # never lose it silently: the log has the whole record
+            import json
+            import logging
+
+            from ivr.callerid import mask
+
+            data = record.to_json()
+            for key in ("caller_raw", "caller_number"):
+                data[key] = mask(data.get(key))  # type: ignore[arg-type]
+            data["appeals"] = [{**a, "caller_raw": mask(a.get("caller_raw")),  # type: ignore
+                                "caller_number": mask(a.get("caller_number"))}
+                               for a in data.get("appeals") or []]  # type: ignore[union-attr]
+            logging.getLogger(__name__).error(
+                "CALL RECORD NOT SAVED (journal %s: %s); record follows, caller numbers "
+                "masked: %s", self.journal.path, exc, json.dumps(data, ensure_ascii=False))
+            return "lost"
+
+
+def setup_logging() -> None:
+    import logging
+
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def run(config_path: str) -> CallRecord:
+    """One call: answer, the configuration (cached), the flow on stdin/stdout, the journal.
+
+    An invalid configuration ends the script with status 1 (``AGISTATUS=FAILURE``: the
+    dialplan sends the caller to the fallback queue) and the problems on stderr.
+    """
+    from ivr.agi.sync_session import PystAgi
+
+    session = AnsweredSession(PystAgi(sys.stdin.buffer, sys.stdout.buffer))
+    setup_logging()
+    from ivr.config.cache import load_config_cached
+    from ivr.config.problems import ConfigError
+    from ivr.journal import Journal
+
+    try:
+        config = load_config_cached(config_path, require_audio=True)
+    except ConfigError as exc:
+        print(f"ivr: refusing to run with an invalid configuration:\n{exc}", file=sys.stderr)
+        sys.exit(1)
+    return run_call(config, session, JournalRecorder(Journal(config.journal_path)))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``ivr-agi [CONFIG]``, for ``AGI(/opt/ivr/.venv/bin/ivr-agi,/opt/ivr/config.yaml)``."""
+    args = [a for a in (sys.argv[1:] if argv is None else argv) if a]
+    run(args[0] if args else os.environ.get("IVR_CONFIG", DEFAULT_CONFIG))
+
+
+def main_from_cli(argv: list[str]) -> bool:
+    """``python -m ivr agi [--config PATH]`` without click; False: let click handle it."""
+    if not argv:
+        path = os.environ.get("IVR_CONFIG", DEFAULT_CONFIG)
+    elif len(argv) == 2 and argv[0] == "--config":
+        path = argv[1]
+    elif len(argv) == 1 and argv[0].startswith("--config="):
+        path = argv[0].split("=", 1)[1]
+    else:
+        return False  # --help, mistakes: click explains
+    run(path)
+    return True

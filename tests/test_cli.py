@@ -153,6 +153,14 @@ def agi_process(config_copy: Path) -> subprocess.Popen:
     )
 
 
+def flushed_repository(config_copy: Path) -> CallRepository:
+    """Process AGI appends its record to the journal; ``ivr db flush`` moves it into the
+    database (as the FastAGI server's periodic replay does). Returns the database."""
+    result = ivr("db", "flush", "--config", str(config_copy), cwd=config_copy.parent)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return CallRepository(f"sqlite:///{config_copy.parent / 'ivr.sqlite3'}")
+
+
 def test_process_agi_call(config_copy: Path, shipped_config):
     proc = agi_process(config_copy)
     env = asterisk_env("0671234567", "0800300100")
@@ -162,7 +170,7 @@ def test_process_agi_call(config_copy: Path, shipped_config):
     proc.stdin.close()
     assert proc.wait(timeout=30) == 0, proc.stderr.read().decode()
     assert transcript.variables["IVR_RESULT"] == "operator"
-    repo = CallRepository(f"sqlite:///{config_copy.parent / 'ivr.sqlite3'}")
+    repo = flushed_repository(config_copy)
     record = repo.find_by_unique_id(env["agi_uniqueid"])
     assert record is not None and record.caller_number == "+380671234567"
     assert record.transport == "agi"
@@ -190,7 +198,7 @@ def test_process_agi_sighup_ends_the_call_promptly(config_copy: Path, shipped_co
         proc.stdin.flush()
     assert proc.wait(timeout=10) == 0
     assert not any(line.startswith(b"CHANNEL") for line in dead_safe)  # SIGHUP known: not sent
-    repo = CallRepository(f"sqlite:///{config_copy.parent / 'ivr.sqlite3'}")
+    repo = flushed_repository(config_copy)
     assert repo.find_by_unique_id(env["agi_uniqueid"]).outcome.value == "abandoned"
 
 
@@ -208,6 +216,6 @@ def test_process_agi_bad_env_blocks(config_copy: Path, env_bytes: bytes):
     out, err = proc.communicate(env_bytes, timeout=30)
     assert proc.returncode == 0, err.decode()
     assert b"Traceback" not in err
-    repo = CallRepository(f"sqlite:///{config_copy.parent / 'ivr.sqlite3'}")
+    repo = flushed_repository(config_copy)
     assert repo.count_calls() == 1  # the call is still logged
     assert os.path.exists(config_copy.parent / "ivr.sqlite3")

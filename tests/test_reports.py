@@ -97,14 +97,76 @@ def test_summer_time_buckets(db_url):
                            Outcome.SELF_SERVED))
     repo.save_call(call_at(2, datetime(2026, 7, 15, 21, 30, tzinfo=UTC), 5, "D1",
                            Outcome.SELF_SERVED))
+    # 23:30 UTC on 15 July is 02:30 on the 16th
+    repo.save_call(call_at(3, datetime(2026, 7, 15, 23, 30, tzinfo=UTC), 5, "D1",
+                           Outcome.SELF_SERVED))
     rng = ReportRange(date(2026, 7, 15), date(2026, 7, 16), KYIV)
     report = build_call_report(repo.engine, rng, Granularity.DAY, dso_catalogue(), "dso")
     assert report.period_total("2026-07-15") == 1
-    assert report.period_total("2026-07-16") == 1
-    assert report.hours[23] == 1 and report.hours[0] == 1
+    assert report.period_total("2026-07-16") == 2
+    assert report.hours[23] == 1 and report.hours[0] == 1 and report.hours[2] == 1
     weekly = build_call_report(repo.engine, rng, Granularity.WEEK, dso_catalogue(), "dso")
     assert weekly.periods == ["2026-W29"]
-    assert weekly.period_total("2026-W29") == 2
+    assert weekly.period_total("2026-W29") == 3
+    only_15th = ReportRange(date(2026, 7, 15), date(2026, 7, 15), KYIV)
+    assert build_call_report(repo.engine, only_15th, Granularity.DAY, dso_catalogue(),
+                             "dso").total_calls == 1
+
+
+def test_day_of_the_spring_clock_change(db_url):
+    """29 March 2026: Kyiv goes from UTC+2 to UTC+3 at 03:00, so the day has 23 hours:
+    from 28 March 22:00 UTC to 29 March 21:00 UTC."""
+    repo = CallRepository(db_url)
+    repo.ensure_schema()
+    for n, moment in enumerate([
+        datetime(2026, 3, 28, 21, 59, tzinfo=UTC),  # 23:59 on the 28th
+        datetime(2026, 3, 28, 22, 0, tzinfo=UTC),  # 00:00 on the 29th
+        datetime(2026, 3, 29, 0, 30, tzinfo=UTC),  # 02:30, winter time
+        datetime(2026, 3, 29, 1, 30, tzinfo=UTC),  # 04:30, summer time (03:xx never exists)
+        datetime(2026, 3, 29, 20, 59, tzinfo=UTC),  # 23:59 on the 29th
+        datetime(2026, 3, 29, 21, 0, tzinfo=UTC),  # 00:00 on the 30th
+    ]):
+        repo.save_call(call_at(n, moment, 5, "D1", Outcome.SELF_SERVED))
+    rng = ReportRange(date(2026, 3, 29), date(2026, 3, 29), KYIV)
+    report = build_call_report(repo.engine, rng, Granularity.DAY, dso_catalogue(), "dso")
+    assert report.total_calls == 4
+    assert [h for h in range(24) if report.hours[h]] == [0, 2, 4, 23]
+    monthly = build_call_report(repo.engine, ReportRange(date(2026, 3, 1), date(2026, 4, 30),
+                                                         KYIV), Granularity.MONTH,
+                                dso_catalogue(), "dso")
+    assert monthly.periods == ["2026-03", "2026-04"]
+    assert monthly.calls_by_period == {"2026-03": {"D1": 6}, "2026-04": {}}
+
+
+def percentile_cont(values: list[int], p: float) -> float:
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * p
+    lower = int(position)
+    upper = min(lower + 1, len(ordered) - 1)
+    return ordered[lower] + (ordered[upper] - ordered[lower]) * (position - lower)
+
+
+@pytest.mark.parametrize("count", [1, 2, 7, 240])
+def test_duration_percentiles_match_the_definition(db_url, count):
+    """Median and p90 as percentile_cont: interpolated between the order statistics, also when
+    they sit in different one-second buckets or the same duration repeats."""
+    import random
+
+    generator = random.Random(count)
+    repo = CallRepository(db_url)
+    repo.ensure_schema()
+    start = datetime(2026, 2, 10, 9, 0, tzinfo=UTC)
+    durations = [generator.choice([999, 1000, 1001, 5000, 5000]) if i % 3 == 0
+                 else generator.randrange(0, 600_000) for i in range(count)]
+    for n, ms in enumerate(durations):
+        moment = start + timedelta(minutes=n)
+        repo.save_call(make_record(f"{n:032d}", started_at=moment,
+                                   ended_at=moment + timedelta(milliseconds=ms)))
+    rng = ReportRange(date(2026, 2, 10), date(2026, 2, 10), KYIV)
+    report = build_call_report(repo.engine, rng, Granularity.DAY, dso_catalogue(), "dso")
+    assert report.duration.calls == count
+    assert report.duration.median_s == pytest.approx(percentile_cont(durations, 0.5) / 1000)
+    assert report.duration.p90_s == pytest.approx(percentile_cont(durations, 0.9) / 1000)
 
 
 def test_renderings(populated):
@@ -121,29 +183,92 @@ def test_renderings(populated):
     assert rows[0] == "section,period,item,label,value"
     assert "calls_by_topic,2026-01-16,D1,Відсутність електропостачання, перерви" not in rows
     assert any(r.startswith("calls_by_topic,2026-01-16,D1,") and r.endswith(",1") for r in rows)
+    by_day = read_queue_log(SAMPLE, SAMPLE_RANGE, "dso-callcentre")
+    rows = as_csv(report, by_day, "Demo").splitlines()
+    assert "queue,total,service_level,,0.75" in rows
+    assert "queue,2025-11-25,lost,,3" in rows
+    assert "queue_log,total,malformed_lines,,3" in rows
+
+
+SAMPLE_RANGE = ReportRange(date(2025, 11, 24), date(2025, 11, 26), KYIV)
 
 
 def test_queue_log_sample_indicators():
-    """The sample, 27-28 Nov 2025, queue dso-callcentre (see the file):
+    """The sample: Mon 24 .. Wed 26 Nov 2025 (Kyiv, UTC+2), queue dso-callcentre.
 
-    offered 12 (.1 .3 .5 .7 .8 .10 .11 .13 .14 .16 .17 .23; .19 is another queue, .21 has a
-    broken time, .25 is on the 29th); answered 8, of them within 30 s 7 (.5 waited 45 s; .8
-    waited exactly 30 s and counts); lost 3 (.7 ABANDON, .10 EXITWITHTIMEOUT, .16 EXITEMPTY);
-    left by key 1 (.13). Service level 7/12, lost 3/12.
+    24th, 12 offered: 9 answered within 30 s (waits 3 8 12 30 5 20 15 7 25; 30 s counts),
+      1 later (41 s), 1 ABANDON, 1 EXITWITHKEY -> 9/12 = 75.0 % PASS, lost 1/12 = 8.3 % PASS.
+    25th, 12 offered: 7 within 30 s (10 22 28 4 16 9 11), 2 later (95 s; .555 timed out after
+      60 s, re-entered and was answered with holdtime 8 -> one offered call, final fate
+      answered, waited 70 s since its first entry), ABANDON, EXITWITHTIMEOUT, EXITEMPTY
+      -> 7/12 = 58.3 % FAIL, lost 3/12 = 25 % FAIL. Call .125 has no fate (Asterisk restarted,
+      QUEUESTART) and is left out.
+    26th, 12 offered: 11 within 30 s (2 6 14 19 27 3 9 12 21 5, and .137 queued 23:59:50 and
+      answered after midnight with 25 s: it belongs to the 26th), 1 EXITWITHKEY
+      -> 11/12 = 91.7 % PASS, lost 0 PASS.
+    Total: offered 36, answered 30 (27 within 30 s, 3 later), lost 4 (2 abandoned, 1 timeout,
+      1 empty), by key 2. Service level 27/36 = 75.0 % PASS (exactly the target), lost
+      4/36 = 11.1 % FAIL. Average wait of the answered: (166 + 265 + 143) / 30 = 19.13 s.
+    Left out: .101 (queued 23:59:40 on the 23rd) and .139 (the 27th) outside the dates; the
+      orphan CONNECT of .7 (queued before the file starts); the dso-connections call .126
+      (ENTERQUEUE and CONNECT: 2 events of other queues).
+    Skipped: line 37 (time '1764X0'), line 38 (3 fields, a half-written line), line 128 (13
+      fields): 3 malformed; line 77 CALLBACKREQUEST (custom QueueLog event): 1 unknown.
     """
-    rng = ReportRange(date(2025, 11, 27), date(2025, 11, 28), KYIV)
-    stats = read_queue_log(SAMPLE, rng, "dso-callcentre")
-    assert (stats.offered, stats.answered, stats.answered_within) == (12, 8, 7)
-    assert (stats.lost, stats.left_by_key, stats.waiting) == (3, 1, 0)
-    assert stats.service_level == pytest.approx(7 / 12)
-    assert stats.lost_share == pytest.approx(3 / 12)
-    assert stats.service_level_met is False and stats.lost_met is False
-    assert (stats.malformed, stats.unknown_events) == (2, 1)
+    stats = read_queue_log(SAMPLE, SAMPLE_RANGE, "dso-callcentre")
+    assert (stats.offered, stats.answered, stats.answered_within) == (36, 30, 27)
+    assert (stats.lost, stats.abandoned, stats.timed_out, stats.no_agents) == (4, 2, 1, 1)
+    assert stats.left_by_key == 2
+    assert stats.service_level == pytest.approx(0.75) and stats.service_level_met is True
+    assert stats.lost_share == pytest.approx(4 / 36) and stats.lost_met is False
+    assert stats.average_wait_answered_s == pytest.approx(574 / 30)
+    assert (stats.waiting, stats.outside_range, stats.other_queue_events) == (1, 2, 2)
+    assert stats.lines == 144
+    days = {p: (f.offered, f.answered_within, f.answered, f.lost, f.left_by_key)
+            for p, f in stats.by_period.items()}
+    assert days == {"2025-11-24": (12, 9, 10, 1, 1), "2025-11-25": (12, 7, 9, 3, 0),
+                    "2025-11-26": (12, 11, 11, 0, 1)}
+    verdicts = {p: (f.service_level_met, f.lost_met) for p, f in stats.by_period.items()}
+    assert verdicts == {"2025-11-24": (True, True), "2025-11-25": (False, False),
+                        "2025-11-26": (True, True)}
+    assert (stats.malformed, stats.unknown_events) == (3, 1)
+    assert stats.unknown_names == {"CALLBACKREQUEST": 1}
     assert stats.examples == [
-        "line 19: 1 fields, expected at least 5",
-        "line 37: time 'notanumber' is not a Unix time",
-        "line 38: unknown event 'MYSTERYEVENT'",
+        "line 37: time '1764X0' is not a Unix time",
+        "line 38: 3 fields, expected 5 to 10",
+        "line 128: 13 fields, expected 5 to 10",
+        "line 77: unknown event 'CALLBACKREQUEST'",
     ]
+
+
+def test_queue_log_sample_every_queue_and_by_week():
+    """--queue '*' adds the dso-connections call (answered in 6 s): 28/37 = 75.7 % PASS, lost
+    4/37 = 10.8 % FAIL. By ISO week the three days are one period, 2025-W48."""
+    stats = read_queue_log(SAMPLE, SAMPLE_RANGE, None, Granularity.WEEK)
+    assert (stats.offered, stats.answered_within, stats.lost) == (37, 28, 4)
+    assert stats.service_level == pytest.approx(28 / 37) and stats.service_level_met
+    assert stats.lost_share == pytest.approx(4 / 37) and not stats.lost_met
+    assert list(stats.by_period) == ["2025-W48"]
+    assert stats.by_period["2025-W48"].offered == 37
+
+
+def test_one_call_counts_once_and_its_final_fate_decides():
+    lines = [
+        "100|c1|q|NONE|ENTERQUEUE||044|1",
+        "160|c1|q|NONE|EXITWITHTIMEOUT|1|1|60",  # not lost: it comes back
+        "162|c1|q|NONE|ENTERQUEUE||044|1",
+        "170|c1|q|op|CONNECT|8|x|2",  # waited 70 s since it first queued
+        "200|c2|q|NONE|ENTERQUEUE||050|1",
+        "205|c2|q|op|CONNECT|5",  # old format: holdtime only
+        "300|c2|q|op|TRANSFER|100|ctx|5|95|1",
+        "310|c2|q|NONE|ENTERQUEUE||050|1",  # transferred back to the queue, then hung up
+        "340|c2|q|NONE|ABANDON|1|1|30",
+        "400|c3|q|NONE|ENTERQUEUE||093|1",  # still waiting when the file ends
+    ]
+    stats = compute_indicators(lines)
+    assert (stats.offered, stats.answered, stats.answered_within) == (2, 1, 0)
+    assert (stats.lost, stats.abandoned, stats.timed_out, stats.waiting) == (1, 1, 0, 1)
+    assert stats.average_wait_answered_s == 70
 
 
 def test_queue_log_garbage_is_never_fatal():
@@ -152,6 +277,8 @@ def test_queue_log_garbage_is_never_fatal():
     stats = compute_indicators(lines)
     assert stats.offered == 1 and stats.answered == 1 and stats.answered_within == 1
     assert stats.malformed == 4
+    eleven = "5|b|q|NONE|ENTERQUEUE|" + "|".join("x" * 6)  # 11 fields
+    assert compute_indicators([eleven]).malformed == 1
 
 
 def test_good_service_passes():
@@ -183,14 +310,34 @@ def report_dir(tmp_path, populated):
 
 
 def test_report_command_prints_indicators_and_writes_a_chart(report_dir):
+    """The shipped sample over its three days, queue from the config (dso-callcentre)."""
     chart = report_dir / "report.png"
-    result = ivr("report", "--from", "2026-01-15", "--to", "2026-01-16", "--queue-log",
-                 str(SAMPLE), "--queue", "*", "--chart", str(chart), cwd=report_dir)
+    result = ivr("report", "--from", "2025-11-24", "--to", "2025-11-26", "--queue-log",
+                 str(SAMPLE), "--chart", str(chart), cwd=report_dir)
     assert result.returncode == 0, result.stderr
-    assert "Calls: 12    Appeals: 2" in result.stdout
-    assert "service level (<= 30 s)" in result.stdout and "target >= 75 %" in result.stdout
+    out = result.stdout
+    assert "offered to the queue            36" in out
+    assert "service level (<= 30 s)       75.0 %  target >= 75 %  PASS" in out
+    assert "lost in queue                 11.1 %  target <= 10 %  FAIL" in out
+    assert "never reach the queue" in out
+    assert "2025-11-25       12         9        7     3       0    58.3 % FAIL  25.0 % FAIL" \
+        in out
+    assert "queue_log: 3 malformed line(s), 1 unknown event(s) skipped:" in out
+    assert "line 77: unknown event 'CALLBACKREQUEST'" in out
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert chart.stat().st_size > 20_000
+    assert f"chart written to {chart}" in result.stderr
+
+
+def test_report_command_calls_and_every_queue(report_dir):
+    result = ivr("report", "--from", "2026-01-15", "--to", "2026-01-16", "--queue-log",
+                 str(SAMPLE), "--queue", "*", "--format", "json", cwd=report_dir)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["calls"] == 12 and data["appeals"] == 2
+    assert data["queue"]["queue"] == "*"
+    assert data["queue"]["offered"] == 0  # the sample is from November 2025
+    assert data["queue"]["calls_outside_range"] == 40  # 36 + 1 without fate + 1 + 2
 
 
 def test_report_command_json(report_dir):
@@ -213,7 +360,8 @@ def test_report_command_bad_dates(report_dir, first, last, message):
 def test_report_command_with_a_bad_queue_log_line(report_dir, tmp_path):
     log = tmp_path / "queue_log"
     log.write_bytes(SAMPLE.read_bytes() + b"\xff\xfe garbage\n")
-    result = ivr("report", "--from", "2025-11-27", "--to", "2025-11-28", "--queue-log",
+    result = ivr("report", "--from", "2025-11-24", "--to", "2025-11-26", "--queue-log",
                  str(log), cwd=report_dir)
     assert result.returncode == 0, result.stderr
-    assert "3 malformed line(s), 1 unknown event(s) skipped" in result.stdout
+    assert "4 malformed line(s), 1 unknown event(s) skipped" in result.stdout
+    assert "line 145: 1 fields, expected 5 to 10" in result.stdout

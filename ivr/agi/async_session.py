@@ -53,6 +53,9 @@ class AsyncAgiSession:
         "_state",
         "_reply_timeout",
         "_lock",
+        "_deadline",
+        "_timer",
+        "_timed_out",
     )
 
     def __init__(
@@ -71,6 +74,11 @@ class AsyncAgiSession:
         self._state = CallState()
         self._reply_timeout = reply_timeout
         self._lock = asyncio.Lock()
+        # Reply timeout without a timer per command: ``_deadline`` moves on with every
+        # exchange and one timer per session checks it, re-arming itself only when needed.
+        self._deadline = 0.0  # 0: no reply awaited
+        self._timer: asyncio.TimerHandle | None = None
+        self._timed_out = False
 
     @classmethod
     async def start(
@@ -138,6 +146,9 @@ class AsyncAgiSession:
     async def close(self) -> None:
         """Close the connection; never raises (except for cancellation)."""
         self._state.closed = True
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         try:
             self._writer.close()
             async with asyncio.timeout(_CLOSE_TIMEOUT):
@@ -158,12 +169,32 @@ class AsyncAgiSession:
             raise AgiHangup(f"cannot write to Asterisk: {exc}") from exc
         if self._reply_timeout is None:
             return await self._read_reply()
+        loop = asyncio.get_running_loop()
+        self._deadline = loop.time() + self._reply_timeout
+        if self._timer is None:
+            self._timer = loop.call_at(self._deadline, self._check_deadline)
         try:
-            async with asyncio.timeout(self._reply_timeout):
-                return await self._read_reply()
-        except TimeoutError as exc:
-            self._state.closed = True
-            raise AgiHangup(f"no reply from Asterisk within {self._reply_timeout} s") from exc
+            return await self._read_reply()
+        except AgiError as exc:
+            if self._timed_out:
+                raise AgiHangup(f"no reply from Asterisk within {self._reply_timeout} s") \
+                    from exc
+            raise
+        finally:
+            self._deadline = 0.0
+
+    def _check_deadline(self) -> None:
+        """The session's timer: cut the connection if a reply is overdue, else re-arm."""
+        self._timer = None
+        if not self._deadline or self._state.closed:
+            return  # no reply awaited now: the next exchange arms a new timer
+        loop = asyncio.get_running_loop()
+        if loop.time() < self._deadline:
+            self._timer = loop.call_at(self._deadline, self._check_deadline)
+            return
+        self._timed_out = True
+        self._state.closed = True
+        self._writer.transport.abort()  # the pending readline sees EOF
 
     async def _read_reply(self) -> Reply:
         reader = ReplyReader()

@@ -1,6 +1,7 @@
 """IVR configuration: typed model, YAML loader and validator."""
 
-from ivr.config.loader import load_config, validate_file
+from typing import TYPE_CHECKING, Any
+
 from ivr.config.model import (
     TOPIC_REQUIRED,
     Action,
@@ -16,6 +17,19 @@ from ivr.config.model import (
     WorkingHours,
 )
 from ivr.config.problems import ConfigError, Problem
+
+if TYPE_CHECKING:
+    from ivr.config.loader import load_config, validate_file
+
+
+def __getattr__(name: str) -> Any:
+    """The loader (PyYAML and the checks) is imported on first use: the engine and process
+    AGI only need the model, and importing the loader costs tens of milliseconds."""
+    if name in ("load_config", "validate_file"):
+        from ivr.config import loader
+
+        return getattr(loader, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "TOPIC_REQUIRED",

@@ -7,8 +7,8 @@ returns at most 24 rows per day and value. Python then moves each UTC hour into 
 day/week/month (see ``ivr.reports.periods``). No call row is loaded into Python.
 
 SQLite and PostgreSQL are supported; each has its own hour-bucket expression and PostgreSQL
-computes the percentiles with ``percentile_cont``, SQLite with two ``LIMIT/OFFSET`` probes
-into the range sorted by duration (the same interpolated definition).
+computes the percentiles with ``percentile_cont``; SQLite counts calls per second of duration
+and reads each order statistic from its one-second bucket (the same interpolated definition).
 """
 
 from __future__ import annotations
@@ -154,24 +154,40 @@ def _percentiles_postgresql(conn: Connection, rng: ReportRange) -> dict[str, flo
 
 def _percentiles_by_offset(conn: Connection, rng: ReportRange, count: int
                            ) -> dict[str, float | None]:
-    """percentile_cont without the function: the two order statistics around (n-1)p."""
+    """percentile_cont without the function: the two order statistics around (n-1)p.
+
+    One grouped pass counts the calls per second of duration (a few thousand rows); each
+    order statistic is then read from the single one-second bucket that holds it, so only that
+    bucket is sorted, not the whole range.
+    """
+    if count == 0:
+        return {name: None for name in PERCENTILES}
+    in_range = (Call.started_at >= rng.start_utc, Call.started_at < rng.end_utc)
+    second = (Call.duration_ms // 1000).label("second")
+    histogram = [(int(b), int(n)) for b, n in conn.execute(
+        select(second, func.count()).where(*in_range).group_by(literal_column("second"))
+        .order_by(literal_column("second")))]
+
+    def order_statistic(rank: int) -> int:
+        """The duration at 0-based ``rank`` in the range sorted by duration."""
+        before = 0
+        for bucket, n in histogram:
+            if rank < before + n:
+                stmt = (select(Call.duration_ms)
+                        .where(*in_range, Call.duration_ms >= bucket * 1000,
+                               Call.duration_ms < (bucket + 1) * 1000)
+                        .order_by(Call.duration_ms).limit(1).offset(rank - before))
+                return int(conn.scalar(stmt))
+            before += n
+        raise ReportError(f"duration rank {rank} beyond {before} calls")
+
+    total = sum(n for _, n in histogram)
     result: dict[str, float | None] = {}
     for name, p in PERCENTILES.items():
-        if count == 0:
-            result[name] = None
-            continue
-        position = (count - 1) * p
+        position = (total - 1) * p
         lower = math.floor(position)
-        stmt = (
-            select(Call.duration_ms)
-            .where(Call.started_at >= rng.start_utc, Call.started_at < rng.end_utc)
-            .order_by(Call.duration_ms)
-            .limit(2)
-            .offset(lower)
-        )
-        values = [int(v) for v in conn.scalars(stmt)]
-        low = values[0]
-        high = values[1] if len(values) > 1 else low
+        low = order_statistic(lower)
+        high = order_statistic(lower + 1) if position > lower else low
         result[name] = low + (high - low) * (position - lower)
     return result
 

@@ -1,20 +1,33 @@
-"""One PNG a supervisor would rather look at than read."""
+"""One PNG a supervisor would rather look at than read: calls per period by topic (top), the
+two Resolution 375 indicators against their targets, how calls ended, and calls by hour."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from ivr.reports.calls import CallReport
-from ivr.reports.queue_log import LOST_TARGET, SERVICE_LEVEL_TARGET, QueueIndicators
+from ivr.reports.queue_log import (
+    LOST_TARGET,
+    SERVICE_LEVEL_SECONDS,
+    SERVICE_LEVEL_TARGET,
+    QueueFigures,
+    QueueIndicators,
+)
 
-TOP_TOPICS = 6
-OUTCOME_TITLES = {
-    "self_served": "self-served",
-    "transferred": "transferred",
-    "redirected": "redirected",
-    "abandoned": "abandoned",
-    "after_hours": "after hours",
-    "failed": "failed",
+TOP_TOPICS = 7
+MAX_INDICATOR_PERIODS = 14  # more periods than this: the indicator panel shows the total only
+PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+           "#17becf"]
+OTHER = "#b8b8b8"
+PASS_COLOUR, FAIL_COLOUR = "#2e7d32", "#c62828"
+OUTCOME_STYLE = {  # summary key: (title, colour)
+    "self_served": ("self-served in the IVR", "#2ca02c"),
+    "transferred": ("transferred (operator, number)", "#1f77b4"),
+    "redirected": ("redirected to the other company", "#9467bd"),
+    "abandoned": ("abandoned in the IVR", "#d62728"),
+    "after_hours": ("wanted an operator after hours", "#ff7f0e"),
+    "failed": ("failed (IVR error)", "#7f7f7f"),
 }
 
 
@@ -22,89 +35,149 @@ def write_chart(report: CallReport, queue: QueueIndicators | None, company: str,
                 path: Path) -> None:
     import matplotlib
 
-    matplotlib.use("Agg")
+    matplotlib.use("Agg")  # files only, no display
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(2, 2, figsize=(14, 9), gridspec_kw={"height_ratios": [3, 2]})
-    figure.suptitle(f"{company}: {report.range.first.isoformat()} .. "
-                    f"{report.range.last.isoformat()}", fontsize=14, fontweight="bold")
-    _calls_by_topic(axes[0][0], report)
-    axes[0][1].remove()
-    _indicators(figure.add_subplot(2, 2, 2), queue)
-    _outcomes(axes[1][0], report)
-    _hours(axes[1][1], report)
-    figure.tight_layout(rect=(0, 0, 1, 0.96))
-    figure.savefig(path, dpi=100)
+    figure = plt.figure(figsize=(15, 10), dpi=100)
+    rng = report.range
+    figure.suptitle(f"{company}: {rng.first.isoformat()} .. {rng.last.isoformat()} "
+                    f"({rng.tz.key}) — {report.total_calls} calls, {report.total_appeals} "
+                    "appeals", fontsize=14, fontweight="bold", y=0.975)
+    # fixed places, so long Ukrainian labels never squeeze the plots
+    _calls_by_topic(figure.add_axes((0.05, 0.56, 0.63, 0.35)), report)
+    _indicators(figure.add_axes((0.05, 0.08, 0.29, 0.34)), queue)
+    _outcomes(figure.add_axes((0.52, 0.08, 0.17, 0.34)), report)
+    _hours(figure.add_axes((0.75, 0.08, 0.23, 0.34)), report)
+    figure.savefig(path, format="png")
     plt.close(figure)
 
 
-def _calls_by_topic(ax, report: CallReport) -> None:
+def _tidy(ax: Any) -> None:
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.set_axisbelow(True)
+
+
+def _calls_by_topic(ax: Any, report: CallReport) -> None:
     ranked = sorted((t for t in report.topics if t.calls), key=lambda t: -t.calls)
-    top = ranked[:TOP_TOPICS]
-    rest = {t.code for t in ranked[TOP_TOPICS:]}
+    top = ranked if len(ranked) <= TOP_TOPICS + 1 else ranked[:TOP_TOPICS]
+    rest = {t.code for t in ranked[len(top):]}
     periods = report.periods
+    x = list(range(len(periods)))
     bottom = [0] * len(periods)
-    x = range(len(periods))
-    for topic in top:
-        values = [report.calls_by_period.get(p, {}).get(topic.code, 0) for p in periods]
-        label = f"{topic.code} {topic.label[:38]}"
-        ax.bar(x, values, bottom=bottom, label=label)
-        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    series = [(f"{t.code}  {_short(t.label, 45)}", PALETTE[i % len(PALETTE)], {t.code})
+              for i, t in enumerate(top)]
     if rest:
-        values = [sum(n for c, n in report.calls_by_period.get(p, {}).items() if c in rest)
+        series.append((f"other topics ({len(rest)})", OTHER, rest))
+    for label, colour, codes in series:
+        values = [sum(n for c, n in report.calls_by_period.get(p, {}).items() if c in codes)
                   for p in periods]
-        ax.bar(x, values, bottom=bottom, label="other topics", color="#bbbbbb")
-    ax.set_title(f"Calls per {report.granularity.value} by topic")
-    ax.set_xticks(list(x), periods, rotation=45 if len(periods) > 7 else 0, ha="right")
+        ax.bar(x, values, bottom=bottom, label=label, color=colour, width=0.75)
+        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    if len(periods) <= 45:
+        for i, total in enumerate(bottom):
+            if total:
+                ax.annotate(str(total), (i, total), xytext=(0, 2), textcoords="offset points",
+                            ha="center", va="bottom", fontsize=8)
+    ax.set_title(f"Calls per {report.granularity.value} by topic", loc="left", fontsize=12)
     ax.set_ylabel("calls")
-    if top:
-        ax.legend(fontsize=8, loc="upper left")
+    step = max(1, -(-len(periods) // 31))
+    rotate = len(periods) > 8
+    ax.set_xticks(x[::step], periods[::step], rotation=45 if rotate else 0,
+                  ha="right" if rotate else "center", fontsize=9)
+    ax.set_xlim(-0.6, len(periods) - 0.4)
+    ax.margins(y=0.1)
+    ax.grid(axis="y", alpha=0.3)
+    _tidy(ax)
+    if series:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=9, frameon=False,
+                  title="topic", title_fontsize=9, alignment="left")
     else:
-        ax.text(0.5, 0.5, "no calls", ha="center", va="center", transform=ax.transAxes)
+        ax.text(0.5, 0.5, "no calls in these days", ha="center", va="center",
+                transform=ax.transAxes, fontsize=12, color="grey")
 
 
-def _indicators(ax, queue: QueueIndicators | None) -> None:
-    ax.set_title("Resolution 375 indicators (operator queue)")
+def _indicators(ax: Any, queue: QueueIndicators | None) -> None:
+    from matplotlib.lines import Line2D
+
+    ax.set_title("Resolution 375 indicators", loc="left", fontsize=11)
+    _tidy(ax)
     if queue is None or queue.offered == 0:
         ax.text(0.5, 0.5, "no queue_log given" if queue is None else "no queued calls",
-                ha="center", va="center", transform=ax.transAxes)
+                ha="center", va="center", transform=ax.transAxes, fontsize=12, color="grey")
         ax.set_axis_off()
         return
-    level = (queue.service_level or 0) * 100
-    lost = (queue.lost_share or 0) * 100
-    colours = ["#2e7d32" if queue.service_level_met else "#c62828",
-               "#2e7d32" if queue.lost_met else "#c62828"]
-    bars = ax.bar([0, 1], [level, lost], color=colours, width=0.5)
-    ax.hlines(SERVICE_LEVEL_TARGET * 100, -0.3, 0.3, colors="black", linestyles="--")
-    ax.hlines(LOST_TARGET * 100, 0.7, 1.3, colors="black", linestyles="--")
-    ax.text(0.32, SERVICE_LEVEL_TARGET * 100, "target ≥ 75 %", va="center", fontsize=9)
-    ax.text(1.32, LOST_TARGET * 100, "target ≤ 10 %", va="center", fontsize=9)
-    for bar, value in zip(bars, (level, lost), strict=True):
-        ax.text(bar.get_x() + bar.get_width() / 2, value + 2, f"{value:.1f} %", ha="center",
-                fontsize=11, fontweight="bold")
-    ax.set_xticks([0, 1], ["answered within 30 s", "lost in the queue"])
-    ax.set_ylim(0, 105)
-    ax.set_xlim(-0.6, 1.9)
+    periods = [(p, f) for p, f in queue.by_period.items() if f.offered]
+    if len(periods) > MAX_INDICATOR_PERIODS or len(periods) == 1:
+        periods = []
+    columns: list[tuple[str, QueueFigures]] = [*periods, ("total", queue)]
+    x = list(range(len(columns)))
+    width = 0.38
+    level = [100 * (f.service_level or 0) for _, f in columns]
+    lost = [100 * (f.lost_share or 0) for _, f in columns]
+    level_bars = ax.bar([i - width / 2 for i in x], level, width,
+                        color=[PASS_COLOUR if f.service_level_met else FAIL_COLOUR
+                               for _, f in columns])
+    lost_bars = ax.bar([i + width / 2 for i in x], lost, width, hatch="///",
+                       edgecolor="white", color=[PASS_COLOUR if f.lost_met else FAIL_COLOUR
+                                                 for _, f in columns])
+    for bars in (level_bars, lost_bars):
+        ax.bar_label(bars, fmt="%.0f%%", fontsize=8, padding=1)
+    ax.axhline(100 * SERVICE_LEVEL_TARGET, color="#222222", linestyle="--", linewidth=1)
+    ax.axhline(100 * LOST_TARGET, color="#222222", linestyle=":", linewidth=1.2)
+    ax.legend(handles=[
+        Line2D([], [], color="#222222", linestyle="--", linewidth=1,
+               label=f"target: answered ≤ {SERVICE_LEVEL_SECONDS} s at least "
+                     f"{SERVICE_LEVEL_TARGET:.0%}"),
+        Line2D([], [], color="#222222", linestyle=":", linewidth=1.2,
+               label=f"target: lost in queue at most {LOST_TARGET:.0%}"),
+    ], loc="upper left", fontsize=8, frameon=False, ncol=1)
+    if len(columns) > 1:
+        ax.axvline(len(columns) - 1.5, color="#999999", linewidth=0.8)
+    labels = [p[5:] if len(p) == 10 else p for p, _ in columns]  # 2025-11-24 -> 11-24
+    ax.set_xticks(x, labels, fontsize=8, rotation=45 if len(columns) > 6 else 0,
+                  ha="right" if len(columns) > 6 else "center")
+    ax.set_ylim(0, 128)
+    ax.set_yticks(range(0, 101, 25))
     ax.set_ylabel("% of calls offered to the queue")
-    ax.text(0.99, 0.97, f"{queue.offered} calls offered", ha="right", va="top",
-            transform=ax.transAxes, fontsize=9)
+    ax.grid(axis="y", alpha=0.3)
+    ax.set_title(f"Resolution 375: calls queued for an operator ({queue.offered})\n"
+                 f"solid: answered within {SERVICE_LEVEL_SECONDS} s · hatched: lost in the "
+                 "queue · green meets the target, red misses it", loc="left", fontsize=10)
 
 
-def _outcomes(ax, report: CallReport) -> None:
+def _outcomes(ax: Any, report: CallReport) -> None:
     summary = report.outcome_summary()
-    names = [OUTCOME_TITLES[k] for k in summary]
+    titles = [OUTCOME_STYLE[k][0] for k in summary]
     values = list(summary.values())
-    ax.barh(names, values, color="#1565c0")
+    bars = ax.barh(titles, values, color=[OUTCOME_STYLE[k][1] for k in summary])
     ax.invert_yaxis()
     total = sum(values) or 1
-    for i, value in enumerate(values):
-        ax.text(value, i, f" {value} ({value / total * 100:.0f} %)", va="center", fontsize=9)
-    ax.set_title("How calls ended")
-    ax.set_xlim(0, max(values + [1]) * 1.3)
+    ax.bar_label(bars, labels=[f"{v} ({100 * v / total:.0f}%)" for v in values], fontsize=9,
+                 padding=3)
+    ax.set_title("How calls ended", loc="left", fontsize=11)
+    ax.tick_params(axis="y", labelsize=9)
+    ax.set_xlim(0, max([*values, 1]) * 1.35)
+    ax.set_xlabel("calls")
+    _tidy(ax)
 
 
-def _hours(ax, report: CallReport) -> None:
-    ax.bar(range(24), report.hours, color="#6a1b9a")
-    ax.set_title(f"Calls by hour of day ({report.range.tz.key})")
-    ax.set_xticks(range(0, 24, 2))
-    ax.set_xlabel("hour")
+def _hours(ax: Any, report: CallReport) -> None:
+    busiest = {h for h, _ in report.busiest_hours()}
+    ax.bar(range(24), report.hours,
+           color=["#6a1b9a" if h in busiest else "#b39ddb" for h in range(24)])
+    ax.set_title(f"Calls by hour of day ({report.range.tz.key}); busiest dark", loc="left",
+                 fontsize=11)
+    ax.set_xticks(range(0, 24, 3), [f"{h:02d}:00" for h in range(0, 24, 3)], fontsize=8)
+    ax.set_xlim(-0.6, 23.6)
+    ax.set_ylabel("calls")
+    ax.grid(axis="y", alpha=0.3)
+    _tidy(ax)
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value * 100:.1f} %"

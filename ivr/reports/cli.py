@@ -68,12 +68,16 @@ def report(config_path: str, first: str, last: str, granularity: str, fmt: str,
     indicators = None
     if queue_log:
         name = None if queue == "*" else (queue or config.operator.queue)
-        indicators = read_queue_log(Path(queue_log), rng, name)
+        indicators = read_queue_log(Path(queue_log), rng, name, Granularity(granularity))
     company = config.company.name
     render = {"table": as_table, "csv": as_csv, "json": as_json}[fmt]
     click.echo(render(calls, indicators, company))
     if chart:
         from ivr.reports.chart import write_chart
 
-        write_chart(calls, indicators, company, Path(chart))
+        try:
+            write_chart(calls, indicators, company, Path(chart))
+        except OSError as exc:
+            click.echo(f"ivr: cannot write the chart {chart}: {exc}", err=True)
+            sys.exit(1)
         click.echo(f"chart written to {chart}", err=True)

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-import yaml
-
 LANGUAGE = "uk"
 FRAGMENT_ID_RE = re.compile(r"^[a-z]+/[A-Za-z0-9_]+$")
 
@@ -56,6 +54,8 @@ def parse_catalogue(data: object, source: str) -> dict[str, Fragment]:
 @cache
 def catalogue(language: str = LANGUAGE) -> dict[str, Fragment]:
     """The fragments of a language by id (only Ukrainian is shipped)."""
+    import yaml  # here, not at import: process AGI starts without PyYAML on its hot path
+
     name = f"fragments_{language}.yaml"
     try:
         text = resources.files("ivr.speech").joinpath(name).read_text(encoding="utf-8")

@@ -1,0 +1,319 @@
+"""Load generator: Asterisk's side of FastAGI for many calls at once (``bench/storm.py``).
+
+Each simulated call connects, writes the env block and answers every command the way
+Asterisk would: ``ANSWER``/``SET VARIABLE``/``CHANNEL STATUS`` at once, ``STREAM FILE`` and
+``WAIT FOR DIGIT`` after ``prompt_delay``/``input_delay`` seconds (the prompt playing, the
+caller thinking), pressing scripted keys, and ``200 result=-1`` followed by the unsolicited
+``HANGUP`` line for a caller who hangs up. After a hang-up media commands get ``511``.
+
+It measures on the client side, per call: the time from connect to the first command, and
+for every reply the **think time** until the server's next command (or its close). It is
+built on ``asyncio.Protocol`` (no streams, no per-call tasks) so that one generator process
+stays cheaper than the server it drives; ``run_load`` can spread the calls over several
+processes. Only loopback addresses are accepted: this is a benchmark, not a flood tool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import multiprocessing
+import resource
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ivr.agi.asterisk_args import split_command_line
+from ivr.simulator import asterisk_env, env_block
+
+#: Key script tokens: a DTMF key is pressed at the next prompt (if it is an escape digit;
+#: otherwise Asterisk drops it) or wait; "-" lets a prompt play out or a wait time out;
+#: "h" hangs up at the next prompt or wait. An exhausted script behaves like "-".
+PLAY = "-"
+HANGUP = "h"
+DEAD = b"511 Command Not Permitted on a dead channel or intercept routine\n"
+_DEAD_SAFE = ("SET", "GET", "EXEC", "DATABASE", "VERBOSE", "NOOP", "ASYNCAGI")
+#: A well-formed command as our protocol layer writes it: a verb and quoted arguments.
+MAX_COMMANDS = 500  # per call; a server that goes on longer is looping
+_WELL_FORMED_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ ")
+
+
+@dataclass
+class Scenario:
+    name: str
+    calls: int
+    concurrency: int
+    keys: tuple[str, ...]
+    prompt_delay: float = 0.0
+    input_delay: float = 0.0
+    ramp: float = 0.0  # seconds over which the first ``concurrency`` calls start
+    call_timeout: float = 120.0  # a call taking longer is aborted and counted as hung
+    script: str = "ivr"
+    check_commands: bool = True  # count command lines that are not verb + quoted arguments
+
+
+@dataclass
+class Stats:
+    calls_started: int = 0
+    calls_completed: int = 0  # the server ran the call and closed the connection
+    calls_failed: int = 0  # refused, reset, or closed before any command
+    calls_hung: int = 0  # aborted after ``call_timeout``
+    commands: int = 0
+    malformed: int = 0  # command lines that do not parse as a verb + quoted arguments
+    think: list[float] = field(default_factory=list)  # reply -> next command (or close)
+    first_command: list[float] = field(default_factory=list)  # connect -> first command
+    wall: float = 0.0
+    cpu: float = 0.0  # generator CPU seconds (user + system)
+
+    def merge(self, other: Stats) -> None:
+        for name in ("calls_started", "calls_completed", "calls_failed", "calls_hung",
+                     "commands", "malformed", "cpu"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.think.extend(other.think)
+        self.first_command.extend(other.first_command)
+        self.wall = max(self.wall, other.wall)
+
+
+def percentile(values: Sequence[float], pct: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def well_formed(line: bytes) -> bool:
+    """A command line as ``ivr.agi.protocol.format_command`` writes it (verb + quoted args)."""
+    if not line.endswith(b"\n") or b"\r" in line or len(line) > 8191:
+        return False
+    text = line[:-1].decode("utf-8", "replace")
+    verb, _, rest = text.partition(' "')
+    if not verb or not set(verb) <= _WELL_FORMED_CHARS or verb != verb.strip():
+        return False
+    if not rest:
+        return True
+    rest = '"' + rest
+    i, n = 0, len(rest)
+    while i < n:
+        if rest[i] != '"':
+            return False
+        i += 1
+        while i < n and rest[i] != '"':
+            i += 2 if rest[i] == "\\" else 1
+        if i >= n:
+            return False
+        i += 1
+        if i < n:
+            if rest[i] != " ":
+                return False
+            i += 1
+            if i >= n:
+                return False
+    return True
+
+
+class _Call(asyncio.Protocol):
+    """One simulated caller; ``done`` resolves when the server closes the connection."""
+
+    def __init__(self, scenario: Scenario, stats: Stats, env: bytes, check: bool) -> None:
+        self.scenario = scenario
+        self.stats = stats
+        self.env = env
+        self.check = check
+        self.keys = list(reversed(scenario.keys))
+        self.loop = asyncio.get_running_loop()
+        self.done: asyncio.Future[None] = self.loop.create_future()
+        self.transport: asyncio.Transport | None = None
+        self.buffer = b""
+        self.connected_at = 0.0
+        self.replied_at = 0.0  # 0: no reply outstanding
+        self.commands = 0
+        self.dead = False
+        self.timer: asyncio.TimerHandle | None = None
+
+    # -- asyncio.Protocol --------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        self.connected_at = time.perf_counter()
+        self.transport.write(self.env)  # type: ignore[union-attr]
+
+    def data_received(self, data: bytes) -> None:
+        now = time.perf_counter()
+        self.buffer += data
+        while b"\n" in self.buffer:
+            line, _, self.buffer = self.buffer.partition(b"\n")
+            self._command(line + b"\n", now)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+        if self.replied_at:
+            self.stats.think.append(time.perf_counter() - self.replied_at)
+        if not self.done.done():
+            self.done.set_result(None)
+
+    # -- Asterisk's side ---------------------------------------------------------------
+
+    def _command(self, line: bytes, now: float) -> None:
+        stats = self.stats
+        if self.commands == 0:
+            stats.first_command.append(now - self.connected_at)
+        elif self.replied_at:
+            stats.think.append(now - self.replied_at)
+        self.replied_at = 0.0
+        self.commands += 1
+        stats.commands += 1
+        if self.check and not well_formed(line):
+            stats.malformed += 1
+        if self.commands > MAX_COMMANDS:
+            self.transport.abort()  # type: ignore[union-attr]
+            return
+        args = split_command_line(line.decode("utf-8", "replace"))
+        verb = args[0].upper() if args else ""
+        second = args[1].upper() if len(args) > 1 else ""
+        if self.dead and verb not in _DEAD_SAFE:
+            self._reply(DEAD)
+        elif verb == "ANSWER":
+            self._reply(b"200 result=0\n")
+        elif verb == "STREAM" and second == "FILE":
+            self._media(args[3] if len(args) > 3 else "", self.scenario.prompt_delay, True)
+        elif verb == "WAIT" and second == "FOR":
+            self._media("", self.scenario.input_delay, False)
+        elif verb == "SET" or verb in ("VERBOSE", "NOOP"):
+            self._reply(b"200 result=1\n")
+        elif verb == "CHANNEL":
+            self._reply(b"200 result=6\n")
+        elif verb == "HANGUP":
+            self.dead = True
+            self._reply(b"200 result=1\nHANGUP\n")
+        else:
+            self._reply(b"510 Invalid or unknown command\n")
+
+    def _media(self, escape: str, delay: float, prompt: bool) -> None:
+        token = self.keys.pop() if self.keys else PLAY
+        if token == HANGUP:
+            self.dead = True
+            reply = b"200 result=-1 endpos=0\nHANGUP\n"
+        elif token != PLAY and (not prompt or token in escape):
+            reply = b"200 result=%d%s\n" % (ord(token), b" endpos=4000" if prompt else b"")
+        else:  # the prompt plays out (a key that is not an escape digit is lost) or timeout
+            reply = b"200 result=0 endpos=8000\n" if prompt else b"200 result=0\n"
+        if delay > 0:
+            self.timer = self.loop.call_later(delay, self._reply, reply)
+        else:
+            self._reply(reply)
+
+    def _reply(self, data: bytes) -> None:
+        self.timer = None
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return
+        transport.write(data)
+        self.replied_at = time.perf_counter()
+
+
+def check_loopback(host: str) -> None:
+    if not ipaddress.ip_address(host).is_loopback:
+        raise ValueError(f"the load generator only targets loopback addresses, not {host}")
+
+
+async def _one_call(host: str, port: int, scenario: Scenario, stats: Stats, number: int,
+                    check: bool) -> None:
+    loop = asyncio.get_running_loop()
+    env = asterisk_env(f"067{number % 10_000_000:07d}", "0800000373",
+                       unique_id=f"{time.time():.0f}.{number}", network=True,
+                       script=scenario.script)
+    call = _Call(scenario, stats, env_block(env), check)
+    stats.calls_started += 1
+    try:
+        transport, _ = await loop.create_connection(lambda: call, host, port)
+    except OSError:
+        stats.calls_failed += 1
+        return
+    try:
+        async with asyncio.timeout(scenario.call_timeout):
+            await call.done
+    except TimeoutError:
+        stats.calls_hung += 1
+        transport.abort()
+        return
+    if call.commands:
+        stats.calls_completed += 1
+    else:
+        stats.calls_failed += 1
+
+
+async def drive(host: str, port: int, scenario: Scenario, *, first_number: int = 0) -> Stats:
+    """Run ``scenario.calls`` calls, ``scenario.concurrency`` at a time, in this process."""
+    check_loopback(host)
+    stats = Stats()
+    numbers = iter(range(first_number, first_number + scenario.calls))
+    started = time.perf_counter()
+    cpu = time.process_time()
+
+    async def worker(index: int) -> None:
+        if scenario.ramp > 0:
+            await asyncio.sleep(scenario.ramp * index / max(1, scenario.concurrency))
+        for number in numbers:
+            await _one_call(host, port, scenario, stats, number, scenario.check_commands)
+
+    await asyncio.gather(*(worker(i) for i in range(min(scenario.concurrency, scenario.calls))))
+    stats.wall = time.perf_counter() - started
+    stats.cpu = time.process_time() - cpu
+    return stats
+
+
+def _raise_nofile(wanted: int) -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = hard if hard == resource.RLIM_INFINITY else min(hard, max(soft, wanted))
+    if target > soft:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+
+
+def _process_main(host: str, port: int, scenario: Scenario, first_number: int,
+                  start_at: float, conn) -> None:
+    _raise_nofile(scenario.concurrency * 2 + 64)
+    delay = start_at - time.time()
+    if delay > 0:
+        time.sleep(delay)
+    stats = asyncio.run(drive(host, port, scenario, first_number=first_number))
+    conn.send(stats)
+    conn.close()
+
+
+def split(scenario: Scenario, parts: int) -> list[Scenario]:
+    """The scenario shared out between ``parts`` generator processes."""
+    out = []
+    for i in range(parts):
+        calls = scenario.calls // parts + (1 if i < scenario.calls % parts else 0)
+        conc = scenario.concurrency // parts + (1 if i < scenario.concurrency % parts else 0)
+        if calls and conc:
+            out.append(Scenario(**{**scenario.__dict__, "calls": calls, "concurrency": conc}))
+    return out
+
+
+def run_load(host: str, port: int, scenario: Scenario, processes: int = 1) -> Stats:
+    """Run the scenario from ``processes`` generator processes and merge their figures."""
+    check_loopback(host)
+    ctx = multiprocessing.get_context("spawn")
+    start_at = time.time() + 0.5 + 0.3 * processes  # let every process import first
+    jobs = []
+    first = 0
+    for part in split(scenario, processes):
+        parent, child = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_process_main,
+                           args=(host, port, part, first, start_at, child), daemon=True)
+        proc.start()
+        child.close()
+        jobs.append((proc, parent))
+        first += part.calls
+    total = Stats()
+    deadline = time.monotonic() + scenario.call_timeout + scenario.calls * 0.05 + 60
+    for proc, conn in jobs:
+        if conn.poll(max(1.0, deadline - time.monotonic())):
+            total.merge(conn.recv())
+        proc.join(10)
+        if proc.is_alive():
+            proc.kill()
+    return total

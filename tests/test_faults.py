@@ -1,0 +1,477 @@
+"""Faults the FastAGI server must survive (issue 5): each one an automated test.
+
+The database stopping under load, silent and stalling clients, connection storms, a hang-up
+at every point of the flow, SIGHUP reloads (valid and invalid) during calls and SIGTERM
+draining, the last two against a real ``python -m ivr serve`` process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SHIPPED_CONFIG
+from pg import PostgresUnavailable, ThrowawayPostgres
+
+from ivr.config import load_config
+from ivr.fastagi import FastAgiServer, ServerSettings, parse_allow, peer_allowed
+from ivr.journal import Journal
+from ivr.recorder import DATABASE, JOURNAL, AsyncCallRecorder, CallRecorder
+from ivr.simulator import (
+    KeyScript,
+    asterisk_env,
+    env_block,
+    parse_keys,
+    prompt_describer,
+    simulate_fastagi,
+)
+from ivr.storage import CallRepository
+
+ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+class Server:
+    """The FastAGI server in a thread with its own event loop (any recorder)."""
+
+    def __init__(self, config, recorder: CallRecorder, **settings) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.recorder = AsyncCallRecorder(recorder, replay_every=settings.pop("replay_every",
+                                                                              10.0))
+        self.server = FastAgiServer(config, self.recorder, ServerSettings(port=0, **settings))
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.call(self.server.start())
+        self.address = ("127.0.0.1", self.server.port)
+
+    def call(self, coro, timeout: float = 10):
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def active(self) -> int:
+        async def count() -> int:
+            return len(self.server.active)
+
+        return self.call(count())
+
+    def wait_idle(self, timeout: float = 5.0) -> None:
+        deadline = time.monotonic() + timeout
+        while self.active() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert self.active() == 0, "connections still held by the server"
+
+    def stop(self) -> None:
+        self.call(self.server.close(), timeout=30)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+        self.recorder.close()
+
+
+class Caller:
+    """Asterisk's side of one call, step by step: read a command, answer it, or go silent."""
+
+    def __init__(self, address: tuple[str, int], env: dict[str, str]) -> None:
+        self.sock = socket.create_connection(address, timeout=10)
+        self.rfile = self.sock.makefile("rb")
+        self.env = env
+        self.sock.sendall(env_block(env))
+
+    def command(self) -> str:
+        return self.rfile.readline(9000).decode()
+
+    def reply(self, line: str) -> None:
+        self.sock.sendall(line.encode() + b"\n")
+
+    def answer_until(self, word: str, limit: int = 30) -> str:
+        """Answer every command with a plain 200 until one containing ``word`` arrives."""
+        for _ in range(limit):
+            line = self.command()
+            assert line, f"connection closed before {word!r}"
+            if word in line:
+                return line
+            self.reply("200 result=0 endpos=8000" if "STREAM" in line else "200 result=0")
+        raise AssertionError(f"no command with {word!r}")
+
+    def finish(self, limit: int = 400) -> list[str]:
+        """Answer (no keys) until the server hangs up; returns the commands seen."""
+        seen = []
+        for _ in range(limit):
+            line = self.command()
+            if not line:
+                return seen
+            seen.append(line)
+            self.reply("200 result=0 endpos=8000" if "STREAM" in line else "200 result=1")
+        raise AssertionError("the call did not end")
+
+    def close(self) -> None:
+        self.rfile.close()
+        self.sock.close()
+
+
+def network_env(config, caller: str = "0441234567") -> dict[str, str]:
+    return asterisk_env(caller, config.company.dialled_numbers[0], network=True)
+
+
+def tcp_call(server_address, config, keys: str, caller: str = "0441234567", **options):
+    env = asterisk_env(caller, config.company.dialled_numbers[0], network=True)
+    return simulate_fastagi(server_address, env, KeyScript(parse_keys(keys)),
+                            prompt_describer(config), **options)
+
+
+# -- security defaults -----------------------------------------------------------------------
+
+
+def test_allow_list_parsing_and_matching():
+    loopback = ServerSettings().allow
+    assert peer_allowed(("127.0.0.1", 5), loopback)
+    assert peer_allowed(("::1", 5, 0, 0), loopback)
+    assert peer_allowed(("::ffff:127.0.0.1", 5, 0, 0), loopback)
+    assert not peer_allowed(("10.0.0.5", 5), loopback)
+    assert not peer_allowed(None, loopback)
+    allow = parse_allow("127.0.0.1, 10.0.0.0/24")
+    assert peer_allowed(("10.0.0.200", 1), allow)
+    assert not peer_allowed(("10.0.1.1", 1), allow)
+    assert peer_allowed(("192.0.2.1", 1), parse_allow("any"))
+    with pytest.raises(ValueError):
+        parse_allow("10.0.0.0/33")
+    with pytest.raises(ValueError):
+        parse_allow(" , ")
+
+
+def test_peer_outside_the_allow_list_is_closed_at_once(config, repository, caplog):
+    running = Server(config, CallRecorder(repository), allow=parse_allow("10.9.9.9"))
+    try:
+        with socket.create_connection(running.address, timeout=5) as sock:
+            try:
+                sock.sendall(env_block(network_env(config)))
+                assert sock.recv(100) == b""
+            except ConnectionResetError:  # closed with our env block unread: a reset
+                pass
+        deadline = time.monotonic() + 2
+        while not running.server.refused["peer"] and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert running.server.refused["peer"] == 1
+        assert "not in the allow-list" in caplog.text
+    finally:
+        running.stop()
+
+
+def test_non_loopback_listen_requires_an_allow_list(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "ivr", "serve", "--config", str(SHIPPED_CONFIG),
+         "--listen", "0.0.0.0:0"], capture_output=True, text=True, timeout=60, env=ENV)
+    assert result.returncode == 2
+    assert "--allow" in result.stderr
+
+
+# -- clients that misbehave ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sent", [b"", b"agi_netw", b"agi_network: yes\nagi_request: agi:"])
+def test_silent_or_stalled_client_is_timed_out_and_its_slot_freed(config, repository, sent):
+    running = Server(config, CallRecorder(repository), env_timeout=0.3)
+    try:
+        with socket.create_connection(running.address, timeout=5) as sock:
+            sock.sendall(sent)
+            started = time.monotonic()
+            assert sock.recv(100) == b""
+            assert time.monotonic() - started < 2
+        running.wait_idle()
+        assert tcp_call(running.address, config, "0").events[-1]["type"] == "end"
+    finally:
+        running.stop()
+
+
+def test_thousands_of_connections_opened_and_dropped(config, repository):
+    running = Server(config, CallRecorder(repository), env_timeout=1.0)
+    block = env_block(network_env(config))
+    try:
+        for round_ in range(4):
+            socks = [socket.create_connection(running.address, timeout=5) for _ in range(500)]
+            for i, sock in enumerate(socks):
+                if i % 3 == 0:  # reset instead of an orderly close
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\1\0\0\0\0\0\0\0")
+                elif i % 3 == 1:  # a part of the env block (or all of it), then gone
+                    sock.sendall(block[: (i * 7 + round_) % len(block)])
+                sock.close()
+        running.wait_idle(timeout=10)
+        transcript = tcp_call(running.address, config, "0", repository=repository)
+        assert transcript.record_saved
+    finally:
+        running.stop()
+
+
+def test_connection_cap_logs_a_clear_line(config, repository, caplog):
+    running = Server(config, CallRecorder(repository), max_connections=2, env_timeout=5)
+    try:
+        held = [socket.create_connection(running.address, timeout=5) for _ in range(2)]
+        time.sleep(0.2)
+        for _ in range(3):
+            with socket.create_connection(running.address, timeout=5) as extra:
+                assert extra.recv(100) == b""
+        assert running.server.refused["limit"] == 3
+        assert "connection limit 2 reached (--max-connections)" in caplog.text
+        for sock in held:
+            sock.close()
+        running.wait_idle()
+    finally:
+        running.stop()
+
+
+def test_load_generator_against_the_server(config, repository):
+    """The benchmark's load generator (ivr.loadgen): every call completes, every command is
+    well formed (verb + quoted arguments), every call is recorded."""
+    from ivr.loadgen import Scenario, drive
+
+    running = Server(config, CallRecorder(repository))
+    try:
+        scenario = Scenario("smoke", calls=60, concurrency=20, keys=("1", "-", "2", "-", "h"))
+        stats = running.call(drive(*running.address, scenario), timeout=60)
+        assert stats.calls_completed == 60 and stats.calls_failed == stats.calls_hung == 0
+        assert stats.malformed == 0
+        assert len(stats.first_command) == 60 and stats.think
+        deadline = time.monotonic() + 5
+        while repository.count_calls() < 60 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert repository.count_calls() == 60
+    finally:
+        running.stop()
+
+
+def test_load_generator_refuses_non_loopback_targets():
+    from ivr.loadgen import Scenario, run_load
+
+    with pytest.raises(ValueError, match="loopback"):
+        run_load("192.0.2.1", 4573, Scenario("x", calls=1, concurrency=1, keys=()))
+
+
+# -- a hang-up anywhere ----------------------------------------------------------------------
+
+
+def test_hangup_at_every_point_of_the_flow(config, repository):
+    """The caller hangs up after 0..N commands (HANGUP line, or the socket just closes)."""
+    running = Server(config, CallRecorder(repository), env_timeout=2)
+    keys = "1 3 0"  # outages -> planned outage announcement -> back ... a long journey
+    try:
+        full = tcp_call(running.address, config, keys, repository=repository)
+        assert full.record_saved
+        total = sum(1 for e in full.events if e["type"] != "call") + 2
+        for after in range(total):
+            transcript = tcp_call(running.address, config, keys, hangup_after=after,
+                                  caller=f"06700{after:05d}", repository=repository)
+            assert transcript.record_saved, after
+            assert transcript.record.outcome.value in ("abandoned", "self_served",
+                                                       "operator", "after_hours"), after
+        for after in range(total):  # EOF without a HANGUP line
+            caller = Caller(running.address, network_env(config, f"06800{after:05d}"))
+            for _ in range(after):
+                line = caller.command()
+                if not line:
+                    break
+                caller.reply("200 result=0 endpos=8000" if "STREAM" in line else "200 result=0")
+            caller.close()
+        running.wait_idle()
+        deadline = time.monotonic() + 5
+        while repository.count_calls() < 1 + 2 * total and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert repository.count_calls() == 1 + 2 * total
+        assert running.server.calls_served == 1 + 2 * total
+    finally:
+        running.stop()
+
+
+# -- the database stops during load ----------------------------------------------------------
+
+
+@pytest.fixture
+def own_postgres():
+    try:
+        pg = ThrowawayPostgres()
+        pg.start()
+    except PostgresUnavailable as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required in CI: {exc}")
+        pytest.skip(f"PostgreSQL not available: {exc}")
+    yield pg
+    pg.destroy()
+
+
+def test_database_stops_during_load(config, own_postgres, tmp_path):
+    """Calls go on at full speed while PostgreSQL is down; every record lands afterwards."""
+    repository = CallRepository(own_postgres.url)
+    repository.ensure_schema()
+    recorder = CallRecorder(repository, Journal(tmp_path / "journal.jsonl"), retry_after=0.3)
+    running = Server(config, recorder, replay_every=0.3)
+    durations: list[float] = []
+    failures: list[BaseException] = []
+    stop_at, calls = 30, 90
+
+    def one_call(i: int) -> None:
+        started = time.monotonic()
+        try:
+            transcript = tcp_call(running.address, config, "1 3 h", caller=f"067{i:07d}")
+            assert transcript.events[-1]["type"] == "end"
+        except BaseException as exc:  # reported below
+            failures.append(exc)
+        durations.append(time.monotonic() - started)
+
+    try:
+        threads = []
+        for i in range(calls):
+            if i == stop_at:
+                own_postgres.stop()
+            thread = threading.Thread(target=one_call, args=(i,))
+            thread.start()
+            threads.append(thread)
+            time.sleep(0.01)
+        for thread in threads:
+            thread.join(30)
+        assert not failures, failures[:3]
+        assert max(durations) < 2.0, "a call was delayed by the database outage"
+        counts = recorder.counts
+        deadline = time.monotonic() + 10
+        while sum(counts.values()) < calls and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert counts[JOURNAL] > 0 and counts["lost"] == 0
+        assert counts[DATABASE] + counts[JOURNAL] == calls
+        own_postgres.start()
+        deadline = time.monotonic() + 20
+        while recorder.journal.pending() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not recorder.journal.pending(), "the journal was not replayed"
+        assert repository.count_calls() == calls
+    finally:
+        running.stop()
+        repository.dispose()
+
+
+# -- SIGHUP and SIGTERM on a real `ivr serve` ------------------------------------------------
+
+
+class ServeProcess:
+    """``python -m ivr serve`` on a free port; stderr collected line by line."""
+
+    def __init__(self, config_path: Path, *args: str) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "ivr", "serve", "--config", str(config_path),
+             "--listen", "127.0.0.1:0", *args],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENV,
+            cwd=config_path.parent)
+        self.lines: list[str] = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+        match = self.wait_for(r"listening on 127\.0\.0\.1:(\d+)")
+        self.address = ("127.0.0.1", int(match.group(1)))
+
+    def _read(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.lines.append(line)
+
+    def wait_for(self, pattern: str, timeout: float = 15.0, start: int = 0) -> re.Match[str]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in self.lines[start:]:
+                match = re.search(pattern, line)
+                if match:
+                    return match
+            if self.proc.poll() is not None and not self.reader.is_alive():
+                break
+            time.sleep(0.05)
+        raise AssertionError(f"no log line {pattern!r}:\n{''.join(self.lines)}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(10)
+
+
+@pytest.fixture
+def served_config(tmp_path: Path, built_prompts: Path) -> Path:
+    text = SHIPPED_CONFIG.read_text(encoding="utf-8")
+    text = text.replace("prompts/uk.yaml", str(ROOT / "prompts" / "uk.yaml"))
+    path = tmp_path / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    shutil.copytree(built_prompts, tmp_path / "prompts")
+    return path
+
+
+def played(lines: list[str]) -> list[str]:
+    return [Path(line.split('"')[1]).name for line in lines if line.startswith("STREAM FILE")]
+
+
+def test_sighup_reload_during_calls(served_config: Path):
+    config = load_config(served_config)  # the describer needs its sounds directory
+    serve = ServeProcess(served_config)
+    try:
+        running = Caller(serve.address, network_env(config))
+        running.answer_until("WAIT FOR DIGIT")  # at the main menu, on the old config
+        text = served_config.read_text(encoding="utf-8")
+        new_text = text.replace('"1": {action: menu, menu: outages}', "SWAP").replace(
+            '"2": {action: menu, menu: quality}', '"2": {action: menu, menu: outages}').replace(
+            "SWAP", '"1": {action: menu, menu: quality}')  # keys 1 and 2 swapped
+        assert new_text != text
+        served_config.write_text(new_text, encoding="utf-8")
+        mark = len(serve.lines)
+        serve.proc.send_signal(signal.SIGHUP)
+        serve.wait_for(r"config reloaded", start=mark)
+        fresh = tcp_call(serve.address, config, "1 h")
+        ids = [e["id"] for e in fresh.events if e["type"] == "prompt"]
+        assert "menu_quality" in ids and "menu_outages" not in ids  # new call: new menus
+        running.reply(f"200 result={ord('1')}")
+        after = running.finish()
+        assert any("menu_outages" in name for name in played(after))  # old call: old menus
+        running.close()
+
+        served_config.write_text("company: [\n", encoding="utf-8")  # invalid
+        mark = len(serve.lines)
+        serve.proc.send_signal(signal.SIGHUP)
+        serve.wait_for(r"config reload of .* refused; keeping the running config", start=mark)
+        assert serve.proc.poll() is None
+        again = tcp_call(serve.address, config, "1 h")
+        assert "menu_quality" in [e["id"] for e in again.events if e["type"] == "prompt"]
+    finally:
+        serve.stop()
+
+
+def test_sigterm_drains_running_calls_then_exits(served_config: Path, config):
+    serve = ServeProcess(served_config, "--drain-timeout", "1.5")
+    try:
+        finishing = Caller(serve.address, network_env(config, "0441111111"))
+        finishing.answer_until("WAIT FOR DIGIT")
+        stuck = Caller(serve.address, network_env(config, "0442222222"))
+        stuck.answer_until("WAIT FOR DIGIT")
+        started = time.monotonic()
+        serve.proc.send_signal(signal.SIGTERM)
+        serve.wait_for(r"stopping: 2 calls running")
+        with pytest.raises(OSError):  # no longer accepting
+            socket.create_connection(serve.address, timeout=2).close()
+        finishing.reply("200 result=0")  # this call ends normally inside the deadline
+        finishing.finish()
+        assert serve.proc.wait(15) == 0
+        assert 1.4 < time.monotonic() - started < 10
+        assert stuck.command() == ""  # cut at the deadline
+        stuck.close()
+        finishing.close()
+    finally:
+        serve.stop()
+    database = dataclasses.replace(config, database_url=f"sqlite:///{served_config.parent}/"
+                                   "ivr.sqlite3")
+    repository = CallRepository(database.database_url)
+    try:
+        assert repository.count_calls() == 2
+        cut = repository.find_by_unique_id(stuck.env["agi_uniqueid"])
+        assert cut is not None and "server stopped" in (cut.error or "")
+        done = repository.find_by_unique_id(finishing.env["agi_uniqueid"])
+        assert done is not None and done.error is None
+    finally:
+        repository.dispose()
