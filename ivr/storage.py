@@ -252,43 +252,8 @@ class CallRepository:
 
         Returns True when a row was written, False when it was already there.
         """
-        row = Call(
-            call_uid=record.call_uid,
-            started_at=record.started_at,
-            ended_at=record.ended_at,
-            caller_raw=record.caller_raw,
-            caller_number=record.caller_number,
-            caller_name=record.caller_name,
-            dialled_number=record.dialled_number,
-            unique_id=record.unique_id,
-            channel=record.channel,
-            transport=record.transport,
-            role=record.role,
-            topic_code=record.topic_code,
-            outcome=record.outcome.value,
-            result=record.result.value if record.result else None,
-            transfer_to=record.transfer_to,
-            path=record.path,
-            error=(record.error or None) and record.error[:500],
-            duration_ms=record.duration_ms,
-        )
-        appeals = [
-            Appeal(
-                appeal_number=a.appeal_number,
-                call_uid=a.call_uid,
-                kind=a.kind,
-                channel=a.channel,
-                role=a.role,
-                topic_code=a.topic_code,
-                topic_label=a.topic_label,
-                caller_number=a.caller_number,
-                caller_raw=a.caller_raw,
-                status=a.status,
-                registered_at=a.registered_at,
-                due_at=a.due_at,
-            )
-            for a in record.appeals
-        ]
+        row = _call_row(record)
+        appeals = [_appeal_row(a) for a in record.appeals]
         with Session(self.engine) as session:
             try:
                 session.add(row)
@@ -393,7 +358,7 @@ class CallRepository:
 
 
 def _call_row(record: CallRecord) -> Call:
-    """The ``calls`` row of a record, as ``save_call`` builds it (for ``save_calls``)."""
+    """The ``calls`` row of a record (``save_call`` and ``save_calls``)."""
     return Call(
         call_uid=record.call_uid,
         started_at=record.started_at,
