@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -75,13 +76,8 @@ def prompts_played(transcript) -> list[str]:
 # -- databases: every test that takes ``db_url`` runs on SQLite and on a real PostgreSQL ------
 
 
-@pytest.fixture(scope="session")
-def postgres_server():
-    """A PostgreSQL server for the session: ``IVR_TEST_POSTGRES_URL`` or a throwaway one."""
-    external = os.environ.get("IVR_TEST_POSTGRES_URL")
-    if external:
-        yield external
-        return
+def start_throwaway_postgres() -> ThrowawayPostgres:
+    """A started PostgreSQL of the test's own; skips without one, except in CI."""
     try:
         server = ThrowawayPostgres()
         server.start()
@@ -89,7 +85,26 @@ def postgres_server():
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL is required in CI: {exc}")
         pytest.skip(f"PostgreSQL not available: {exc}")
+    return server
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A PostgreSQL server for the session: ``IVR_TEST_POSTGRES_URL`` or a throwaway one."""
+    external = os.environ.get("IVR_TEST_POSTGRES_URL")
+    if external:
+        yield external
+        return
+    server = start_throwaway_postgres()
     yield server.url
+    server.destroy()
+
+
+@pytest.fixture
+def own_postgres():
+    """A PostgreSQL server this test alone may stop and start."""
+    server = start_throwaway_postgres()
+    yield server
     server.destroy()
 
 
@@ -109,3 +124,14 @@ def db_url(request, tmp_path: Path) -> str:
     url = request.getfixturevalue("postgres_server")
     reset_postgres(url)
     return url
+
+
+@pytest.fixture
+def config_copy(tmp_path: Path, built_prompts: Path) -> Path:  # noqa: F811
+    """The shipped config in a temporary directory, with its database and built audio there."""
+    text = SHIPPED_CONFIG.read_text(encoding="utf-8")
+    text = text.replace("prompts/uk.yaml", str(ROOT / "prompts" / "uk.yaml"))
+    path = tmp_path / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    shutil.copytree(built_prompts, tmp_path / "prompts")  # ivr serve/agi refuse without audio
+    return path

@@ -241,50 +241,38 @@ def test_recorder_falls_back_to_the_journal_and_replays(tmp_path):
     assert recorder.record(make_record("c" * 32)) == DATABASE
 
 
-def test_postgresql_stopped_during_calls_loses_nothing(config, tmp_path):
+def test_postgresql_stopped_during_calls_loses_nothing(config, tmp_path, own_postgres):
     """Calls keep running while PostgreSQL is down; every record arrives after the replay."""
     import dataclasses
-    import os
     import time
-
-    from pg import PostgresUnavailable, ThrowawayPostgres
 
     from ivr.simulator import KeyScript, asterisk_env, parse_keys, simulate_builtin
 
-    try:
-        server = ThrowawayPostgres()
-        server.start()
-    except PostgresUnavailable as exc:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(str(exc))
-    try:
-        cfg = dataclasses.replace(config, database_url=server.url)
-        repo = CallRepository(server.url)
-        repo.ensure_schema()
-        recorder = CallRecorder(repo, Journal(tmp_path / "j.jsonl"), retry_after=0.5)
+    server = own_postgres
+    cfg = dataclasses.replace(config, database_url=server.url)
+    repo = CallRepository(server.url)
+    repo.ensure_schema()
+    recorder = CallRecorder(repo, Journal(tmp_path / "j.jsonl"), retry_after=0.5)
 
-        def call(keys):
-            env = asterisk_env("0671234567", cfg.company.dialled_numbers[0])
-            started = time.monotonic()
-            transcript = simulate_builtin(cfg, recorder, env, KeyScript(parse_keys(keys)))
-            return transcript, time.monotonic() - started
+    def call(keys):
+        env = asterisk_env("0671234567", cfg.company.dialled_numbers[0])
+        started = time.monotonic()
+        transcript = simulate_builtin(cfg, recorder, env, KeyScript(parse_keys(keys)))
+        return transcript, time.monotonic() - started
 
-        for keys in ["0", "2 1 h"]:
-            call(keys)
-        assert repo.count_calls() == 2
-        server.stop()
-        slowest = 0.0
-        for keys in ["0", "1 2 h", "7 1", "", "3 h"]:
-            _transcript, seconds = call(keys)
-            slowest = max(slowest, seconds)
-        assert recorder.counts[JOURNAL] == 5
-        assert slowest < 10  # bounded: a refused connection, then the journal
-        server.start()
-        time.sleep(0.6)  # the breaker lets the database be tried again
-        report = recorder.flush()
-        assert report.replayed == 5 and report.error is None
-        assert repo.count_calls() == 7
-        assert repo.count_appeals() == 3  # the three operator transfers got appeal numbers
-    finally:
-        server.destroy()
+    for keys in ["0", "2 1 h"]:
+        call(keys)
+    assert repo.count_calls() == 2
+    server.stop()
+    slowest = 0.0
+    for keys in ["0", "1 2 h", "7 1", "", "3 h"]:
+        _transcript, seconds = call(keys)
+        slowest = max(slowest, seconds)
+    assert recorder.counts[JOURNAL] == 5
+    assert slowest < 10  # bounded: a refused connection, then the journal
+    server.start()
+    time.sleep(0.6)  # the breaker lets the database be tried again
+    report = recorder.flush()
+    assert report.replayed == 5 and report.error is None
+    assert repo.count_calls() == 7
+    assert repo.count_appeals() == 3  # the three operator transfers got appeal numbers

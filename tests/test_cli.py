@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -13,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SHIPPED_CONFIG
+from conftest import ROOT
 
 from ivr.simulator import FakeAsterisk, KeyScript, asterisk_env, parse_keys, prompt_describer
 from ivr.storage import CallRepository
@@ -25,17 +24,6 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 def ivr(*args: str, cwd: Path | None = None, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "ivr", *args], capture_output=True, text=True,
                           cwd=cwd or ROOT, timeout=60, env=ENV, **kwargs)
-
-
-@pytest.fixture
-def config_copy(tmp_path: Path, built_prompts: Path) -> Path:
-    """The shipped config in a temporary directory, with its database and built audio there."""
-    text = SHIPPED_CONFIG.read_text(encoding="utf-8")
-    text = text.replace("prompts/uk.yaml", str(ROOT / "prompts" / "uk.yaml"))
-    path = tmp_path / "config.yaml"
-    path.write_text(text, encoding="utf-8")
-    shutil.copytree(built_prompts, tmp_path / "prompts")  # ivr serve/agi refuse without audio
-    return path
 
 
 def test_validate_shipped_config(config_copy: Path):

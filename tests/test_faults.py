@@ -11,7 +11,6 @@ import asyncio
 import dataclasses
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -22,7 +21,6 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, SHIPPED_CONFIG
-from pg import PostgresUnavailable, ThrowawayPostgres
 
 from ivr.config import load_config
 from ivr.fastagi import FastAgiServer, ServerSettings, parse_allow, peer_allowed
@@ -292,19 +290,6 @@ def test_hangup_at_every_point_of_the_flow(config, repository):
 # -- the database stops during load ----------------------------------------------------------
 
 
-@pytest.fixture
-def own_postgres():
-    try:
-        pg = ThrowawayPostgres()
-        pg.start()
-    except PostgresUnavailable as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is required in CI: {exc}")
-        pytest.skip(f"PostgreSQL not available: {exc}")
-    yield pg
-    pg.destroy()
-
-
 def test_database_stops_during_load(config, own_postgres, tmp_path):
     """Calls go on at full speed while PostgreSQL is down; every record lands afterwards."""
     repository = CallRepository(own_postgres.url)
@@ -395,32 +380,22 @@ class ServeProcess:
         self.proc.wait(10)
 
 
-@pytest.fixture
-def served_config(tmp_path: Path, built_prompts: Path) -> Path:
-    text = SHIPPED_CONFIG.read_text(encoding="utf-8")
-    text = text.replace("prompts/uk.yaml", str(ROOT / "prompts" / "uk.yaml"))
-    path = tmp_path / "config.yaml"
-    path.write_text(text, encoding="utf-8")
-    shutil.copytree(built_prompts, tmp_path / "prompts")
-    return path
-
-
 def played(lines: list[str]) -> list[str]:
     return [Path(line.split('"')[1]).name for line in lines if line.startswith("STREAM FILE")]
 
 
-def test_sighup_reload_during_calls(served_config: Path):
-    config = load_config(served_config)  # the describer needs its sounds directory
-    serve = ServeProcess(served_config)
+def test_sighup_reload_during_calls(config_copy: Path):
+    config = load_config(config_copy)  # the describer needs its sounds directory
+    serve = ServeProcess(config_copy)
     try:
         running = Caller(serve.address, network_env(config))
         running.answer_until("WAIT FOR DIGIT")  # at the main menu, on the old config
-        text = served_config.read_text(encoding="utf-8")
+        text = config_copy.read_text(encoding="utf-8")
         new_text = text.replace('"1": {action: menu, menu: outages}', "SWAP").replace(
             '"2": {action: menu, menu: quality}', '"2": {action: menu, menu: outages}').replace(
             "SWAP", '"1": {action: menu, menu: quality}')  # keys 1 and 2 swapped
         assert new_text != text
-        served_config.write_text(new_text, encoding="utf-8")
+        config_copy.write_text(new_text, encoding="utf-8")
         mark = len(serve.lines)
         serve.proc.send_signal(signal.SIGHUP)
         serve.wait_for(r"config reloaded", start=mark)
@@ -432,7 +407,7 @@ def test_sighup_reload_during_calls(served_config: Path):
         assert any("menu_outages" in name for name in played(after))  # old call: old menus
         running.close()
 
-        served_config.write_text("company: [\n", encoding="utf-8")  # invalid
+        config_copy.write_text("company: [\n", encoding="utf-8")  # invalid
         mark = len(serve.lines)
         serve.proc.send_signal(signal.SIGHUP)
         serve.wait_for(r"config reload of .* refused; keeping the running config", start=mark)
@@ -443,8 +418,8 @@ def test_sighup_reload_during_calls(served_config: Path):
         serve.stop()
 
 
-def test_sigterm_drains_running_calls_then_exits(served_config: Path, config):
-    serve = ServeProcess(served_config, "--drain-timeout", "1.5")
+def test_sigterm_drains_running_calls_then_exits(config_copy: Path, config):
+    serve = ServeProcess(config_copy, "--drain-timeout", "1.5")
     try:
         finishing = Caller(serve.address, network_env(config, "0441111111"))
         finishing.answer_until("WAIT FOR DIGIT")
@@ -464,7 +439,7 @@ def test_sigterm_drains_running_calls_then_exits(served_config: Path, config):
         finishing.close()
     finally:
         serve.stop()
-    database = dataclasses.replace(config, database_url=f"sqlite:///{served_config.parent}/"
+    database = dataclasses.replace(config, database_url=f"sqlite:///{config_copy.parent}/"
                                    "ivr.sqlite3")
     repository = CallRepository(database.database_url)
     try:
