@@ -108,12 +108,14 @@ class CallFlow:
 
     def _hand_back(self, ending: _Ending, hung_up: bool) -> Generator[Command, Reply, None]:
         """Tell the dialplan what to do next through channel variables (dead-safe commands)."""
+        # IVR_RESULT goes last: the dialplan acts on it only when it is set, and then every
+        # other variable is set too (a server killed half-way leaves no half decision).
         variables = {
-            "IVR_RESULT": ending.result.value,
             "IVR_TRANSFER_TO": ending.transfer_to or "",
             "IVR_TOPIC": self.topic or "",
             "IVR_CALL_ID": self.call.call_uid,
             "IVR_APPEAL_ID": self.appeals[-1].appeal_number if self.appeals else "",
+            "IVR_RESULT": ending.result.value,
         }
         try:
             for name, value in variables.items():

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import os
-import re
 import signal
 import socket
 import subprocess
@@ -20,7 +18,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SHIPPED_CONFIG
+from conftest import SHIPPED_CONFIG
+from serve_process import ENV, ServeProcess
 
 from ivr.config import load_config
 from ivr.fastagi import FastAgiServer, ServerSettings, parse_allow, peer_allowed
@@ -35,8 +34,6 @@ from ivr.simulator import (
     simulate_fastagi,
 )
 from ivr.storage import CallRepository
-
-ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
 class Server:
@@ -340,44 +337,6 @@ def test_database_stops_during_load(config, own_postgres, tmp_path):
 
 
 # -- SIGHUP and SIGTERM on a real `ivr serve` ------------------------------------------------
-
-
-class ServeProcess:
-    """``python -m ivr serve`` on a free port; stderr collected line by line."""
-
-    def __init__(self, config_path: Path, *args: str) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "ivr", "serve", "--config", str(config_path),
-             "--listen", "127.0.0.1:0", *args],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENV,
-            cwd=config_path.parent)
-        self.lines: list[str] = []
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-        match = self.wait_for(r"listening on 127\.0\.0\.1:(\d+)")
-        self.address = ("127.0.0.1", int(match.group(1)))
-
-    def _read(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self.lines.append(line)
-
-    def wait_for(self, pattern: str, timeout: float = 15.0, start: int = 0) -> re.Match[str]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for line in self.lines[start:]:
-                match = re.search(pattern, line)
-                if match:
-                    return match
-            if self.proc.poll() is not None and not self.reader.is_alive():
-                break
-            time.sleep(0.05)
-        raise AssertionError(f"no log line {pattern!r}:\n{''.join(self.lines)}")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait(10)
 
 
 def played(lines: list[str]) -> list[str]:

@@ -1,0 +1,131 @@
+"""End-to-end fixtures: one real Asterisk for the session, IVR sites and servers beside it.
+
+Asterisk is found by ``IVR_TEST_ASTERISK``, then ``asterisk`` on PATH, then the shared build
+(/opt/astlab/install). Without any, the tests skip with the way to get one, except in CI
+(``CI`` set), where a missing Asterisk fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from real_asterisk import INSTALL_HINT, Asterisk, Queue, find_asterisk
+from serve_process import ENV, ServeProcess
+
+from ivr.storage import CallRepository
+
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED_CONFIG = ROOT / "config.yaml"
+DIALPLAN = ROOT / "dialplan" / "extensions_ivr.conf"
+IVR_AGI_SCRIPT = Path(sys.executable).with_name("ivr-agi")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def asterisk_binary() -> Path:
+    binary = find_asterisk()
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"end-to-end tests need Asterisk in CI: {INSTALL_HINT}")
+        pytest.skip(INSTALL_HINT)
+    return binary
+
+
+class Site:
+    """An IVR installation in a directory: config.yaml, built audio, its SQLite database."""
+
+    def __init__(self, directory: Path, built_prompts: Path, source: Path = SHIPPED_CONFIG,
+                 edit: Callable[[str], str] | None = None) -> None:
+        self.dir = directory
+        directory.mkdir(parents=True, exist_ok=True)
+        text = source.read_text(encoding="utf-8")
+        text = text.replace("prompts/uk.yaml", str(ROOT / "prompts" / "uk.yaml"))
+        self.db_path = directory / "ivr.sqlite3"
+        text = text.replace("url: sqlite:///ivr.sqlite3", f"url: sqlite:///{self.db_path}")
+        if edit is not None:
+            text = edit(text)
+        self.config = directory / "config.yaml"
+        self.config.write_text(text, encoding="utf-8")
+        shutil.copytree(built_prompts, directory / "prompts", dirs_exist_ok=True)
+
+    @property
+    def url(self) -> str:
+        return f"sqlite:///{self.db_path}"
+
+    @property
+    def process_agi(self) -> str:
+        """The IVR_AGI value for process AGI on this site."""
+        return f"{IVR_AGI_SCRIPT},{self.config}"
+
+    def serve(self, *args: str) -> ServeProcess:
+        return ServeProcess(self.config, *args)
+
+    def flush(self) -> str:
+        """``ivr db flush``: move journalled records (process AGI) into the database."""
+        result = subprocess.run([sys.executable, "-m", "ivr", "db", "flush", "--config",
+                                 str(self.config)], capture_output=True, text=True, env=ENV,
+                                cwd=self.dir, timeout=60)
+        assert result.returncode == 0, result.stderr
+        return result.stdout + result.stderr
+
+    def repository(self) -> CallRepository:
+        return CallRepository(self.url)
+
+
+@pytest.fixture(scope="session")
+def site_factory(tmp_path_factory, built_prompts: Path) -> Callable[..., Site]:
+    def make(name: str, **options) -> Site:
+        return Site(tmp_path_factory.mktemp(name), built_prompts, **options)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def main_site(site_factory) -> Site:
+    """The shipped config.yaml, served by FastAGI and run by process AGI."""
+    return site_factory("site")
+
+
+@pytest.fixture(scope="session")
+def main_server(main_site: Site) -> Iterator[ServeProcess]:
+    server = main_site.serve()
+    yield server
+    server.proc.terminate()
+    server.proc.wait(40)
+
+
+def free_port() -> int:
+    """A port nothing listens on (for the 'server unreachable' case)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def asterisk(asterisk_binary: Path, tmp_path_factory, main_server: ServeProcess
+             ) -> Iterator[Asterisk]:
+    """One Asterisk for every end-to-end test: the shipped dialplan, Local callers and
+    operators, the FastAGI server of ``main_site`` as the default IVR_AGI."""
+    instance = Asterisk(
+        binary=asterisk_binary,
+        workdir=tmp_path_factory.mktemp("asterisk"),
+        dialplan=DIALPLAN,
+        queues=[Queue("dso-callcentre")],
+        globals_={"IVR_AGI": main_server.url, "IVR_TRUNK_PREFIX": "Local/",
+                  "IVR_TRUNK_SUFFIX": "@e2e-company"},
+    )
+    instance.start()
+    yield instance
+    instance.stop()

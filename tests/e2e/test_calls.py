@@ -1,0 +1,221 @@
+"""The shipped dialplan and config under a real Asterisk, for FastAGI and process AGI.
+
+Every scenario is placed at once (both transports) by one module fixture, so the whole batch
+lasts as long as its longest call; each test then checks one scenario: the IVR's records in
+the database, the dialplan branch taken, the AGI exchange as Asterisk logged it, the
+queue_log, the CDR, and the Asterisk log.
+"""
+
+from __future__ import annotations
+
+import re
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from real_asterisk import Asterisk, CallReport, report
+
+from ivr.call import CallRecord
+
+TRANSPORTS = ("fastagi", "agi")
+CALLER = "0441234567"
+DNID = "0800000373"
+
+
+def seconds(site, prompt: str) -> float:
+    with wave.open(str(site.dir / "prompts" / "uk" / f"{prompt}.wav"), "rb") as data:
+        return data.getnframes() / data.getframerate()
+
+
+def ms(value: float) -> str:
+    return f"w{round(value * 1000)}"
+
+
+def scenarios(site) -> dict[str, dict[str, object]]:
+    """Caller scripts, timed from the built audio (the AGI starts ~0.5 s after the answer)."""
+    return {
+        # 1 outages, 2 the current-outage announcement, heard to its end, then hang up.
+        "info": {"steps": f"w2000 d1 w3000 d2 {ms(seconds(site, 'outage_current') + 3)} h"},
+        "operator": {"steps": "w2000 d0", "talk": 3},
+        "hangup_prompt": {"steps": "w3000 h"},
+        # quality menu (2): its greeting, then hang up while the IVR waits for a key.
+        "hangup_wait": {"steps": f"w2000 d2 {ms(seconds(site, 'menu_quality') + 2.5)} h"},
+        # operator: hang up while the appeal number is read back.
+        "hangup_readback": {"steps": f"w2000 d0 {ms(seconds(site, 'appeal_number_is') + 0.9)} h"},
+        # 7: the supplier's business; 1 during its announcement: transfer there.
+        "redirect": {"steps": "w2000 d7 w2000 d1", "talk": 2},
+        # the same, but the supplier's number does not answer: a person takes the call.
+        "redirect_fails": {"steps": "w2000 d7 w2000 d1", "company": "busy"},
+        # connection menu (4), then only wrong keys: the operator after max_failures.
+        "invalid": {"steps": "w2000 d4 k9/1000/70"},  # a wrong key every second
+        # connection menu (4), then silence: the operator after max_failures.
+        "silence": {"steps": "w2000 d4"},
+        # an operator conversation far longer than the IVR's own call limit.
+        "long_talk": {"steps": "w2000 d0", "talk": 25, "max_call": "20"},
+    }
+
+
+@dataclass
+class Outcome:
+    report: CallReport
+    record: CallRecord | None
+
+
+@pytest.fixture(scope="module")
+def batch(asterisk: Asterisk, main_site, main_server) -> dict[tuple[str, str], Outcome]:
+    placed = {}
+    for name, script in scenarios(main_site).items():
+        for transport in TRANSPORTS:
+            agi = main_site.process_agi if transport == "agi" else ""
+            placed[name, transport] = asterisk.place(
+                str(script["steps"]), caller=CALLER, dnid=DNID, agi=agi,
+                talk=float(script.get("talk", 2)), max_call=str(script.get("max_call", "")),
+                company=str(script.get("company", "answer")))
+    asterisk.wait_gone(placed.values(), timeout=240)
+    main_site.flush()  # process AGI journals its records; move them into the database
+    repository = main_site.repository()
+    try:
+        outcomes = {}
+        for key, call in placed.items():
+            rep = report(asterisk, call)
+            outcomes[key] = Outcome(rep, repository.find_by_unique_id(rep.unique_id))
+    finally:
+        repository.dispose()
+    return outcomes
+
+
+def outcome(batch, name: str, transport: str) -> Outcome:
+    result = batch[name, transport]
+    assert result.record is not None, "no call record:\n" + "\n".join(result.report.lines[-40:])
+    return result
+
+
+def ended_within_a_second_of_hangup(rep: CallReport) -> float:
+    hangup = rep.time_of(f"E2E caller {rep.call.id} hangs up")
+    finished = rep.time_of("AGI Script")  # "AGI Script ... completed, returning N"
+    return finished - hangup
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_information_option_heard_to_its_end(batch, transport, main_site):
+    result = outcome(batch, "info", transport)
+    rep, record = result.report, result.record
+    played = [(cmd, reply) for cmd, reply in rep.exchanges() if "outage_current" in cmd]
+    assert len(played) == 1, rep.exchanges()
+    frames = round(seconds(main_site, "outage_current") * 8000)
+    match = re.match(r"200 result=0 endpos=(\d+)", played[0][1])
+    assert match, played  # not interrupted, not failed
+    assert abs(int(match.group(1)) - frames) < 400  # the whole file, to its last 50 ms
+    assert not [line for line in rep.lines if "does not exist" in line]
+    assert all("(language 'uk')" in line for line in rep.lines if "Playing '" in line)
+    assert all("/prompts/uk/" in line for line in rep.lines if "Playing '" in line)
+    assert record.outcome.value == "self_served"
+    assert record.topic_code == "D1"
+    assert record.caller_number == "+380441234567" and record.dialled_number == DNID
+    assert record.transport == transport
+    assert rep.branches == []  # hung up in the IVR: no dialplan branch after it
+    assert rep.problems() == []
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_operator_gets_topic_and_appeal_number(batch, transport):
+    result = outcome(batch, "operator", transport)
+    rep, record = result.report, result.record
+    assert record.outcome.value == "operator" and record.result.value == "operator"
+    assert len(record.appeals) == 1
+    appeal = record.appeals[0].appeal_number
+    assert rep.branches == ["operator"]
+    assert rep.agent() == {"topic": record.topic_code, "appeal": appeal}
+    events = [row[4] for row in rep.queue_events]
+    assert events[:2] == ["ENTERQUEUE", "CONNECT"] and events[-1] in ("COMPLETEAGENT",
+                                                                      "COMPLETECALLER")
+    assert {row[2] for row in rep.queue_events} == {"dso-callcentre"}
+    assert rep.ivr_cdr["userfield"] == f"{record.topic_code};{appeal}"
+    assert rep.problems() == []
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+@pytest.mark.parametrize("name", ["hangup_prompt", "hangup_wait", "hangup_readback"])
+def test_hangup_ends_the_agi_at_once_and_is_recorded_abandoned(batch, name, transport):
+    result = outcome(batch, name, transport)
+    rep, record = result.report, result.record
+    assert ended_within_a_second_of_hangup(rep) < 1.0
+    assert record.outcome.value == "abandoned"
+    assert rep.branches == [] and rep.queue_events == []
+    flow = [cmd for cmd, _ in rep.exchanges() if not cmd.startswith("SET VARIABLE")]
+    if name == "hangup_wait":
+        assert flow[-1].startswith("WAIT FOR DIGIT"), flow
+    if name == "hangup_readback":
+        last_prompt = [cmd for cmd in flow if cmd.startswith("STREAM FILE")][-1]
+        assert "/digits/" in last_prompt or "/pause/" in last_prompt, flow
+    assert rep.problems() == []
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_misrouted_caller_is_dialled_through_to_the_other_company(batch, transport):
+    result = outcome(batch, "redirect", transport)
+    rep, record = result.report, result.record
+    assert record.outcome.value == "redirected" and record.result.value == "redirect"
+    assert record.transfer_to == "0800000312"
+    assert rep.branches == ["redirect"]
+    assert rep.company_answered() == "0800000312"
+    assert rep.queue_events == []
+    assert rep.problems() == []
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_failed_redirect_reaches_a_person(batch, transport):
+    result = outcome(batch, "redirect_fails", transport)
+    rep = result.report
+    assert rep.branches == ["redirect", "fallback"]
+    assert rep.agent() is not None
+    assert rep.company_answered() is None
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+@pytest.mark.parametrize("name", ["invalid", "silence"])
+def test_wrong_keys_and_silence_end_at_the_operator(batch, name, transport):
+    result = outcome(batch, name, transport)
+    rep, record = result.report, result.record
+    events = [step.get("event") for step in record.path]
+    assert "max_failures" in events
+    assert ("invalid" if name == "invalid" else "timeout") in events
+    assert record.result.value == "operator"
+    assert rep.branches == ["operator"]
+    assert rep.agent() is not None
+    assert rep.problems() == []
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_operator_conversation_longer_than_the_ivr_limit_is_not_cut(batch, transport):
+    result = outcome(batch, "long_talk", transport)
+    rep = result.report
+    assert rep.branches == ["operator"]
+    complete = [row for row in rep.queue_events if row[4].startswith("COMPLETE")]
+    assert complete and complete[0][4] == "COMPLETEAGENT"  # the operator ended it
+    assert int(complete[0][6]) >= 24  # talk time: the whole conversation
+    assert not [line for line in rep.lines if "absolute timeout" in line.lower()]
+
+
+def test_no_channel_left_after_the_batch(batch, asterisk: Asterisk):
+    left = [name for name in asterisk.channels() if name.startswith("Local/")]
+    calls = {o.report.call.id for o in batch.values()}
+    assert not [name for name in left if any(f"Local/{cid}@" in name for cid in calls)]
+
+
+def established(port: int) -> int:
+    """TCP connections on this local port (from /proc/net/tcp, no tools needed)."""
+    count = 0
+    for table in (Path("/proc/net/tcp"), Path("/proc/net/tcp6")):
+        if not table.exists():
+            continue
+        for line in table.read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":
+                count += 1
+    return count
+
+
+def test_no_socket_left_after_the_batch(batch, main_server):
+    assert established(main_server.address[1]) == 0
