@@ -19,6 +19,9 @@ class Outcome(enum.StrEnum):
     AFTER_HOURS = "after_hours"  # wanted an operator outside working hours
     ABANDONED = "abandoned"  # hung up before being served
     FAILED = "failed"  # the IVR could not run the call (bug, Asterisk error)
+    #: the IVR stopped before the call ended (server killed, crashed, cut at shutdown): the
+    #: dialplan's fallback queue took the caller; known from the journalled call start
+    INTERRUPTED = "interrupted"
 
 
 class Result(enum.StrEnum):

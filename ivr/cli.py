@@ -126,9 +126,13 @@ def parse_listen(value: str) -> tuple[str, int]:
               "address.")
 @click.option("--drain-timeout", default=30.0, show_default=True,
               help="SIGTERM: seconds running calls get to finish before they are cut.")
+@click.option("--cut-grace", default=10.0, show_default=True,
+              help="SIGTERM: after the drain timeout each remaining call goes to the operator "
+              "queue at its next reply; calls still running this many seconds later are "
+              "closed (the dialplan's fallback takes them).")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 def serve(config_path: str, listen: str, max_connections: int, allow: str | None,
-          drain_timeout: float, verbose: bool) -> None:
+          drain_timeout: float, cut_grace: float, verbose: bool) -> None:
     """FastAGI server: many calls at once on one asyncio event loop.
 
     SIGHUP re-reads the configuration (new calls only; an invalid file is refused and the
@@ -155,7 +159,7 @@ def serve(config_path: str, listen: str, max_connections: int, allow: str | None
     repository = open_repository(config)
     recorder = AsyncCallRecorder(make_recorder(config, repository))
     settings = ServerSettings(host=host, port=port, max_connections=max_connections,
-                              allow=allowed, drain_timeout=drain_timeout,
+                              allow=allowed, drain_timeout=drain_timeout, cut_grace=cut_grace,
                               config_path=config_path)
     server = FastAgiServer(config, recorder, settings)
     try:

@@ -32,6 +32,10 @@ MAX_MENU_STEPS = 60
 REDIRECT_OFFERS = 2
 
 
+class CallCut(Exception):
+    """The transport is stopping (SIGTERM drain deadline): hand the caller to a person now."""
+
+
 @dataclass(frozen=True)
 class _Ending:
     result: Result
@@ -69,6 +73,11 @@ class CallFlow:
         self.after_hours = False  # asked for an operator outside working hours
         self.path: list[dict[str, str]] = []
         self.error: str | None = None
+        #: Set by the transport (server stopping): at its next reply the flow stops asking and
+        #: hands the caller to the operator queue.
+        self.cut_reason: str | None = None
+        self.handing_back = False  # the hand-back has begun: nothing may cut it any more
+        self.interrupted = False  # the transport gave up on the call (see ``interrupt``)
 
     # -- the whole call -------------------------------------------------------------------
 
@@ -78,6 +87,11 @@ class CallFlow:
         try:
             yield Command("ANSWER")
             ending = yield from self._menus()
+        except CallCut as cut:  # the server is stopping: a person takes the call, on purpose
+            self.error = f"call cut: {cut}; handed to the operator queue"
+            log.warning("call %s: %s", self.call.call_uid, self.error)
+            self.topic = self.topic or self.config.operator.topic
+            ending = _Ending(Result.OPERATOR, Outcome.OPERATOR, self.config.operator.queue)
         except AgiHangup:
             hung_up = True
         except AgiError as exc:  # Asterisk refused a command: our bug or a broken peer
@@ -90,12 +104,15 @@ class CallFlow:
                           self.call.call_uid)
             ending = _Ending(Result.OPERATOR, Outcome.FAILED, self.config.operator.queue)
 
-        if hung_up or ending is None:
+        if self.interrupted:
+            ending = _Ending(Result.HANGUP, Outcome.INTERRUPTED)
+        elif hung_up or ending is None:
             if self.served:
                 outcome = Outcome.SELF_SERVED
             else:
                 outcome = Outcome.AFTER_HOURS if self.after_hours else Outcome.ABANDONED
             ending = _Ending(Result.HANGUP, outcome)
+        self.handing_back = True
         yield from self._hand_back(ending, hung_up)
         record = self._record(ending)
         log.info(
@@ -124,12 +141,27 @@ class CallFlow:
             if not hung_up and not isinstance(exc, AgiHangup):
                 log.error("call %s: could not set %s: %s", self.call.call_uid, name, exc)
 
-    def _record(self, ending: _Ending) -> CallRecord:
+    def interrupt(self, reason: str) -> None:
+        """The transport gives up on the call (it must close now): from here every command
+        fails, and the call is recorded ``interrupted`` with ``reason``."""
+        self.interrupted = True
+        self.error = reason
+
+    def start_record(self) -> CallRecord:
+        """The call as recorded if the IVR dies now: journalled when the call starts."""
+        record = self._record(_Ending(Result.HANGUP, Outcome.INTERRUPTED),
+                              ended_at=self.call.started_at)
+        record.result = None
+        record.error = ("the IVR stopped before the call ended (server killed, crash or power "
+                        "cut); the end time is unknown, the dialplan's fallback took the caller")
+        return record
+
+    def _record(self, ending: _Ending, ended_at: datetime | None = None) -> CallRecord:
         caller = self.call.caller
         return CallRecord(
             call_uid=self.call.call_uid,
             started_at=self.call.started_at,
-            ended_at=self.clock(),
+            ended_at=ended_at or self.clock(),
             caller_raw=caller.raw,
             caller_number=caller.number,
             caller_name=caller.name,
@@ -371,7 +403,9 @@ class CallFlow:
             # dead channel it gets 511 (after the HANGUP line or SIGHUP), which ends the call.
             yield Command("CHANNEL STATUS")
             log.warning("call %s: prompt %r could not be played", self.call.call_uid, prompt_id)
+            self._check_cut()
             return None
+        self._check_cut()
         return reply.digit
 
     def can_say(self, plan: Plan) -> bool:
@@ -398,7 +432,12 @@ class CallFlow:
         reply = yield Command("WAIT FOR DIGIT", (str(timeout_ms),))
         if reply.value == -1:
             raise AgiHangup("WAIT FOR DIGIT returned -1")
+        self._check_cut()
         return reply.digit
+
+    def _check_cut(self) -> None:
+        if self.cut_reason is not None and not self.handing_back:
+            raise CallCut(self.cut_reason)
 
 
 # -- drivers: the only place where the flow meets a session ------------------------------

@@ -76,6 +76,10 @@ class ServerSettings:
     env_timeout: float = 10.0  # a client that connects and sends no env block is dropped
     reply_timeout: float = 600.0  # no Asterisk reply takes this long; longer = dead peer
     drain_timeout: float = 30.0  # SIGTERM: running calls get this long to finish
+    #: After the drain deadline each remaining call is handed to the operator queue at its
+    #: next reply (a prompt ends, a wait times out); calls still running this much later are
+    #: closed and recorded ``interrupted`` (the dialplan's fallback queue takes them).
+    cut_grace: float = 10.0
     #: Asterisk addresses allowed to connect; anyone else is closed at once with a log line.
     allow: Sequence[IpNetwork] = field(default_factory=lambda: LOOPBACK)
     #: The configuration file, re-read on SIGHUP (None: no reload).
@@ -95,14 +99,13 @@ def peer_allowed(peer: object, allow: Sequence[IpNetwork]) -> bool:
     return any(address.version == net.version and address in net for net in allow)
 
 
-def finish_cancelled(flow: Flow, reason: str) -> CallRecord:
-    """End a flow whose call was cut (server shutdown): the flow sees a hang-up everywhere.
-
-    The flow still runs its hand-back and builds its record, so the call is recorded.
-    """
+def finish_cancelled(call_flow: CallFlow, steps: Flow, reason: str) -> CallRecord:
+    """End a flow whose connection is being closed (server shutdown): the flow sees a hang-up
+    everywhere and records the call ``interrupted`` with ``reason``."""
+    call_flow.interrupt(reason)
     while True:
         try:
-            flow.throw(AgiHangup(reason))
+            steps.throw(AgiHangup(reason))
         except StopIteration as stop:
             return stop.value
 
@@ -144,6 +147,7 @@ class FastAgiServer:
         self.recorder = recorder
         self.settings = settings
         self.active: set[asyncio.Task[None]] = set()
+        self.flows: dict[asyncio.Task[None], CallFlow] = {}
         self.calls_served = 0
         self.appeal_numbers = AppealNumberAllocator.for_config(config).next
         self.refused = {"limit": 0, "peer": 0}
@@ -219,13 +223,19 @@ class FastAgiServer:
                 return
             call = CallContext.from_env(session.env, "fastagi")
             flow = CallFlow(self.config, call, appeal_numbers=self.appeal_numbers)
+            self.recorder.started(flow.start_record())
+            task = asyncio.current_task()
+            assert task is not None
+            self.flows[task] = flow
             steps = flow.run()
             try:
                 record = await drive_async(steps, session.send)
-            except asyncio.CancelledError:  # shutdown deadline: the call is still recorded
-                flow.error = "call cut: the server stopped before the call ended"
-                self.recorder.record(finish_cancelled(steps, "server stopping"))
-                raise
+            except asyncio.CancelledError:  # past the cut grace: close, but record the call
+                task.uncancel()
+                record = finish_cancelled(flow, steps, "call cut: the server stopped before "
+                                          "the call ended; the dialplan's fallback took it")
+            finally:
+                self.flows.pop(task, None)
             self.calls_served += 1
             self.recorder.record(record)
         finally:
@@ -287,11 +297,20 @@ class FastAgiServer:
                 set(self.active), timeout=self.settings.drain_timeout
             )
             if pending:
-                log.warning("drain deadline: cutting %d running calls", len(pending))
-            for task in pending:
-                task.cancel()
-            if pending:  # let them record their calls before the recorder drains
-                await asyncio.wait(pending, timeout=5)
+                log.warning("drain deadline: handing %d running calls to the operator queue",
+                            len(pending))
+                for task in pending:
+                    flow = self.flows.get(task)
+                    if flow is not None:
+                        flow.cut_reason = "the server is stopping"
+                _done, pending = await asyncio.wait(pending, timeout=self.settings.cut_grace)
+            if pending:
+                log.warning("cutting %d calls that did not reach a reply in %.0f s; the "
+                            "dialplan's fallback queue takes them", len(pending),
+                            self.settings.cut_grace)
+                for task in pending:
+                    task.cancel()
+                await asyncio.wait(pending, timeout=5)  # they record their calls
         if self._server is not None:
             await self._server.wait_closed()
         await self.recorder.drain()

@@ -15,12 +15,17 @@ import fcntl
 import json
 import logging
 import os
+import threading
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ivr.call import CallRecord
+
+#: The JSON key of a start entry's owner (the process running the call).
+OWNER = "_owner"
+Owner = dict[str, int]
 
 log = logging.getLogger(__name__)
 
@@ -30,23 +35,71 @@ class ReplayReport:
     replayed: int = 0  # written to the database now
     already_stored: int = 0  # were in the database already (an earlier partial replay)
     remaining: int = 0  # still in the journal (the database failed during the replay)
+    interrupted: int = 0  # calls whose IVR died before they ended, saved as interrupted
+    in_progress: int = 0  # call starts kept: their process still runs the call
     broken: list[str] = field(default_factory=list)  # "line N: reason"
     error: str | None = None
 
     def __str__(self) -> str:
         text = (f"{self.replayed} replayed, {self.already_stored} already stored, "
+                f"{self.interrupted} interrupted, {self.in_progress} in progress, "
                 f"{self.remaining} remaining, {len(self.broken)} broken")
         return text + (f" (stopped: {self.error})" if self.error else "")
 
+    @property
+    def changed(self) -> bool:
+        return bool(self.replayed or self.already_stored or self.interrupted or self.broken)
 
-def encode(record: CallRecord) -> bytes:
-    body = json.dumps(record.to_json(), ensure_ascii=False, separators=(",", ":"))
+
+def process_owner(pid: int | None = None) -> Owner:
+    """This process (or ``pid``) as a start entry's owner: pid and its start time, so that a
+    reused pid is not taken for the process that wrote the entry."""
+    pid = os.getpid() if pid is None else pid
+    return {"pid": pid, "since": _process_start(pid) or 0}
+
+
+def _process_start(pid: int) -> int | None:
+    """The process's start time in clock ticks since boot (``/proc/PID/stat`` field 22)."""
+    try:
+        data = Path(f"/proc/{pid}/stat").read_bytes()
+    except OSError:
+        return None
+    fields = data[data.rfind(b")") + 2:].split()
+    return int(fields[19]) if len(fields) > 19 else None
+
+
+def owner_alive(owner: Owner) -> bool:
+    """Does the process that wrote a start entry still run?"""
+    pid = int(owner.get("pid", 0))
+    if pid <= 0:
+        return False
+    since = _process_start(pid)
+    if since is not None:
+        return not owner.get("since") or since == int(owner["since"])
+    if Path("/proc/self/stat").exists():
+        return False  # /proc works here and has no such process
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def encode(record: CallRecord, owner: Owner | None = None) -> bytes:
+    """An end entry, or with ``owner`` a start entry (``record`` is the interrupted call)."""
+    values = record.to_json()
+    if owner is not None:
+        values[OWNER] = owner
+    body = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
     data = body.encode("utf-8")
     return b"%08x " % zlib.crc32(data) + data + b"\n"
 
 
-def decode(line: bytes) -> CallRecord:
-    """Parse one journal line (with its newline); raises ValueError when it is damaged."""
+def decode_entry(line: bytes) -> tuple[CallRecord, Owner | None]:
+    """Parse one journal line (with its newline): the record and, for a start entry, its
+    owner. Raises ValueError when the line is damaged."""
     if not line.endswith(b"\n"):
         raise ValueError("truncated record (no end of line)")
     head, sep, data = line[:-1].partition(b" ")
@@ -54,7 +107,13 @@ def decode(line: bytes) -> CallRecord:
         raise ValueError("no checksum")
     if int(head, 16) != zlib.crc32(data):
         raise ValueError("checksum mismatch")
-    return CallRecord.from_json(json.loads(data.decode("utf-8")))
+    values = json.loads(data.decode("utf-8"))
+    owner = values.pop(OWNER, None)
+    return CallRecord.from_json(values), owner
+
+
+def decode(line: bytes) -> CallRecord:
+    return decode_entry(line)[0]
 
 
 class Journal:
@@ -66,11 +125,22 @@ class Journal:
         return self.path.with_name(self.path.name + ".broken")
 
     def append(self, record: CallRecord) -> None:
-        line = encode(record)
+        """Append a finished call's record (fsynced)."""
+        self.write([encode(record)])
+
+    def append_start(self, record: CallRecord, owner: Owner | None = None) -> None:
+        """Append a call's start: ``record`` as it stands if the IVR dies now (fsynced)."""
+        self.write([encode(record, owner or process_owner())])
+
+    def write(self, lines: Iterable[bytes]) -> None:
+        """Append encoded entries in one write and one fsync."""
+        data = b"".join(lines)
+        if not data:
+            return
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
-            os.write(fd, line)
+            os.write(fd, data)
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -81,8 +151,17 @@ class Journal:
         except FileNotFoundError:
             return False
 
-    def replay(self, save: Callable[[CallRecord], bool]) -> ReplayReport:
-        """Save every good record with ``save`` (True: written, False: already stored)."""
+    def replay(
+        self,
+        save: Callable[[CallRecord], bool],
+        stored: Callable[[list[str]], set[str]] | None = None,
+        alive: Callable[[Owner], bool] = owner_alive,
+    ) -> ReplayReport:
+        """Save every good entry with ``save`` (True: written, False: already stored).
+
+        ``stored`` tells which of some call ids the database holds already (their start
+        entries are dropped unsaved); ``alive`` whether a start entry's process still runs.
+        """
         report = ReplayReport()
         if not self.pending():
             return report
@@ -91,36 +170,57 @@ class Journal:
             fcntl.flock(fd, fcntl.LOCK_EX)
             with os.fdopen(os.dup(fd), "rb") as stream:
                 lines = stream.readlines()
+            entries: list[tuple[bytes, CallRecord, Owner | None]] = []
             broken: list[bytes] = []
             for number, line in enumerate(lines, start=1):
                 try:
-                    record = decode(line)
+                    record, owner = decode_entry(line)
                 except (ValueError, KeyError, TypeError) as exc:
                     report.broken.append(f"line {number}: {exc}")
                     broken.append(line if line.endswith(b"\n") else line + b"\n")
                     continue
+                entries.append((line, record, owner))
+            ended = {record.call_uid for _, record, owner in entries if owner is None}
+            open_uids = [record.call_uid for _, record, owner in entries
+                         if owner is not None and record.call_uid not in ended]
+            keep: list[bytes] = []
+            try:
+                in_database = stored(open_uids) if stored and open_uids else set()
+            except Exception as exc:  # the database is down: keep everything for later
+                report.error = _first_line(exc)
+                in_database = set()
+            for line, record, owner in entries:
                 if report.error is not None:
                     report.remaining += 1
+                    keep.append(line)
                     continue
+                if owner is not None:
+                    if record.call_uid in ended or record.call_uid in in_database:
+                        continue  # the call's end is here or stored: the start is spent
+                    if alive(owner):
+                        report.in_progress += 1
+                        keep.append(line)
+                        continue
                 try:
-                    if save(record):
-                        report.replayed += 1
-                    else:
-                        report.already_stored += 1
+                    written = save(record)
                 except Exception as exc:  # the database failed again: keep the journal
-                    report.error = str(exc).splitlines()[0] if str(exc) else repr(exc)
+                    report.error = _first_line(exc)
                     report.remaining += 1
+                    keep.append(line)
+                    continue
+                if owner is not None:
+                    report.interrupted += int(written)
+                    report.already_stored += int(not written)
+                elif written:
+                    report.replayed += 1
+                else:
+                    report.already_stored += 1
             if broken:
                 self._quarantine(broken)
-            if report.error is None:
-                os.ftruncate(fd, 0)
-                os.fsync(fd)
-            elif broken:
-                # Keep only the good lines, so broken ones are not reported again.
-                good = [line for line in lines if line.endswith(b"\n") and line not in broken]
+            if keep != lines:
                 os.ftruncate(fd, 0)
                 os.lseek(fd, 0, os.SEEK_SET)
-                os.write(fd, b"".join(good))
+                os.write(fd, b"".join(keep))
                 os.fsync(fd)
         finally:
             os.close(fd)
@@ -136,3 +236,56 @@ class Journal:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else repr(exc)
+
+
+class StartWriter:
+    """Journals call starts for a server of many calls: one thread, one fsync per batch.
+
+    ``put`` never blocks (the FastAGI event loop calls it); the thread takes everything queued,
+    writes it in one ``write`` and one ``fsync``, and goes back to waiting.
+    """
+
+    def __init__(self, journal: Journal) -> None:
+        self.journal = journal
+        self.owner = process_owner()
+        self.failures = 0
+        self._queue: list[bytes] = []
+        self._wake = threading.Condition()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="ivr-journal", daemon=True)
+        self._thread.start()
+
+    def put(self, record: CallRecord) -> None:
+        line = encode(record, self.owner)
+        with self._wake:
+            self._queue.append(line)
+            self._wake.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while not self._queue and not self._stopping:
+                    self._wake.wait()
+                batch, self._queue = self._queue, []
+                stopping = self._stopping
+            if batch:
+                try:
+                    self.journal.write(batch)
+                except OSError as exc:
+                    self.failures += 1
+                    log.error("journal %s: %d call starts not journalled: %s",
+                              self.journal.path, len(batch), exc)
+            if stopping and not batch:
+                return
+
+    def close(self) -> None:
+        """Write what is queued, then stop the thread."""
+        with self._wake:
+            self._stopping = True
+            self._wake.notify()
+        self._thread.join(10)

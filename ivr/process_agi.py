@@ -52,7 +52,11 @@ def run_call(
     clock = clock or utcnow
     call = CallContext.from_env(session.env, transport, started_at=clock())
     appeal_numbers = AppealNumberAllocator.for_config(config).next
-    record = drive_sync(CallFlow(config, call, clock, appeal_numbers).run(), session.send)
+    flow = CallFlow(config, call, clock, appeal_numbers)
+    started = getattr(recorder, "started", None)
+    if started is not None:
+        started(flow.start_record())
+    record = drive_sync(flow.run(), session.send)
     recorder.record(record)
     return record
 
@@ -106,6 +110,16 @@ class JournalRecorder:
 
     def __init__(self, journal: Journal) -> None:
         self.journal = journal
+
+    def started(self, record: CallRecord) -> None:
+        """Journal the call's start: a call whose process is killed is still recorded."""
+        try:
+            self.journal.append_start(record)
+        except OSError as exc:
+            import logging
+
+            logging.getLogger(__name__).error("call start not journalled (journal %s: %s)",
+                                              self.journal.path, exc)
 
     def record(self, record: CallRecord) -> str:
         try:

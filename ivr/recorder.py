@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ivr.call import CallRecord
 from ivr.callerid import mask
-from ivr.journal import Journal, ReplayReport
+from ivr.journal import Journal, ReplayReport, StartWriter
 from ivr.storage import CallRepository
 
 log = logging.getLogger(__name__)
@@ -100,10 +100,11 @@ class CallRecorder:
         if self.journal is None:
             return ReplayReport()
         with self._lock:
-            report = self.journal.replay(self.repository.save_call)
+            report = self.journal.replay(self.repository.save_call,
+                                         self.repository.stored_call_uids)
         if report.error:
             self._down_until = self.clock() + self.retry_after
-        elif report.replayed or report.already_stored:
+        elif report.changed:
             self._down_until = 0.0
             log.info("journal replayed: %s", report)
         return report
@@ -151,6 +152,14 @@ class AsyncCallRecorder:
         self._queue: list[tuple[CallRecord, asyncio.Future[str]]] = []
         self._queue_lock = threading.Lock()
         self._writing = False  # a write job is scheduled or running in the worker
+        journal = recorder.journal
+        self._starts = StartWriter(journal) if journal is not None else None
+
+    def started(self, record: CallRecord) -> None:
+        """Journal a call's start (batched fsync in a thread), so that a call whose server is
+        killed before it ends is still recorded, ``interrupted``, at the next replay."""
+        if self._starts is not None:
+            self._starts.put(record)
 
     def record(self, record: CallRecord) -> asyncio.Future[str]:
         """Queue a record; the future resolves to where it went (database/journal/lost)."""
@@ -187,9 +196,13 @@ class AsyncCallRecorder:
             self._replayer = asyncio.get_running_loop().create_task(self._replay_loop())
 
     async def _replay_loop(self) -> None:
+        """Replay at once (calls a killed server left behind), then every ``replay_every``."""
         loop = asyncio.get_running_loop()
+        first = True
         while True:
-            await asyncio.sleep(self.replay_every)
+            if not first:
+                await asyncio.sleep(self.replay_every)
+            first = False
             if self.recorder.journal and self.recorder.journal.pending() \
                     and not self.recorder.database_down:
                 try:
@@ -207,3 +220,5 @@ class AsyncCallRecorder:
 
     def close(self) -> None:
         self._executor.shutdown(wait=True)
+        if self._starts is not None:
+            self._starts.close()

@@ -248,7 +248,9 @@ class CallRepository:
             return MigrationContext.configure(connection).get_current_revision()
 
     def save_call(self, record: CallRecord) -> bool:
-        """Insert a call record; a record already stored (same call_uid) is left alone.
+        """Insert a call record; a record already stored (same call_uid) is left alone,
+        except an ``interrupted`` one (journalled at the call's start), which the real end
+        of the call completes.
 
         Returns True when a row was written, False when it was already there.
         """
@@ -263,9 +265,38 @@ class CallRepository:
             except IntegrityError:
                 session.rollback()
                 if self.get_call(record.call_uid) is not None:
-                    return False
+                    return self._complete_interrupted(record)
                 raise
         return True
+
+    def _complete_interrupted(self, record: CallRecord) -> bool:
+        """The end of a call stored as ``interrupted``: replace that row. False otherwise."""
+        if record.outcome is Outcome.INTERRUPTED:
+            return False
+        with Session(self.engine) as session, session.begin():
+            stored = session.scalars(select(Call).where(
+                Call.call_uid == record.call_uid,
+                Call.outcome == Outcome.INTERRUPTED.value)).first()
+            if stored is None:
+                return False
+            fresh = _call_row(record)
+            for column in Call.__table__.columns:
+                if column.name != "id":
+                    setattr(stored, column.key, getattr(fresh, column.key))
+            known = {a.appeal_number for a in stored.appeals}
+            session.add_all([_appeal_row(a) for a in record.appeals
+                             if a.appeal_number not in known])
+        return True
+
+    def stored_call_uids(self, call_uids: Sequence[str]) -> set[str]:
+        """Which of these call ids the database holds (in chunks, one query each)."""
+        found: set[str] = set()
+        with Session(self.engine) as session:
+            for start in range(0, len(call_uids), 500):
+                chunk = list(call_uids[start:start + 500])
+                found.update(session.scalars(select(Call.call_uid).where(
+                    Call.call_uid.in_(chunk))))
+        return found
 
     def save_calls(self, records: Sequence[CallRecord]) -> int:
         """Insert many call records in one transaction (the FastAGI server's batch writer).

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Set up and run the test suite on a fresh Debian machine with Python 3.11:
-# Debian packages the tests use (PostgreSQL server binaries, espeak-ng), a virtualenv with
-# the project and its test extras, then pytest. The tests start their own throwaway
-# PostgreSQL server (tests/pg.py); set IVR_TEST_POSTGRES_URL to use an existing one instead.
+# Debian packages the tests use (PostgreSQL server binaries, espeak-ng), the shared Asterisk
+# build for the end-to-end tests (../shared/asterisk, unless IVR_TEST_ASTERISK or an asterisk
+# on PATH is given), a virtualenv with the project and its test extras, then pytest. The tests
+# start their own throwaway PostgreSQL server (tests/pg.py) and Asterisk (tests/e2e); set
+# IVR_TEST_POSTGRES_URL to use an existing PostgreSQL instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +18,11 @@ if [ ${#packages[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
     "${packages[@]}" >/dev/null
+fi
+
+shared_asterisk=../shared/asterisk/install.sh
+if [ -z "${IVR_TEST_ASTERISK:-}" ] && ! command -v asterisk >/dev/null && [ -f "$shared_asterisk" ]; then
+  bash "$shared_asterisk" >/dev/null
 fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv

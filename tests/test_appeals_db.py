@@ -18,7 +18,8 @@ from ivr.appeals import (
     is_valid_appeal_number,
     luhn_digit,
 )
-from ivr.journal import Journal, encode
+from ivr.call import Outcome
+from ivr.journal import Journal, encode, owner_alive, process_owner
 from ivr.recorder import DATABASE, JOURNAL, CallRecorder
 from ivr.retention import RetentionError, cutoff_for
 from ivr.storage import CallRepository, StorageError
@@ -194,6 +195,56 @@ def test_journal_replay_is_idempotent(db_url, tmp_path):
     assert not journal.pending()
     assert repo.count_calls() == 5
     assert journal.replay(repo.save_call).replayed == 0
+
+
+def interrupted(uid: str):
+    record = make_record(uid, outcome=Outcome.INTERRUPTED, result=None, transfer_to=None)
+    record.ended_at = record.started_at
+    return record
+
+
+def test_call_start_of_a_dead_process_is_recorded_interrupted_then_completed(db_url, tmp_path):
+    """SIGKILL, a crash, a power cut: the journalled start still puts the call in the legal
+    record; if its real end arrives later (a journalled end), it completes the row."""
+    repo = CallRepository(db_url)
+    repo.ensure_schema()
+    journal = Journal(tmp_path / "j.jsonl")
+    dead = {"pid": 2 ** 22 + 12345, "since": 1}  # no such process
+    running = process_owner()  # this test: alive
+    journal.append_start(interrupted("k" * 32), dead)  # killed mid-call
+    journal.append_start(interrupted("r" * 32), running)  # still in progress
+    journal.append_start(interrupted("e" * 32), dead)  # ended: its end follows
+    journal.append(make_record("e" * 32))
+    report = journal.replay(repo.save_call, repo.stored_call_uids)
+    assert (report.interrupted, report.in_progress, report.replayed) == (1, 1, 1)
+    killed = repo.get_call("k" * 32)
+    assert killed is not None and killed.outcome is Outcome.INTERRUPTED
+    assert killed.caller_number == "+380441234567" and killed.started_at == make_record().started_at
+    assert repo.get_call("e" * 32).outcome is Outcome.OPERATOR
+    assert repo.get_call("r" * 32) is None  # not yet: the call runs
+    assert journal.pending()  # the running call's start is kept
+
+    # the running call ends (its record went to the database), its start is then dropped
+    repo.save_call(make_record("r" * 32))
+    again = journal.replay(repo.save_call, repo.stored_call_uids)
+    assert (again.interrupted, again.in_progress) == (0, 0)
+    assert not journal.pending()
+
+    # a journalled end of the killed call (process AGI that lost its socket late) completes it
+    late = make_record("k" * 32)
+    late.appeals = [appeal_for(late)]
+    journal.append(late)
+    journal.replay(repo.save_call, repo.stored_call_uids)
+    completed = repo.get_call("k" * 32)
+    assert completed.outcome is Outcome.OPERATOR and len(completed.appeals) == 1
+    assert repo.count_calls() == 3
+
+
+def test_owner_liveness_tells_a_reused_pid_apart():
+    me = process_owner()
+    assert owner_alive(me)
+    assert not owner_alive({**me, "since": me["since"] + 1})  # same pid, another process
+    assert not owner_alive({"pid": 0, "since": 0})
 
 
 def test_truncated_journal_replays_good_records_and_reports_the_tail(tmp_path):

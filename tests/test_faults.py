@@ -378,34 +378,49 @@ def test_sighup_reload_during_calls(config_copy: Path):
 
 
 def test_sigterm_drains_running_calls_then_exits(config_copy: Path, config):
-    serve = ServeProcess(config_copy, "--drain-timeout", "1.5")
+    """SIGTERM: calls that end inside the drain deadline end normally; the rest are handed
+    to the operator queue at their next reply, on purpose and recorded so; a call that sends
+    no reply within the cut grace is closed and recorded ``interrupted``. No traceback."""
+    serve = ServeProcess(config_copy, "--drain-timeout", "1.5", "--cut-grace", "2")
     try:
         finishing = Caller(serve.address, network_env(config, "0441111111"))
         finishing.answer_until("WAIT FOR DIGIT")
-        stuck = Caller(serve.address, network_env(config, "0442222222"))
-        stuck.answer_until("WAIT FOR DIGIT")
+        waiting = Caller(serve.address, network_env(config, "0442222222"))
+        waiting.answer_until("WAIT FOR DIGIT")
+        stalled = Caller(serve.address, network_env(config, "0443333333"))
+        stalled.answer_until("WAIT FOR DIGIT")
         started = time.monotonic()
         serve.proc.send_signal(signal.SIGTERM)
-        serve.wait_for(r"stopping: 2 calls running")
+        serve.wait_for(r"stopping: 3 calls running")
         with pytest.raises(OSError):  # no longer accepting
             socket.create_connection(serve.address, timeout=2).close()
         finishing.reply("200 result=0")  # this call ends normally inside the deadline
         finishing.finish()
+        serve.wait_for(r"drain deadline: handing 2 running calls to the operator queue")
+        waiting.reply("200 result=0")  # its wait ends after the deadline: to the operator
+        handed = waiting.finish()
+        assert 'SET VARIABLE "IVR_RESULT" "operator"\n' in handed
+        assert not [line for line in handed if line.startswith(("STREAM", "WAIT"))]
         assert serve.proc.wait(15) == 0
-        assert 1.4 < time.monotonic() - started < 10
-        assert stuck.command() == ""  # cut at the deadline
-        stuck.close()
-        finishing.close()
+        assert 3.4 < time.monotonic() - started < 10
+        assert stalled.command() == ""  # closed after the cut grace
+        for caller in (finishing, waiting, stalled):
+            caller.close()
     finally:
         serve.stop()
+    assert "Traceback" not in serve.text() and "CancelledError" not in serve.text()
     database = dataclasses.replace(config, database_url=f"sqlite:///{config_copy.parent}/"
                                    "ivr.sqlite3")
     repository = CallRepository(database.database_url)
     try:
-        assert repository.count_calls() == 2
-        cut = repository.find_by_unique_id(stuck.env["agi_uniqueid"])
-        assert cut is not None and "server stopped" in (cut.error or "")
+        assert repository.count_calls() == 3
         done = repository.find_by_unique_id(finishing.env["agi_uniqueid"])
         assert done is not None and done.error is None
+        handed_over = repository.find_by_unique_id(waiting.env["agi_uniqueid"])
+        assert handed_over is not None and handed_over.outcome.value == "operator"
+        assert "server is stopping" in (handed_over.error or "")
+        cut = repository.find_by_unique_id(stalled.env["agi_uniqueid"])
+        assert cut is not None and cut.outcome.value == "interrupted"
+        assert "server stopped" in (cut.error or "")
     finally:
         repository.dispose()

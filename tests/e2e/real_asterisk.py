@@ -93,7 +93,8 @@ exten => _X.,1,Set(P=${DB(e2e/${EXTEN})})
  same => n,Goto(ivr-inbound,${CUT(P,~,2)},1)
 
 ; The caller: a script of steps separated by '|': wNNN waits NNN ms, dKEYS sends DTMF,
-; kKEY/MS/N presses KEY every MS ms N times, h hangs up. When the script ends the caller stays on the line (an operator may talk).
+; kKEY/MS/N presses KEY every MS ms N times, h hangs up. When the script ends the caller
+; stays on the line (an operator may talk).
 [e2e-caller]
 exten => _X.,1,Set(STEPS=${CUT(DB(e2e/${EXTEN}),~,4)})
  same => n,Set(I=1)
@@ -149,6 +150,10 @@ callwaiting = 425/200,0/5000
 record = 1400/400,0/15000
 info = 950/330,1400/330,1800/330,0/1000
 """
+
+
+#: Asterisk's call id in a log line (``[C-0000001a]``), shared by a channel's own lines.
+CALL_TAG = re.compile(r"\[C-[0-9a-f]{8}\]")
 
 
 @dataclass
@@ -345,8 +350,11 @@ maxcalls = 500
         """Every log line of this call's channels (both Local halves, its operator)."""
         needle = f"Local/{call.id}@"
         marker = f"call={call.id}"
-        return [line for line in self.full_log().splitlines()
-                if needle in line or marker in line or f"E2E caller {call.id} " in line]
+        lines = self.full_log().splitlines()
+        tags = {match.group(0) for line in lines if needle in line
+                for match in [CALL_TAG.search(line)] if match}
+        return [line for line in lines if needle in line or marker in line
+                or (match := CALL_TAG.search(line)) is not None and match.group(0) in tags]
 
     def queue_log(self) -> list[list[str]]:
         path = self.logdir / "queue_log"
@@ -402,8 +410,9 @@ class CallReport:
 
     @property
     def ivr_channel(self) -> str:
-        return next(line.split("agi_channel: ", 1)[1].strip() for line in self.lines
-                    if "agi_channel: " in line)
+        pattern = re.compile(rf"Local/{self.call.id}@e2e-in-[0-9a-f]+;2")
+        return next(match.group(0) for line in self.lines
+                    if (match := pattern.search(line)))
 
     @property
     def unique_id(self) -> str:

@@ -1,0 +1,130 @@
+"""When the IVR cannot serve a call, a person can: faults of the server under a real Asterisk.
+
+The server unreachable, refusing the connection, asked for an unknown script, a prompt file
+gone while it runs, SIGTERM and SIGKILL during calls. Each test places its calls at once.
+"""
+
+from __future__ import annotations
+
+import signal
+
+import pytest
+from conftest import free_port
+from real_asterisk import Asterisk, report
+
+from ivr.call import Outcome
+
+FALLBACK_LINE = "IVR: fallback to dso-callcentre"
+
+
+def wait_in_menu(asterisk: Asterisk, call, prompt: str) -> None:
+    asterisk.wait_for_log(rf"Local/{call.id}@e2e-in-\S+;2>AGI Rx << STREAM FILE \"\S+/{prompt}\"")
+
+
+def test_unreachable_refusing_or_unknown_script_reach_a_person(asterisk: Asterisk, site_factory):
+    site = site_factory("refusing")
+    refusing = site.serve("--max-connections", "0")
+    try:
+        calls = {
+            "unreachable": asterisk.place("w1000", agi=f"agi://127.0.0.1:{free_port()}/ivr"),
+            "refused": asterisk.place("w1000", agi=refusing.url),
+            "unknown_script": asterisk.place("w1000",
+                                             agi=refusing.url.replace("/ivr", "/nosuch")),
+        }
+        asterisk.wait_gone(calls.values(), timeout=60)
+    finally:
+        refusing.stop()
+    for name, call in calls.items():
+        rep = report(asterisk, call)
+        assert rep.branches == ["fallback"], name
+        assert any(FALLBACK_LINE in line for line in rep.lines), name
+        assert rep.agent() is not None, name  # an operator answered
+        assert not [line for line in rep.lines if "invalid extension" in line.lower()], name
+        assert rep.ivr_cdr["userfield"] == "ivr-fallback", name
+        problems = rep.problems()
+        if name == "unreachable":  # Asterisk's own word that the server is down
+            assert problems and all("Connection refused" in line or "failed" in line
+                                    for line in problems), problems
+        else:
+            assert problems == [], (name, problems)
+    unreachable = report(asterisk, calls["unreachable"])
+    assert any("AGISTATUS=FAILURE" in line for line in unreachable.lines)
+    refused = report(asterisk, calls["refused"])
+    assert any("AGISTATUS=SUCCESS IVR_RESULT=" in line for line in refused.lines)
+    assert "connection limit 0 reached" in refusing.text()
+
+
+@pytest.mark.parametrize("transport", ["fastagi", "agi"])
+def test_prompt_gone_while_running_keeps_the_ivr_decision(asterisk: Asterisk, site_factory,
+                                                          transport):
+    site = site_factory(f"vanish-{transport}")
+    server = site.serve() if transport == "fastagi" else None
+    try:
+        agi = server.url if server else site.process_agi
+        # 4 (connection: its greeting is gone by then), then 2: an operator for topic D3.
+        call = asterisk.place("w2500 d4 w1500 d2", agi=agi, talk=1)
+        wait_in_menu(asterisk, call, "welcome_dso")
+        (site.dir / "prompts" / "uk" / "menu_connection.wav").unlink()
+        asterisk.wait_gone([call], timeout=90)
+    finally:
+        if server:
+            server.stop()
+    rep = report(asterisk, call)
+    assert any("AGISTATUS=FAILURE IVR_RESULT=operator" in line for line in rep.lines)
+    assert rep.branches == ["operator"]  # the IVR's decision, not the fallback
+    assert rep.agent()["topic"] == "D3"
+    assert rep.ivr_cdr["userfield"].startswith("D3;")
+    assert all("menu_connection" in line for line in rep.problems())  # only the missing file
+
+
+def test_sigterm_hands_running_calls_over_and_records_them(asterisk: Asterisk, site_factory):
+    site = site_factory("drain")
+    server = site.serve("--drain-timeout", "4", "--cut-grace", "20")
+    finishing = asterisk.place("w2000 d7 w2000 d1", agi=server.url)  # redirect in ~5 s
+    waiting = asterisk.place("w2000 d4", agi=server.url, talk=1)  # silent in a menu
+    wait_in_menu(asterisk, waiting, "menu_connection")
+    wait_in_menu(asterisk, finishing, "supplier_info")
+    server.proc.send_signal(signal.SIGTERM)
+    assert server.proc.wait(60) == 0
+    asterisk.wait_gone([finishing, waiting], timeout=60)
+    log = server.text()
+    assert "Traceback" not in log and "CancelledError" not in log
+    assert " ERROR " not in log
+    done, handed = report(asterisk, finishing), report(asterisk, waiting)
+    assert done.branches == ["redirect"] and done.company_answered() == "0800000312"
+    assert handed.branches == ["operator"] and handed.agent() is not None
+    repository = site.repository()
+    try:
+        record = repository.find_by_unique_id(done.unique_id)
+        assert record.outcome is Outcome.REDIRECTED and record.error is None
+        record = repository.find_by_unique_id(handed.unique_id)
+        assert record.outcome is Outcome.OPERATOR  # what really happened
+        assert "server is stopping" in record.error
+    finally:
+        repository.dispose()
+
+
+def test_sigkill_during_calls_loses_no_call(asterisk: Asterisk, site_factory):
+    site = site_factory("kill")
+    server = site.serve()
+    calls = [asterisk.place("w2000 d4", caller=f"04412345{i:02d}", agi=server.url, talk=1)
+             for i in range(3)]
+    for call in calls:
+        wait_in_menu(asterisk, call, "menu_connection")
+    server.proc.send_signal(signal.SIGKILL)
+    server.proc.wait(10)
+    asterisk.wait_gone(calls, timeout=60)
+    for call in calls:
+        rep = report(asterisk, call)
+        assert rep.branches == ["fallback"] and rep.agent() is not None
+    output = site.flush()  # what a restarted server does at once
+    assert "3 interrupted" in output
+    repository = site.repository()
+    try:
+        for i, call in enumerate(calls):
+            record = repository.find_by_unique_id(report(asterisk, call).unique_id)
+            assert record is not None and record.outcome is Outcome.INTERRUPTED
+            assert record.caller_number == f"+3804412345{i:02d}"
+            assert record.transport == "fastagi" and record.dialled_number == "0800000373"
+    finally:
+        repository.dispose()
