@@ -72,9 +72,23 @@ def main() -> None:
                 type=click.Path(dir_okay=False))
 @click.option("--no-audio-check", is_flag=True,
               help="Do not require built prompt audio (while editing, before 'ivr prompts build').")
-def validate(file: str, no_audio_check: bool) -> None:
-    """Check a configuration file; print every problem as FILE:LINE: path: message."""
+@click.option("--dialplan", "dialplan_path", default=None, type=click.Path(dir_okay=False),
+              help="The Asterisk dialplan to check against the config (default: "
+              "dialplan/extensions_ivr.conf beside the config file, when it exists).")
+def validate(file: str, no_audio_check: bool, dialplan_path: str | None) -> None:
+    """Check a configuration file; print every problem as FILE:LINE: path: message, then
+    what Asterisk must define for it (queues, numbers, language, sounds)."""
+    from pathlib import Path
+
+    from ivr.config.dialplan import asterisk_requirements, check_dialplan, dialplan_for
+
     problems = validate_file(file, require_audio=not no_audio_check)
+    config = None
+    if not any(p.is_error for p in problems):
+        config = load_config(file, require_audio=not no_audio_check)
+        dialplan = dialplan_for(Path(file), dialplan_path)
+        if dialplan is not None:
+            problems = problems + check_dialplan(config, dialplan)
     for problem in problems:
         click.echo(str(problem), err=problem.severity == "error")
     errors = sum(1 for p in problems if p.severity == "error")
@@ -83,6 +97,9 @@ def validate(file: str, no_audio_check: bool) -> None:
         click.echo(f"{file}: {errors} error(s), {warnings} warning(s)", err=True)
         sys.exit(1)
     click.echo(f"{file}: OK ({warnings} warning(s))")
+    assert config is not None
+    for line in asterisk_requirements(config, dialplan_for(Path(file), dialplan_path)):
+        click.echo(line)
 
 
 @main.command()

@@ -143,11 +143,42 @@ class JournalRecorder:
             return "lost"
 
 
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
 def setup_logging() -> None:
+    """stderr (Asterisk's console when it runs in the foreground) and syslog where there is
+    one: a daemonised Asterisk points a script's stderr at /dev/null."""
     import logging
 
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format=LOG_FORMAT)
+    if os.path.exists("/dev/log"):
+        import logging.handlers
+
+        try:
+            handler = logging.handlers.SysLogHandler(
+                address="/dev/log", facility=logging.handlers.SysLogHandler.LOG_DAEMON)
+        except OSError:
+            return
+        handler.setFormatter(logging.Formatter(f"ivr-agi[{os.getpid()}]: %(levelname)s "
+                                               "%(name)s: %(message)s"))
+        logging.getLogger().addHandler(handler)
+
+
+def log_to_file(path: os.PathLike[str] | None) -> None:
+    """Also log to the config's ``log_file``; a file that cannot be opened is said once."""
+    import logging
+
+    if path is None:
+        return
+    try:
+        handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError as exc:
+        logging.getLogger(__name__).error("cannot write the log file %s: %s", path, exc)
+        return
+    handler.setFormatter(logging.Formatter(f"%(asctime)s [{os.getpid()}] %(levelname)s "
+                                           "%(name)s: %(message)s"))
+    logging.getLogger().addHandler(handler)
 
 
 def run(config_path: str) -> CallRecord:
@@ -167,8 +198,12 @@ def run(config_path: str) -> CallRecord:
     try:
         config = load_config_cached(config_path, require_audio=True)
     except ConfigError as exc:
-        print(f"ivr: refusing to run with an invalid configuration:\n{exc}", file=sys.stderr)
+        import logging
+
+        logging.getLogger(__name__).error("refusing to run with an invalid configuration "
+                                          "(the dialplan's fallback takes the call):\n%s", exc)
         sys.exit(1)
+    log_to_file(config.log_file)
     return run_call(config, session, JournalRecorder(Journal(config.journal_path)))
 
 

@@ -32,6 +32,28 @@ def test_validate_shipped_config(config_copy: Path):
     assert "config.yaml: OK" in result.stdout
 
 
+def test_validate_names_the_queues_asterisk_must_define(config_copy: Path):
+    """One source of truth for queue names: the shipped dialplan's fallback queue is the
+    shipped config's operator queue, and validate tells the admin what Asterisk needs."""
+    dialplan = ROOT / "dialplan" / "extensions_ivr.conf"
+    result = ivr("validate", str(config_copy), "--dialplan", str(dialplan))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "OK (0 warning(s))" in result.stdout
+    assert "queues.conf: 'dso-callcentre' (operator.queue)" in result.stdout
+    assert "channel language 'uk'" in result.stdout
+
+    other = config_copy.parent / "other.conf"
+    other.write_text(dialplan.read_text(encoding="utf-8").replace(
+        "IVR_FALLBACK_QUEUE=dso-callcentre", "IVR_FALLBACK_QUEUE=operators"), encoding="utf-8")
+    line = next(i for i, text in enumerate(other.read_text().splitlines(), start=1)
+                if text.startswith("IVR_FALLBACK_QUEUE="))
+    result = ivr("validate", str(config_copy), "--dialplan", str(other))
+    assert result.returncode == 0
+    assert (f"{other}:{line}: globals.IVR_FALLBACK_QUEUE: warning: is 'operators' but "
+            "config.yaml operator.queue is 'dso-callcentre'") in result.stdout
+    assert "'operators' (IVR_FALLBACK_QUEUE in" in result.stdout
+
+
 def test_validate_broken_copy_reports_file_line_and_path(config_copy: Path):
     lines = config_copy.read_text(encoding="utf-8").splitlines()
     index = next(i for i, line in enumerate(lines) if line.strip() == "entry_menu: main")

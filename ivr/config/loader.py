@@ -142,6 +142,10 @@ class _Loader(Checks, CompanySection, MenuSection):
         operator = self.operator(root)
         redirects = self.redirects(root)
         database_url, journal_path, server_id = self.database(root)
+        log_file = None
+        if "log_file" in root:
+            name = self.text(("log_file",), root["log_file"], "a file path")
+            log_file = self.path.parent / name if name else None
         entry, menus = self.menus(root, defaults, operator)
         unused = set(redirects or {}) - self.used_redirects if menus is not None else set()
         for name in sorted(unused):
@@ -168,6 +172,7 @@ class _Loader(Checks, CompanySection, MenuSection):
             database_url=database_url,
             journal_path=journal_path,
             server_id=server_id,
+            log_file=log_file,
         )
 
     # -- sections ------------------------------------------------------------------------

@@ -155,6 +155,9 @@ class Config:
     # the appeal-number sequence file lives beside it.
     journal_path: Path = Path("ivr-journal.jsonl")
     server_id: int = 1  # 1-99, unique per IVR server sharing a database (appeal numbers)
+    #: Where process AGI writes its log (Asterisk discards a script's stderr when it runs as
+    #: a daemon); None: stderr and syslog only.
+    log_file: Path | None = None
 
     @property
     def topics(self) -> Mapping[str, Topic]:

@@ -25,7 +25,7 @@ INTER_DIGIT_RANGE = (1, 10)
 MAX_FAILURES_RANGE = (1, 10)
 
 ROOT_KEYS = ("company", "operator", "database", "prompts", "defaults", "topics", "redirects",
-             "entry_menu", "menus")
+             "entry_menu", "menus", "log_file")
 ROOT_REQUIRED = ("company", "operator", "defaults", "topics", "menus")
 COMPANY_KEYS = ("role", "name", "dialled_numbers", "timezone", "working_hours")
 COMPANY_REQUIRED = ("role", "name", "dialled_numbers")

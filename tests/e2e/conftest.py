@@ -8,6 +8,7 @@ Asterisk is found by ``IVR_TEST_ASTERISK``, then ``asterisk`` on PATH, then the 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -16,9 +17,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from real_asterisk import INSTALL_HINT, Asterisk, Queue, find_asterisk
 from serve_process import ENV, ServeProcess
 
+from e2e.real_asterisk import INSTALL_HINT, Asterisk, Queue, find_asterisk
 from ivr.storage import CallRepository
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,6 +32,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(autouse=True)
+def asterisk_log_is_clean(request, asterisk):
+    """No WARNING or ERROR in Asterisk's log during a test, except those the test expects
+    (``@pytest.mark.asterisk_warnings("fragment", ...)``)."""
+    start = len(asterisk.full_log())
+    yield
+    marker = request.node.get_closest_marker("asterisk_warnings")
+    allowed = marker.args if marker else ()
+    new = asterisk.full_log()[start:].splitlines()
+    bad = [line for line in new if re.search(r"\] (WARNING|ERROR)\[", line)
+           and not any(fragment in line for fragment in allowed)]
+    assert not bad, "Asterisk logged warnings or errors:\n" + "\n".join(bad)
 
 
 @pytest.fixture(scope="session")

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from real_asterisk import Asterisk, CallReport, report
 
+from e2e.real_asterisk import Asterisk, CallReport, report
 from ivr.call import CallRecord
 
 TRANSPORTS = ("fastagi", "agi")

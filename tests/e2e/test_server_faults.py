@@ -9,9 +9,9 @@ from __future__ import annotations
 import signal
 
 import pytest
-from conftest import free_port
-from real_asterisk import Asterisk, report
 
+from e2e.conftest import free_port
+from e2e.real_asterisk import Asterisk, report
 from ivr.call import Outcome
 
 FALLBACK_LINE = "IVR: fallback to dso-callcentre"
@@ -21,6 +21,7 @@ def wait_in_menu(asterisk: Asterisk, call, prompt: str) -> None:
     asterisk.wait_for_log(rf"Local/{call.id}@e2e-in-\S+;2>AGI Rx << STREAM FILE \"\S+/{prompt}\"")
 
 
+@pytest.mark.asterisk_warnings("Connection refused", "FastAGI failed")
 def test_unreachable_refusing_or_unknown_script_reach_a_person(asterisk: Asterisk, site_factory):
     site = site_factory("refusing")
     refusing = site.serve("--max-connections", "0")
@@ -54,6 +55,7 @@ def test_unreachable_refusing_or_unknown_script_reach_a_person(asterisk: Asteris
     assert "connection limit 0 reached" in refusing.text()
 
 
+@pytest.mark.asterisk_warnings("menu_connection does not exist")
 @pytest.mark.parametrize("transport", ["fastagi", "agi"])
 def test_prompt_gone_while_running_keeps_the_ivr_decision(asterisk: Asterisk, site_factory,
                                                           transport):
@@ -128,3 +130,16 @@ def test_sigkill_during_calls_loses_no_call(asterisk: Asterisk, site_factory):
             assert record.transport == "fastagi" and record.dialled_number == "0800000373"
     finally:
         repository.dispose()
+
+
+def test_process_agi_log_reaches_the_admin(asterisk: Asterisk, site_factory):
+    """A record process AGI cannot save is said in the config's log_file, not only on
+    Asterisk's stderr (which a daemonised Asterisk sends to /dev/null)."""
+    site = site_factory("agilog", edit=lambda text: text.replace(
+        "journal: ivr-journal.jsonl", "journal: prompts"))  # a directory: no journal
+    call = asterisk.place("w1500 d1 w1500 h", agi=site.process_agi)
+    asterisk.wait_gone([call], timeout=60)
+    log = (site.dir / "ivr-agi.log").read_text(encoding="utf-8")
+    assert "CALL RECORD NOT SAVED" in log and "Is a directory" in log
+    assert "call start not journalled" in log
+    assert "0441234567" not in log  # the caller's number is masked

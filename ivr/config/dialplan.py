@@ -1,0 +1,100 @@
+"""What Asterisk must provide for a configuration, and a check of the shipped dialplan.
+
+The operator queue has two sources that must agree: ``operator.queue`` in config.yaml (where
+the IVR sends callers) and ``IVR_FALLBACK_QUEUE`` in the dialplan's ``[globals]`` (where
+Asterisk sends callers the IVR could not serve, without asking the IVR). ``ivr validate``
+reads both and names every queue Asterisk must define.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ivr.config.model import Config
+from ivr.config.problems import Problem
+
+#: The dialplan the README tells admins to include, relative to the config file.
+DEFAULT_DIALPLAN = Path("dialplan") / "extensions_ivr.conf"
+_SECTION = re.compile(r"^\s*\[([^\]]+)\]")
+_ASSIGNMENT = re.compile(r"^\s*([A-Za-z0-9_]+)\s*=>?\s*(.*?)\s*$")
+
+
+@dataclass(frozen=True)
+class DialplanGlobal:
+    value: str
+    line: int
+
+
+def dialplan_globals(path: Path) -> dict[str, DialplanGlobal]:
+    """The ``[globals]`` of an Asterisk dialplan file (comments after ``;`` removed)."""
+    found: dict[str, DialplanGlobal] = {}
+    section = ""
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = re.sub(r"(?<!\\);.*", "", raw)
+        header = _SECTION.match(line)
+        if header:
+            section = header.group(1).strip().lower()
+            continue
+        if section == "globals":
+            match = _ASSIGNMENT.match(line)
+            if match:
+                found[match.group(1)] = DialplanGlobal(match.group(2), number)
+    return found
+
+
+def dialplan_for(config_path: Path, explicit: str | Path | None = None) -> Path | None:
+    """The dialplan to check: the one given, else ``dialplan/extensions_ivr.conf`` beside the
+    config file when it exists."""
+    if explicit is not None:
+        return Path(explicit)
+    candidate = Path(config_path).parent / DEFAULT_DIALPLAN
+    return candidate if candidate.is_file() else None
+
+
+def check_dialplan(config: Config, dialplan: Path) -> list[Problem]:
+    """The dialplan's fallback queue must be the config's operator queue."""
+    try:
+        values = dialplan_globals(dialplan)
+    except OSError as exc:
+        return [Problem(str(dialplan), None, "", f"cannot read the dialplan: {exc}")]
+    fallback = values.get("IVR_FALLBACK_QUEUE")
+    if fallback is None:
+        return [Problem(str(dialplan), None, "globals", "no IVR_FALLBACK_QUEUE: a caller the "
+                        "IVR cannot serve would not reach a queue")]
+    if fallback.value != config.operator.queue:
+        return [Problem(
+            str(dialplan), fallback.line, "globals.IVR_FALLBACK_QUEUE",
+            f"is '{fallback.value}' but {config.source.name} operator.queue is "
+            f"'{config.operator.queue}': callers the IVR cannot serve would go to another "
+            "queue; make them equal (or define both queues in Asterisk)", "warning")]
+    return []
+
+
+def asterisk_requirements(config: Config, dialplan: Path | None) -> list[str]:
+    """What the admin must set up in Asterisk for this configuration, one line each."""
+    queues = [f"'{config.operator.queue}' (operator.queue)"]
+    if dialplan is not None:
+        try:
+            fallback = dialplan_globals(dialplan).get("IVR_FALLBACK_QUEUE")
+        except OSError:
+            fallback = None
+        if fallback is not None and fallback.value != config.operator.queue:
+            queues.append(f"'{fallback.value}' (IVR_FALLBACK_QUEUE in {dialplan})")
+    numbers = sorted({r.number for r in config.redirects.values()}
+                     | {a.number for m in config.menus.values() for a in m.options.values()
+                        if a.number})
+    lines = [
+        "Asterisk must define:",
+        f"  queues.conf: {', '.join(queues)}, with members and music on hold",
+        f"  the dialled numbers {', '.join(config.company.dialled_numbers)} routed to "
+        "[ivr-inbound] (dialplan/extensions_ivr.conf)",
+        f"  channel language '{config.prompts.language}' (set by [ivr-inbound]); the IVR "
+        f"plays its own audio from {config.prompts.sounds_dir / config.prompts.language}, "
+        "which Asterisk's user must be able to read",
+    ]
+    if numbers:
+        lines.append(f"  a trunk that reaches {', '.join(numbers)} (IVR_TRUNK_PREFIX/SUFFIX "
+                     "in [globals])")
+    return lines
