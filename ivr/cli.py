@@ -63,6 +63,7 @@ def make_recorder(config: Config, repository: CallRepository):
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="ivr", prog_name="ivr")
 def main() -> None:
     """Ukrainian voice autoresponder for electricity suppliers and DSOs (Asterisk AGI)."""
 

@@ -69,6 +69,7 @@ class KeyScript:
     def __init__(self, tokens: list[str], ask: Callable[[], str] | None = None) -> None:
         self.tokens = list(tokens)
         self.ask = ask  # interactive: called when the flow waits and no key is queued
+        self.ran_out = False  # the flow waited for a key after the script's last one
 
     def hangup_now(self) -> bool:
         if self.tokens and self.tokens[0] == HANGUP_TOKEN:
@@ -86,6 +87,7 @@ class KeyScript:
         if not self.tokens and self.ask is not None:
             self.tokens.extend(parse_keys(self.ask()) or [TIMEOUT_TOKEN])
         if not self.tokens:
+            self.ran_out = True
             return None
         token = self.tokens[0]
         if token == HANGUP_TOKEN:
@@ -285,7 +287,10 @@ class FakeAsterisk:
         if len(args) != 4:
             self._usage("WAIT FOR DIGIT <timeout>")
             return
+        ran_out = self.keys.ran_out
         key = self.keys.on_wait()
+        if self.keys.ran_out and not ran_out:
+            self._event("keys_ran_out")
         if key is None:
             self._event("timeout", ms=args[3])
             self._send("200 result=0")

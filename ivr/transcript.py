@@ -29,6 +29,9 @@ def event_line(event: dict[str, object]) -> str:
         return f"key {event['key']}"
     if kind == "timeout":
         return f"no key within {event['ms']} ms"
+    if kind == "keys_ran_out":
+        return ("(the scripted keys ran out: the caller stays silent from here, so the menu "
+                "times out; end --keys with h to hang up instead)")
     if kind == "missing_prompt":
         return f"  MISSING prompt file {event['file']}"
     if kind == "set":

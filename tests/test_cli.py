@@ -229,3 +229,20 @@ def test_process_agi_bad_env_blocks(config_copy: Path, env_bytes: bytes):
     repo = flushed_repository(config_copy)
     assert repo.count_calls() == 1  # the call is still logged
     assert os.path.exists(config_copy.parent / "ivr.sqlite3")
+
+
+def test_version():
+    result = ivr("--version")
+    assert result.returncode == 0 and result.stdout.startswith("ivr, version ")
+
+
+def test_simulator_says_when_the_scripted_keys_run_out(config_copy: Path):
+    result = ivr("simulate", "--config", str(config_copy), "--keys", "2", cwd=config_copy.parent)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    ran_out = next(i for i, line in enumerate(lines) if "scripted keys ran out" in line)
+    timeouts = [i for i, line in enumerate(lines) if line.startswith("no key within")]
+    assert timeouts and ran_out < timeouts[0]  # said before the first silent wait
+    assert "IVR_RESULT=operator" in result.stdout
+    short = ivr("simulate", "--config", str(config_copy), "--keys", "2 h", cwd=config_copy.parent)
+    assert "ran out" not in short.stdout
