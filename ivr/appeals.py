@@ -56,6 +56,16 @@ def format_appeal_number(number: str) -> str:
     return f"{number[:6]}-{number[6:8]}-{number[8:13]}-{number[13:]}"
 
 
+def sequence_dir(database_url: str, journal_path: Path) -> Path:
+    """Where the appeal-number sequence lives: beside a SQLite database file, else beside
+    the journal. (No SQLAlchemy here: process AGI stays lean.)"""
+    prefix, sep, rest = database_url.partition(":///")
+    if sep and prefix.split("+", 1)[0] == "sqlite" and rest and not rest.startswith(":memory:"):
+        database = Path(rest.split("?", 1)[0])
+        return database.parent if database.is_absolute() else Path.cwd() / database.parent
+    return Path(journal_path).parent
+
+
 class AppealNumberAllocator:
     """Allocates appeal numbers from a per-server, per-day sequence in a locked state file."""
 
@@ -68,8 +78,15 @@ class AppealNumberAllocator:
 
     @classmethod
     def for_config(cls, config) -> AppealNumberAllocator:
-        """The allocator of this server: state file beside the journal."""
-        return cls(config.journal_path.parent, config.server_id, config.company.tz)
+        """The allocator of this server for this database.
+
+        Numbers must be unique in the database whatever configs write to it, so the sequence
+        belongs to the database: beside the SQLite file (every config on that file shares
+        it), else beside the journal (servers sharing a PostgreSQL database have distinct
+        ``server_id``; configs on one server share it through one journal directory).
+        """
+        return cls(sequence_dir(config.database_url, config.journal_path),
+                   config.server_id, config.company.tz)
 
     def next(self, moment: datetime) -> str:
         day = moment.astimezone(self.tz).strftime("%y%m%d")

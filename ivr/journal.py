@@ -23,6 +23,12 @@ from pathlib import Path
 
 from ivr.call import CallRecord
 
+
+class RecordRejected(Exception):
+    """The database refuses this record itself (a constraint, a value it cannot hold), not
+    because it is down: retrying cannot help, so the record is set aside with the reason."""
+
+
 #: The JSON key of a start entry's owner (the process running the call).
 OWNER = "_owner"
 Owner = dict[str, int]
@@ -36,6 +42,7 @@ class ReplayReport:
     already_stored: int = 0  # were in the database already (an earlier partial replay)
     remaining: int = 0  # still in the journal (the database failed during the replay)
     interrupted: int = 0  # calls whose IVR died before they ended, saved as interrupted
+    rejected: list[str] = field(default_factory=list)  # "line N: reason", set aside
     in_progress: int = 0  # call starts kept: their process still runs the call
     broken: list[str] = field(default_factory=list)  # "line N: reason"
     error: str | None = None
@@ -43,12 +50,14 @@ class ReplayReport:
     def __str__(self) -> str:
         text = (f"{self.replayed} replayed, {self.already_stored} already stored, "
                 f"{self.interrupted} interrupted, {self.in_progress} in progress, "
-                f"{self.remaining} remaining, {len(self.broken)} broken")
+                f"{self.remaining} remaining, {len(self.broken)} broken, "
+                f"{len(self.rejected)} rejected")
         return text + (f" (stopped: {self.error})" if self.error else "")
 
     @property
     def changed(self) -> bool:
-        return bool(self.replayed or self.already_stored or self.interrupted or self.broken)
+        return bool(self.replayed or self.already_stored or self.interrupted or self.broken
+                    or self.rejected)
 
 
 def process_owner(pid: int | None = None) -> Owner:
@@ -203,6 +212,10 @@ class Journal:
                         continue
                 try:
                     written = save(record)
+                except RecordRejected as exc:  # this record can never go in: set it aside
+                    report.rejected.append(f"call {record.call_uid}: {exc}")
+                    broken.append(line)
+                    continue
                 except Exception as exc:  # the database failed again: keep the journal
                     report.error = _first_line(exc)
                     report.remaining += 1
@@ -227,7 +240,14 @@ class Journal:
         for item in report.broken:
             log.error("journal %s: broken record skipped (%s); kept in %s",
                       self.path, item, self.broken_path)
+        for item in report.rejected:
+            log.error("journal %s: record refused by the database (%s); kept in %s",
+                      self.path, item, self.broken_path)
         return report
+
+    def set_aside(self, record: CallRecord) -> None:
+        """Keep a record the database refuses in ``<journal>.broken`` (fsynced)."""
+        self._quarantine([encode(record)])
 
     def _quarantine(self, lines: list[bytes]) -> None:
         fd = os.open(self.broken_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)

@@ -18,13 +18,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ivr.call import CallRecord
 from ivr.callerid import mask
-from ivr.journal import Journal, ReplayReport, StartWriter
+from ivr.journal import Journal, RecordRejected, ReplayReport, StartWriter
 from ivr.storage import CallRepository
 
 log = logging.getLogger(__name__)
 
 DATABASE = "database"
 JOURNAL = "journal"
+REJECTED = "rejected"  # the database refuses the record itself: set aside, with the reason
 LOST = "lost"
 
 
@@ -42,7 +43,8 @@ class CallRecorder:
         self.clock = clock
         self._down_until = 0.0
         self._lock = threading.Lock()  # replay and breaker state across threads
-        self.counts = {DATABASE: 0, JOURNAL: 0, LOST: 0}
+        self.counts = {DATABASE: 0, JOURNAL: 0, REJECTED: 0, LOST: 0}
+        self.last_problem: str | None = None  # why the last record did not reach the database
 
     @property
     def database_down(self) -> bool:
@@ -51,11 +53,14 @@ class CallRecorder:
     def record(self, record: CallRecord) -> str:
         """Store a record; returns where it went: ``database``, ``journal`` or ``lost``."""
         error: Exception | None = None
+        self.last_problem = None
         if not self.database_down:
             try:
                 self.repository.save_call(record)
                 self.counts[DATABASE] += 1
                 return DATABASE
+            except RecordRejected as exc:
+                return self._set_aside(record, exc)
             except Exception as exc:
                 error = exc
                 self._down_until = self.clock() + self.retry_after
@@ -69,11 +74,29 @@ class CallRecorder:
             except Exception as exc:
                 error = exc
         self.counts[LOST] += 1
+        self.last_problem = _first_line(error) if error else "database unavailable and no journal"
         log.error(
             "CALL RECORD NOT SAVED (%s); record follows, caller numbers masked: %s",
-            _first_line(error) if error else "database unavailable and no journal",
-            json.dumps(masked(record.to_json()), ensure_ascii=False),
+            self.last_problem, json.dumps(masked(record.to_json()), ensure_ascii=False),
         )
+        return LOST
+
+    def _set_aside(self, record: CallRecord, reason: RecordRejected) -> str:
+        """A record the database refuses: kept beside the journal, never retried in a loop."""
+        self.last_problem = str(reason)
+        if self.journal is not None:
+            try:
+                self.journal.set_aside(record)
+            except OSError as exc:
+                self.last_problem += f"; not kept either: {exc}"
+            else:
+                self.counts[REJECTED] += 1
+                log.error("CALL RECORD NOT SAVED in the database (%s); kept in %s",
+                          reason, self.journal.broken_path)
+                return REJECTED
+        self.counts[LOST] += 1
+        log.error("CALL RECORD NOT SAVED (%s); record follows, caller numbers masked: %s",
+                  self.last_problem, json.dumps(masked(record.to_json()), ensure_ascii=False))
         return LOST
 
     def record_many(self, records: list[CallRecord]) -> list[str]:

@@ -149,6 +149,7 @@ class Transcript:
     variables: dict[str, str] = field(default_factory=dict)
     record: CallRecord | None = None
     record_saved: bool = False
+    record_problem: str | None = None  # why the record is not in the database
 
     def add(self, kind: str, **fields: object) -> None:
         self.events.append({"type": kind, **fields})
@@ -367,8 +368,12 @@ def simulate_builtin(
         transcript.record = record
         try:
             transcript.record_saved = recorder.repository.get_call(record.call_uid) is not None
-        except Exception:  # the database is unusable: the recorder has reported the record
+        except Exception as exc:  # the database is unusable: the recorder has reported it
             transcript.record_saved = False
+            transcript.record_problem = str(exc).splitlines()[0] if str(exc) else repr(exc)
+        if not transcript.record_saved:
+            transcript.record_problem = getattr(recorder, "last_problem", None) \
+                or transcript.record_problem
     return transcript
 
 

@@ -32,11 +32,12 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError
+from sqlalchemy.exc import ArgumentError, DataError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 from ivr.appeals import AppealRecord
 from ivr.call import CallRecord, Outcome, Result
+from ivr.journal import RecordRejected
 
 log = logging.getLogger(__name__)
 
@@ -262,11 +263,14 @@ class CallRepository:
                 session.flush()  # the call row first: appeals refer to it
                 session.add_all(appeals)
                 session.commit()
-            except IntegrityError:
+            except IntegrityError as exc:
                 session.rollback()
                 if self.get_call(record.call_uid) is not None:
                     return self._complete_interrupted(record)
-                raise
+                raise RecordRejected(_refusal(record, exc)) from exc
+            except DataError as exc:
+                session.rollback()
+                raise RecordRejected(f"a value does not fit: {_first_line(exc)}") from exc
         return True
 
     def _complete_interrupted(self, record: CallRecord) -> bool:
@@ -386,6 +390,21 @@ class CallRepository:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _refusal(record: CallRecord, exc: IntegrityError) -> str:
+    """Why the database refused a new call record, in words an admin can act on."""
+    reason = _first_line(exc)
+    if "appeal_number" in reason or "appeals" in reason:
+        numbers = ", ".join(a.appeal_number for a in record.appeals)
+        return (f"appeal number {numbers} is already in the database ({reason}): two configs "
+                "or servers write to it with the same database.server_id")
+    return reason
 
 
 def _call_row(record: CallRecord) -> Call:

@@ -91,6 +91,8 @@ def render_summary(transcript: Transcript, config: Config) -> str:
         topic = config.topics.get(record.topic_code or "")
         topic_text = f"{record.topic_code} ({topic.label})" if topic else (record.topic_code or "-")
         saved = "saved" if transcript.record_saved else "NOT SAVED"
+        if not transcript.record_saved and transcript.record_problem:
+            saved += f": {transcript.record_problem}"
         lines.append(f"recorded ({saved}): topic {topic_text}, outcome {record.outcome.value}")
         for appeal in record.appeals:
             lines.append(f"appeal {format_appeal_number(appeal.appeal_number)} "
@@ -111,5 +113,6 @@ def render_json(transcript: Transcript) -> str:
         "variables": transcript.variables,
         "record": transcript.record.to_json() if transcript.record else None,
         "record_saved": transcript.record_saved,
+        "record_problem": transcript.record_problem,
     }
     return json.dumps(data, ensure_ascii=False, indent=2)

@@ -327,3 +327,28 @@ def test_postgresql_stopped_during_calls_loses_nothing(config, tmp_path, own_pos
     assert report.replayed == 5 and report.error is None
     assert repo.count_calls() == 7
     assert repo.count_appeals() == 3  # the three operator transfers got appeal numbers
+
+
+def test_a_record_the_database_refuses_is_set_aside_with_the_reason(db_url, tmp_path):
+    """A duplicate appeal number (two configs on one database with one server_id) never
+    loses the record silently nor blocks the journal behind it."""
+    repo = CallRepository(db_url)
+    repo.ensure_schema()
+    journal = Journal(tmp_path / "j.jsonl")
+    recorder = CallRecorder(repo, journal)
+    first = make_record("1" * 32)
+    first.appeals = [appeal_for(first)]
+    assert recorder.record(first) == DATABASE
+    clash = make_record("2" * 32)
+    clash.appeals = [appeal_for(clash)]  # the same appeal number
+    assert recorder.record(clash) == "rejected"
+    assert "appeal number 26112701000016 is already in the database" in recorder.last_problem
+    assert b"2" * 32 in journal.broken_path.read_bytes()  # kept, not lost
+
+    # the same record in the journal (the database was down then) does not block the rest
+    journal.append(clash)
+    journal.append(make_record("3" * 32))
+    report = journal.replay(repo.save_call, repo.stored_call_uids)
+    assert report.replayed == 1 and len(report.rejected) == 1 and report.error is None
+    assert not journal.pending()
+    assert repo.get_call("3" * 32) is not None

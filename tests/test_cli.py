@@ -246,3 +246,23 @@ def test_simulator_says_when_the_scripted_keys_run_out(config_copy: Path):
     assert "IVR_RESULT=operator" in result.stdout
     short = ivr("simulate", "--config", str(config_copy), "--keys", "2 h", cwd=config_copy.parent)
     assert "ran out" not in short.stdout
+
+
+def test_two_configs_on_one_database_never_share_an_appeal_number(config_copy: Path):
+    """Appeal numbers belong to the database: two config directories writing to the same
+    SQLite file (relative URL, same working directory) take numbers from one sequence."""
+    import shutil
+
+    work = config_copy.parent
+    for name in ("a", "b"):
+        (work / name).mkdir()
+        shutil.copy(config_copy, work / name / "config.yaml")
+        shutil.copytree(work / "prompts", work / name / "prompts")
+    numbers = []
+    for name in ("a", "b"):
+        result = ivr("simulate", "--config", f"{name}/config.yaml", "--keys", "0", cwd=work)
+        assert result.returncode == 0, result.stderr
+        assert "recorded (saved)" in result.stdout, result.stdout
+        numbers += [line.split()[1] for line in result.stdout.splitlines()
+                    if line.startswith("appeal ")]
+    assert len(numbers) == 2 and numbers[0] != numbers[1]
