@@ -187,6 +187,7 @@ def serve(config_path: str, listen: str, max_connections: int, allow: str | None
         sys.exit(2)
     finally:
         recorder.close()
+        repository.close()
 
 
 @main.command()
@@ -250,6 +251,7 @@ def simulate(config_path: str, caller: str, dnid: str | None, keys: str,
         env = asterisk_env(caller, dialled)
         transcript = simulate_builtin(config, make_recorder(config, repository), env, script,
                                       hangup_after=hangup_after, on_event=on_event)
+    repository.close()
     if as_json:
         click.echo(render_json(transcript))
     elif interactive:  # the events were printed as they happened

@@ -15,6 +15,7 @@ def _context(config_path: str):
 
     config = load_or_exit(config_path)
     repository = open_repository(config)
+    click.get_current_context().call_on_close(repository.close)
     return config, repository, make_recorder(config, repository)
 
 

@@ -424,3 +424,24 @@ def test_sigterm_drains_running_calls_then_exits(config_copy: Path, config):
         assert "server stopped" in (cut.error or "")
     finally:
         repository.dispose()
+
+
+def test_clean_stop_leaves_every_record_in_the_sqlite_file_itself(config_copy: Path, config):
+    """After SIGTERM the data is in ivr.sqlite3, not only in its WAL: a copy of the file
+    alone (what an admin backs up) holds the calls."""
+    import shutil
+    import sqlite3
+
+    serve = ServeProcess(config_copy)
+    try:
+        tcp_call(serve.address, config, "1 h")
+        serve.wait_for(r"ended: ")
+        serve.proc.send_signal(signal.SIGTERM)
+        assert serve.proc.wait(30) == 0
+    finally:
+        serve.stop()
+    copy = config_copy.parent / "backup" / "copy.sqlite3"
+    copy.parent.mkdir()
+    shutil.copy(config_copy.parent / "ivr.sqlite3", copy)
+    with sqlite3.connect(copy) as connection:
+        assert connection.execute("SELECT count(*) FROM calls").fetchone() == (1,)
