@@ -236,10 +236,12 @@ def simulate(config_path: str, caller: str, dnid: str | None, keys: str,
 
     script = KeyScript(tokens, ask=ask)
     dialled = dnid or config.company.dialled_numbers[0]
-    repository = open_repository(config)
     if fastagi:
+        # The server writes to its own database: read that one (the URL of --config), and
+        # never create a database file here.
         address = parse_listen(fastagi)
         env = asterisk_env(caller, dialled, network=True)
+        repository = existing_repository(config)
         try:
             transcript = simulate_fastagi(address, env, script, prompt_describer(config),
                                           repository=repository, hangup_after=hangup_after,
@@ -247,17 +249,43 @@ def simulate(config_path: str, caller: str, dnid: str | None, keys: str,
         except OSError as exc:
             click.echo(f"ivr: cannot reach FastAGI server {fastagi}: {exc}", err=True)
             sys.exit(2)
+        if repository is None:
+            transcript.record_problem = (f"database {config.database_url} does not exist here; "
+                                         "run from the server's directory or give "
+                                         "database.url an absolute path")
     else:
         env = asterisk_env(caller, dialled)
+        repository = open_repository(config)
         transcript = simulate_builtin(config, make_recorder(config, repository), env, script,
                                       hangup_after=hangup_after, on_event=on_event)
-    repository.close()
+    if repository is not None:
+        repository.close()
     if as_json:
         click.echo(render_json(transcript))
     elif interactive:  # the events were printed as they happened
         click.echo(render_summary(transcript, config))
     else:
         click.echo(render_text(transcript, config))
+    if not transcript.record_saved:
+        sys.exit(1)  # the call left no record: a tester must see it failed
+
+
+def existing_repository(config: Config) -> CallRepository | None:
+    """The configured database if it exists; None for a SQLite file that is not there."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        url = make_url(config.database_url)
+    except Exception:
+        return None
+    if url.get_backend_name() == "sqlite":
+        path = url.database or ""
+        if not path or path == ":memory:" or not os.path.exists(path):
+            return None
+    try:
+        return CallRepository(config.database_url)
+    except StorageError:
+        return None
 
 
 def _register_subcommands() -> None:

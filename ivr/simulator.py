@@ -393,12 +393,20 @@ def simulate_fastagi(
         fake = FakeAsterisk(sock.makefile("rb"), sock.makefile("wb"), env, keys, describe,
                             hangup_after=hangup_after, on_event=on_event)
         transcript = fake.run()
-    if repository is not None:
-        deadline = time.monotonic() + record_wait
-        while time.monotonic() < deadline:
+    if repository is None:
+        transcript.record_problem = "no database to look in"
+        return transcript
+    deadline = time.monotonic() + record_wait
+    while time.monotonic() < deadline:
+        try:
             record = repository.find_by_unique_id(env["agi_uniqueid"])
-            if record is not None:
-                transcript.record, transcript.record_saved = record, True
-                break
-            time.sleep(0.05)
+        except Exception as exc:  # no schema, unreachable: say where we looked and why
+            transcript.record_problem = str(exc).strip().splitlines()[0]
+            break
+        if record is not None:
+            transcript.record, transcript.record_saved = record, True
+            break
+        time.sleep(0.05)
+    else:
+        transcript.record_problem = f"not in the database within {record_wait:g} s"
     return transcript

@@ -86,7 +86,8 @@ def render_summary(transcript: Transcript, config: Config) -> str:
         lines.append(f"dialplan gets: IVR_RESULT={result}" + (f" -> {target}" if target else ""))
     record = transcript.record
     if record is None:
-        lines.append("recorded: NO CALL RECORD FOUND")
+        why = f" ({transcript.record_problem})" if transcript.record_problem else ""
+        lines.append(f"recorded: NO CALL RECORD FOUND{why}")
     else:
         topic = config.topics.get(record.topic_code or "")
         topic_text = f"{record.topic_code} ({topic.label})" if topic else (record.topic_code or "-")

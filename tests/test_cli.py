@@ -147,6 +147,17 @@ def test_serve_and_simulate_over_tcp(config_copy: Path):
         for name in ("outcome", "topic_code", "path", "result", "caller_number"):
             assert remote_data["record"][name] == local_data["record"][name], name
         assert remote_data["record"]["transport"] == "fastagi"
+
+        # from another directory the relative database is not the server's: say so, fail,
+        # and leave no empty database behind
+        elsewhere = config_copy.parent / "elsewhere"
+        elsewhere.mkdir()
+        lost = ivr("simulate", "--config", str(config_copy), "--keys", "2 h",
+                   "--fastagi", f"127.0.0.1:{port}", cwd=elsewhere)
+        assert lost.returncode == 1
+        assert "NO CALL RECORD FOUND (database sqlite:///ivr.sqlite3 does not exist here" \
+            in lost.stdout
+        assert list(elsewhere.iterdir()) == []
     finally:
         server.send_signal(signal.SIGTERM)
         _out, err = server.communicate(timeout=30)
