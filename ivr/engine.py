@@ -113,8 +113,13 @@ class CallFlow:
                 outcome = Outcome.AFTER_HOURS if self.after_hours else Outcome.ABANDONED
             ending = _Ending(Result.HANGUP, outcome)
         self.handing_back = True
-        yield from self._hand_back(ending, hung_up)
+        handed = yield from self._hand_back(ending, hung_up)
         record = self._record(ending)
+        if not handed and not hung_up:  # the connection broke: Asterisk's fallback decides
+            record.result = None
+            record.error = (f"{self.error}; " if self.error else "") + (
+                "no result reached the dialplan (connection unusable): its fallback took "
+                "the caller")
         log.info(
             "call %s from %s to %s ended: %s (%s) topic=%s",
             record.call_uid, mask(record.caller_number or record.caller_raw),
@@ -123,8 +128,10 @@ class CallFlow:
         )
         return record
 
-    def _hand_back(self, ending: _Ending, hung_up: bool) -> Generator[Command, Reply, None]:
-        """Tell the dialplan what to do next through channel variables (dead-safe commands)."""
+    def _hand_back(self, ending: _Ending, hung_up: bool) -> Generator[Command, Reply, bool]:
+        """Tell the dialplan what to do next through channel variables (dead-safe commands).
+
+        Returns whether ``IVR_RESULT`` (the last one) was set."""
         # IVR_RESULT goes last: the dialplan acts on it only when it is set, and then every
         # other variable is set too (a server killed half-way leaves no half decision).
         variables = {
@@ -140,6 +147,8 @@ class CallFlow:
         except AgiError as exc:
             if not hung_up and not isinstance(exc, AgiHangup):
                 log.error("call %s: could not set %s: %s", self.call.call_uid, name, exc)
+            return False
+        return True
 
     def interrupt(self, reason: str) -> None:
         """The transport gives up on the call (it must close now): from here every command

@@ -445,3 +445,26 @@ def test_clean_stop_leaves_every_record_in_the_sqlite_file_itself(config_copy: P
     shutil.copy(config_copy.parent / "ivr.sqlite3", copy)
     with sqlite3.connect(copy) as connection:
         assert connection.execute("SELECT count(*) FROM calls").fetchone() == (1,)
+
+
+def test_oversized_reply_closes_the_connection_and_records_why(config, repository):
+    """A reply line over the limit leaves a stream that cannot be read in step: the server
+    closes the connection at once (the dialplan's fallback takes the caller), no command is
+    written after it, and the record says what happened."""
+    running = Server(config, CallRecorder(repository))
+    try:
+        caller = Caller(running.address, network_env(config))
+        caller.answer_until("STREAM FILE")
+        caller.reply("200 result=0 endpos=" + "9" * 9000)
+        started = time.monotonic()
+        assert caller.command() == ""  # closed, nothing more written
+        assert time.monotonic() - started < 2
+        caller.close()
+        running.wait_idle()
+    finally:
+        running.stop()
+    record = repository.find_by_unique_id(caller.env["agi_uniqueid"])
+    assert record is not None and "longer than" in (record.error or "")
+    assert record.outcome.value == "failed"
+    assert record.result is None  # nothing reached the dialplan: its fallback took the call
+    assert "fallback" in record.error
