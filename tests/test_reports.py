@@ -365,3 +365,20 @@ def test_report_command_with_a_bad_queue_log_line(report_dir, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "4 malformed line(s), 1 unknown event(s) skipped" in result.stdout
     assert "line 145: 1 fields, expected 5 to 10" in result.stdout
+
+
+def test_report_on_a_database_without_the_schema(tmp_path):
+    """A clear sentence instead of "no such table: calls"; with --queue-log the queue
+    indicators are still computed (and no database file is created)."""
+    text = SHIPPED_CONFIG.read_text(encoding="utf-8")
+    text = text.replace("prompts/uk.yaml", str(ROOT / "prompts" / "uk.yaml"))
+    (tmp_path / "config.yaml").write_text(text, encoding="utf-8")
+    result = ivr("report", "--from", "2025-11-24", "--to", "2025-11-26", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "has no IVR tables" in result.stderr and "no such table" not in result.stderr
+    assert not (tmp_path / "ivr.sqlite3").exists()
+    result = ivr("report", "--from", "2025-11-24", "--to", "2025-11-26", "--queue-log",
+                 str(SAMPLE), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "queue_log indicators only" in result.stderr
+    assert "service level (<= 30 s)       75.0 %  target >= 75 %  PASS" in result.stdout

@@ -116,6 +116,7 @@ class CallReport:
             "abandoned": o.get(Outcome.ABANDONED.value, 0),
             "after_hours": o.get(Outcome.AFTER_HOURS.value, 0),
             "failed": o.get(Outcome.FAILED.value, 0),
+            "interrupted": o.get(Outcome.INTERRUPTED.value, 0),
         }
 
 
@@ -204,6 +205,21 @@ def _topic_labels(conn: Connection, catalogue: Sequence[Topic], role: str) -> di
         conn.rollback()
     labels.update({t.code: t.label for t in catalogue})
     return labels
+
+
+def empty_call_report(rng: ReportRange, granularity: Granularity, catalogue: Sequence[Topic],
+                      role: str) -> CallReport:
+    """The report of a period without any call (a database without the IVR's tables)."""
+    from sqlalchemy import create_engine
+
+    from ivr.storage import Base
+
+    engine = create_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    try:
+        return build_call_report(engine, rng, granularity, catalogue, role)
+    finally:
+        engine.dispose()
 
 
 def build_call_report(engine: Engine, rng: ReportRange, granularity: Granularity,

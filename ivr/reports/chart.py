@@ -28,6 +28,7 @@ OUTCOME_STYLE = {  # summary key: (title, colour)
     "abandoned": ("abandoned in the IVR", "#d62728"),
     "after_hours": ("wanted an operator after hours", "#ff7f0e"),
     "failed": ("failed (IVR error)", "#7f7f7f"),
+    "interrupted": ("interrupted (IVR stopped mid-call)", "#8c564b"),
 }
 
 

@@ -42,11 +42,11 @@ def report(config_path: str, first: str, last: str, granularity: str, fmt: str,
            chart: str | None, queue_log: str | None, queue: str | None) -> None:
     """Calls and appeals per topic, outcomes, durations, busiest hours and the regulator's
     call-centre indicators, for the days --from..--to."""
-    from ivr.cli import load_or_exit
-    from ivr.reports.calls import ReportError, build_call_report
+    from ivr.cli import existing_repository, load_or_exit
+    from ivr.reports.calls import ReportError, build_call_report, empty_call_report
     from ivr.reports.queue_log import read_queue_log
     from ivr.reports.render import as_csv, as_json, as_table
-    from ivr.storage import CallRepository, StorageError
+    from ivr.storage import StorageError
 
     config = load_or_exit(config_path)
     try:
@@ -54,11 +54,22 @@ def report(config_path: str, first: str, last: str, granularity: str, fmt: str,
                           config.company.tz)
     except PeriodError as exc:
         raise click.UsageError(str(exc)) from exc
+    catalogue = config.catalogues[config.company.role]
+    role = config.company.role.value
     try:
-        repository = CallRepository(config.database_url)
-        calls = build_call_report(repository.engine, rng, Granularity(granularity),
-                                  config.catalogues[config.company.role],
-                                  config.company.role.value)
+        repository = existing_repository(config)
+        if repository is None or repository.schema_revision() is None:
+            problem = (f"the database {config.database_url} has no IVR tables (no call was "
+                       "recorded there, or it is not the server's database); run 'ivr db "
+                       "upgrade' or use the server's config and working directory")
+            if not queue_log:
+                click.echo(f"ivr: {problem}", err=True)
+                sys.exit(2)
+            click.echo(f"ivr: {problem}; reporting the queue_log indicators only", err=True)
+            calls = empty_call_report(rng, Granularity(granularity), catalogue, role)
+        else:
+            calls = build_call_report(repository.engine, rng, Granularity(granularity),
+                                      catalogue, role)
     except (StorageError, ReportError) as exc:
         click.echo(f"ivr: {exc}", err=True)
         sys.exit(2)

@@ -126,6 +126,7 @@ OUTCOME_TITLES = {
     "abandoned": "abandoned in the IVR",
     "after_hours": "wanted an operator after hours",
     "failed": "failed (IVR error)",
+    "interrupted": "interrupted (IVR stopped mid-call)",
 }
 
 
