@@ -80,7 +80,7 @@ def test_call_report_figures(populated):
     assert report.calls_by_period["2026-01-16"] == {"D1": 1}
     assert report.outcome_summary() == {
         "self_served": 6, "transferred": 3, "redirected": 1, "abandoned": 1,
-        "after_hours": 0, "failed": 1,
+        "after_hours": 0, "failed": 1, "interrupted": 0,
     }
     # durations in seconds: 5 5 10 20 30 40 50 60 70 80 90 100
     assert report.duration.median_s == pytest.approx(45.0)
