@@ -78,8 +78,13 @@ def test_serve_refuses_a_malformed_database_url(config_copy: Path):
     url_line = next(line for line in text.splitlines() if "url:" in line)
     config_copy.write_text(text.replace(url_line, "  url: 'nonsense://'"), encoding="utf-8")
     result = ivr("serve", "--config", str(config_copy), "--listen", "127.0.0.1:0")
-    assert result.returncode == 2
-    assert "nonsense" in result.stderr
+    assert result.returncode == 1  # refused by validation, as `ivr validate` refuses it
+    assert "database.url: database 'nonsense' is not supported" in result.stderr
+    unreachable = "postgresql+psycopg://ivr:secret@127.0.0.1:1/ivr"
+    config_copy.write_text(text.replace(url_line, f"  url: '{unreachable}'"), encoding="utf-8")
+    result = ivr("serve", "--config", str(config_copy), "--listen", "127.0.0.1:0")
+    assert result.returncode == 2  # valid, but the database cannot be reached: at once
+    assert "is not usable" in result.stderr and "secret" not in result.stderr
 
 
 def test_simulate_prints_a_transcript(config_copy: Path):

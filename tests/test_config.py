@@ -151,7 +151,7 @@ def test_yaml_syntax_error(tmp_path: Path) -> None:
     path = make_config(tmp_path, (MAIN_REDIRECT, MAIN_REDIRECT.replace("{", "{,", 1)))
     line = line_of(path, '"7": {,')
     assert errors(path) == [
-        f"{path}:{line}: YAML syntax error: while parsing a flow node; "
+        f"{path}:{line}: menus.main.options: YAML syntax error: while parsing a flow node; "
         "expected the node content, but found ','"
     ]
 
@@ -161,7 +161,7 @@ def test_unquoted_star_key_gets_a_hint(tmp_path: Path) -> None:
                                   '*: {action: operator, topic: D10}'))
     line = line_of(path, "*: {action: operator")
     (problem,) = errors(path)
-    assert problem.startswith(f"{path}:{line}: YAML syntax error: ")
+    assert problem.startswith(f"{path}:{line}: menus.outages.options: YAML syntax error: ")
     assert problem.endswith("(keypad keys such as '*' and '#' must be quoted)")
 
 
@@ -631,3 +631,39 @@ def test_empty_and_missing_files(tmp_path: Path) -> None:
     missing = tmp_path / "missing.yaml"
     (problem,) = validate_file(missing)
     assert str(problem).startswith(f"{missing}: cannot read the config: ")
+
+
+# -- indentation and database URLs: the mistakes a new admin makes first ----------------
+
+
+def test_a_key_indented_too_little_is_named_with_its_path(tmp_path: Path) -> None:
+    path = make_config(tmp_path, ("    greeting: [menu_quality]\n    topic: D2\n",
+                                  "    greeting: [menu_quality]\n   topic: D2\n"))
+    line = line_of(path, "   topic: D2")
+    assert errors(path) == [
+        f"{path}:{line}: menus.quality: indentation: 'topic' starts at column 4, but "
+        "'greeting' above it starts at column 5; the keys of one mapping must start in the "
+        "same column (indent with spaces)"]
+
+
+def test_a_key_indented_too_far_is_reported_on_its_own_line(tmp_path: Path) -> None:
+    """PyYAML blames the line after the mistake; the validator names the odd line."""
+    path = make_config(tmp_path, ("  queue: dso-callcentre ", "    queue: dso-callcentre "))
+    line = line_of(path, "    queue: dso-callcentre")
+    [problem] = errors(path)
+    assert problem.startswith(f"{path}:{line}: operator: indentation: 'queue' starts at "
+                              "column 5, deeper than 'connecting_prompt'")
+
+
+@pytest.mark.parametrize("url, message", [
+    ("postgres://ivr:secret@db/ivr", "'postgres://' is not understood"),
+    ("postgresql://ivr:secret@db/ivr", "the driver psycopg2 (the default of postgresql://) "
+                                       "is not installed"),
+    ("mysql://ivr@db/ivr", "database 'mysql' is not supported"),
+])
+def test_database_urls_serve_cannot_use_are_refused_by_validate(tmp_path: Path, url: str,
+                                                                message: str) -> None:
+    path = make_config(tmp_path, ("url: sqlite:///ivr.sqlite3", f"url: {url}"))
+    line = line_of(path, f"url: {url}")
+    [problem] = errors(path)
+    assert problem.startswith(f"{path}:{line}: database.url: {message}")

@@ -61,6 +61,39 @@ from ivr.config.yamlmap import YamlDoc, YamlPath, load_yaml, load_yaml_file
 
 log = logging.getLogger(__name__)
 
+#: Dialects the IVR supports -> {driver: module to import}; None is the dialect's default.
+DATABASE_DRIVERS = {
+    "sqlite": {None: "sqlite3", "pysqlite": "sqlite3"},
+    "postgresql": {None: "psycopg2", "psycopg": "psycopg", "psycopg2": "psycopg2"},
+}
+
+
+def database_url_problem(url: str) -> str | None:
+    """Why ``ivr serve`` could not use this URL, found without connecting (or None)."""
+    import importlib.util
+
+    scheme, sep, _rest = url.partition("://")
+    if not sep:
+        return f"'{url}' is not a database URL; write e.g. sqlite:///ivr.sqlite3"
+    dialect, _, driver = scheme.partition("+")
+    if dialect == "postgres":
+        return ("'postgres://' is not understood (SQLAlchemy removed that name); write "
+                "postgresql+psycopg://USER:PASSWORD@HOST/DATABASE")
+    drivers = DATABASE_DRIVERS.get(dialect)
+    if drivers is None:
+        return (f"database '{dialect}' is not supported; use sqlite:///FILE or "
+                "postgresql+psycopg://USER:PASSWORD@HOST/DATABASE")
+    module = drivers.get(driver or None)
+    if module is None:
+        return f"driver '{driver}' is not supported for {dialect}; use {dialect}+psycopg://" \
+            if dialect == "postgresql" else f"driver '{driver}' is not supported for {dialect}"
+    if importlib.util.find_spec(module) is None:
+        default = " (the default of postgresql://)" if not driver else ""
+        return (f"the driver {module}{default} is not installed; write "
+                "postgresql+psycopg://... (psycopg 3 is installed with ivr)")
+    return None
+
+
 def validate_file(path: str | Path, require_audio: bool = False) -> list[Problem]:
     """All problems of a config file and of the files it refers to, sorted by file and line.
 
@@ -432,6 +465,10 @@ class _Loader(Checks, CompanySection, MenuSection):
         if "url" in data:
             url = self.text(("database", "url"), data["url"], "a database URL such as "
                                                               "sqlite:///ivr.sqlite3")
+            problem = database_url_problem(url) if url else None
+            if problem is not None:
+                self.report(("database", "url"), problem)
+                url = None
         if "journal" in data:
             name = self.text(("database", "journal"), data["journal"], "a file path")
             if name is not None:

@@ -18,6 +18,7 @@ by hand, which gives:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,7 +84,12 @@ def load_yaml(text: str, filename: str) -> YamlDoc:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        doc.problems.append(Problem(filename, line, "", _syntax_message(exc, text, line)))
+        indentation = _indentation_problem(exc, text)
+        if indentation is not None:
+            doc.problems.append(Problem(filename, *indentation))
+        else:
+            doc.problems.append(Problem(filename, line, _path_at(text, line),
+                                        _syntax_message(exc, text, line)))
         doc.data = None
     except yaml.YAMLError as exc:  # e.g. a reader error on control characters
         doc.problems.append(Problem(filename, None, "", f"YAML error: {exc}"))
@@ -91,6 +97,87 @@ def load_yaml(text: str, filename: str) -> YamlDoc:
     finally:
         loader.dispose()
     return doc
+
+
+_KEY_LINE = re.compile(r"^(\s*)(?:-\s+)?(\"[^\"]*\"|'[^']*'|[^\s#'\"][^:#]*?)\s*:(\s|$)")
+
+
+def _key_at(lines: list[str], number: int) -> tuple[int, str] | None:
+    """(indent, key) of a ``key:`` line (1-based number), or None."""
+    if not 0 < number <= len(lines):
+        return None
+    match = _KEY_LINE.match(lines[number - 1])
+    return (len(match.group(1)), match.group(2).strip("\"'")) if match else None
+
+
+def _path_at(text: str, line: int | None) -> str:
+    """The dotted path of the mapping a line sits in, read from the indentation above it
+    (the document could not be parsed, so this is a best reading of the text)."""
+    lines = text.splitlines()
+    if line is None or not 0 < line <= len(lines):
+        return ""
+    current = len(lines[line - 1]) - len(lines[line - 1].lstrip(" "))
+    parents: list[str] = []
+    for number in range(line - 1, 0, -1):
+        found = _key_at(lines, number)
+        if found is not None and found[0] < current:
+            parents.append(found[1])
+            current = found[0]
+            if current == 0:
+                break
+    return dotted(tuple(reversed(parents)))
+
+
+def _content_line(lines: list[str], number: int, step: int) -> int | None:
+    """The nearest line from ``number`` (1-based, going by ``step``) that is not blank or a
+    comment."""
+    while 0 < number <= len(lines):
+        stripped = lines[number - 1].strip()
+        if stripped and not stripped.startswith("#"):
+            return number
+        number += step
+    return None
+
+
+def _indentation_problem(exc: yaml.MarkedYAMLError, text: str
+                         ) -> tuple[int, str, str] | None:
+    """Keys of one mapping that do not line up, in plain words: (line, path, message), on
+    the line that is out of step with its neighbours."""
+    if exc.problem is None or not exc.problem.startswith("expected <block end>"):
+        return None
+    if exc.problem_mark is None:
+        return None
+    lines = text.splitlines()
+    bad = exc.problem_mark.line + 1
+    above = _content_line(lines, bad - 1, -1)
+    here = _key_at(lines, bad)
+    if here is None and lines[bad - 1].lstrip().startswith("- "):
+        here = (len(lines[bad - 1]) - len(lines[bad - 1].lstrip(" ")), "-")
+    if above is None or here is None:
+        return None
+    indent = len(lines[above - 1]) - len(lines[above - 1].lstrip(" "))
+    what = "a list item" if lines[bad - 1].lstrip().startswith("-") else f"'{here[1]}'"
+    above_key = _key_at(lines, above)
+    above_what = f"'{above_key[1]}'" if above_key else "the line above"
+    if lines[above - 1].lstrip().startswith("- ") and above_key is None:
+        above_what = "the list item"
+    if here[0] < indent:
+        below = _content_line(lines, bad + 1, 1)
+        below_indent = None if below is None else \
+            len(lines[below - 1]) - len(lines[below - 1].lstrip(" "))
+        if below_indent == here[0]:  # the lines after agree with this one: the one above is odd
+            return above, _path_at(text, above), (
+                f"indentation: {above_what} starts at column {indent + 1}, deeper than "
+                f"{what} and the keys after it (column {here[0] + 1}); the keys of one "
+                "mapping must start in the same column (indent with spaces)")
+        return bad, _path_at(text, bad), (
+            f"indentation: {what} starts at column {here[0] + 1}, but {above_what} above it "
+            f"starts at column {indent + 1}; the keys of one mapping must start in the same "
+            "column (indent with spaces)")
+    return bad, _path_at(text, above), (
+        f"indentation: {what} starts at column {here[0] + 1}, deeper than {above_what} above "
+        f"it (column {indent + 1}), which already has its value; indent it like "
+        f"{above_what}, or give {above_what} no value on its line to open a mapping")
 
 
 def _syntax_message(exc: yaml.MarkedYAMLError, text: str, line: int | None) -> str:
