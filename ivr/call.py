@@ -33,6 +33,11 @@ class Result(enum.StrEnum):
     HANGUP = "hangup"  # Hangup()
 
 
+#: The account code that marks a test call (``Set(CHANNEL(accountcode)=ivr-test)`` on a test
+#: trunk; the simulator sends it): recorded with ``test`` set, left out of reports.
+TEST_ACCOUNTCODE = "ivr-test"
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -48,6 +53,7 @@ class CallContext:
     channel: str
     transport: str
     started_at: datetime
+    test: bool = False  # a simulated or test call: kept, but left out of reports
 
     @classmethod
     def from_env(cls, env: dict[str, str], transport: str, started_at: datetime | None = None):
@@ -62,6 +68,8 @@ class CallContext:
             channel=clean_text(env.get("agi_channel", ""), 128),
             transport=transport,
             started_at=started_at or utcnow(),
+            test=transport == "simulator"
+            or env.get("agi_accountcode", "").strip() == TEST_ACCOUNTCODE,
         )
 
 
@@ -87,6 +95,7 @@ class CallRecord:
     path: list[dict[str, str]] = field(default_factory=list)
     error: str | None = None
     appeals: list[AppealRecord] = field(default_factory=list)
+    test: bool = False  # a simulated or test call (TEST_ACCOUNTCODE): left out of reports
 
     @property
     def duration_ms(self) -> int:

@@ -186,6 +186,7 @@ class CallFlow:
             path=self.path,
             error=self.error,
             appeals=self.appeals,
+            test=self.call.test,
         )
 
     # -- menus ---------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from typing import BinaryIO
 from ivr.agi.asterisk_args import split_command_line
 from ivr.agi.protocol import MAX_LINE
 from ivr.agi.types import DEAD_SAFE_COMMANDS
-from ivr.call import CallRecord, utcnow
+from ivr.call import TEST_ACCOUNTCODE, CallRecord, utcnow
 from ivr.config import Config
 
 DTMF = "0123456789*#ABCD"
@@ -104,8 +104,10 @@ def asterisk_env(
     network: bool = False,
     script: str = "ivr",
     caller_name: str = "unknown",
+    test: bool = True,
 ) -> dict[str, str]:
-    """An env block as Asterisk 20 sends it for a SIP call entering the IVR."""
+    """An env block as Asterisk 20 sends it for a SIP call entering the IVR; ``test`` marks
+    it as a test call (account code ``ivr-test``), left out of reports."""
     unique_id = unique_id or f"{time.time():.6f}".replace(".", "") + f".{next(_sequence)}"
     request = f"agi://127.0.0.1/{script}" if network else "/usr/local/bin/ivr-agi"
     env = {
@@ -127,7 +129,7 @@ def asterisk_env(
         "agi_extension": dnid or "s",
         "agi_priority": "3",
         "agi_enhanced": "0.0",
-        "agi_accountcode": "",
+        "agi_accountcode": TEST_ACCOUNTCODE if test else "",
         "agi_threadid": "140234567890",
     }
     if network:

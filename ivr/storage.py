@@ -18,6 +18,7 @@ from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -93,6 +94,7 @@ class Call(Base):
     path: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     error: Mapped[str | None] = mapped_column(String(500))
     duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+    test: Mapped[bool] = mapped_column(Boolean, default=False)  # simulated or test call
     appeals: Mapped[list[Appeal]] = relationship(order_by="Appeal.id", lazy="selectin")
 
     __table_args__ = (
@@ -102,6 +104,7 @@ class Call(Base):
         Index("ix_calls_started_duration", "started_at", "duration_ms"),
         Index("ix_calls_caller_number", "caller_number"),
         Index("ix_calls_unique_id", "unique_id"),
+        Index("ix_calls_test_started", "test", "started_at"),
     )
 
     def to_record(self) -> CallRecord:
@@ -124,6 +127,7 @@ class Call(Base):
             path=list(self.path or []),
             error=self.error,
             appeals=[a.to_record() for a in self.appeals],
+            test=bool(self.test),
         )
 
 
@@ -147,6 +151,7 @@ class Appeal(Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    test: Mapped[bool] = mapped_column(Boolean, default=False)  # the call was a test call
 
     __table_args__ = (
         Index("ix_appeals_registered_topic", "registered_at", "topic_code"),
@@ -256,7 +261,7 @@ class CallRepository:
         Returns True when a row was written, False when it was already there.
         """
         row = _call_row(record)
-        appeals = [_appeal_row(a) for a in record.appeals]
+        appeals = [_appeal_row(a, record.test) for a in record.appeals]
         with Session(self.engine) as session:
             try:
                 session.add(row)
@@ -288,7 +293,7 @@ class CallRepository:
                 if column.name != "id":
                     setattr(stored, column.key, getattr(fresh, column.key))
             known = {a.appeal_number for a in stored.appeals}
-            session.add_all([_appeal_row(a) for a in record.appeals
+            session.add_all([_appeal_row(a, record.test) for a in record.appeals
                              if a.appeal_number not in known])
         return True
 
@@ -312,7 +317,8 @@ class CallRepository:
             for record in records:
                 session.add(_call_row(record))
             session.flush()  # the call rows first: appeals refer to them
-            session.add_all([_appeal_row(a) for record in records for a in record.appeals])
+            session.add_all([_appeal_row(a, record.test) for record in records
+                             for a in record.appeals])
             session.commit()
         return len(records)
 
@@ -439,11 +445,13 @@ def _call_row(record: CallRecord) -> Call:
         path=record.path,
         error=(record.error or None) and record.error[:500],
         duration_ms=record.duration_ms,
+        test=record.test,
     )
 
 
-def _appeal_row(a: AppealRecord) -> Appeal:
+def _appeal_row(a: AppealRecord, test: bool = False) -> Appeal:
     return Appeal(
+        test=test,
         appeal_number=a.appeal_number, call_uid=a.call_uid, kind=a.kind, channel=a.channel,
         role=a.role, topic_code=a.topic_code, topic_label=a.topic_label,
         caller_number=a.caller_number, caller_raw=a.caller_raw, status=a.status,

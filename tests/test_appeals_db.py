@@ -105,9 +105,32 @@ def test_upgrade_creates_the_schema_and_is_repeatable(db_url):
     repo = CallRepository(db_url)
     repo.ensure_schema()
     repo.ensure_schema()
-    assert repo.schema_revision() == "0001"
+    assert repo.schema_revision() == "0002"
     tables = set(sa.inspect(repo.engine).get_table_names())
     assert {"calls", "appeals", "topics", "alembic_version"} <= tables
+
+
+def test_an_installed_database_upgrades_in_place_and_keeps_its_calls(db_url):
+    """A database of revision 0001 with calls in it: upgrading adds the test flag (false
+    for every call already there) and loses nothing."""
+    from alembic import command
+
+    from ivr.storage import alembic_config
+
+    repo = CallRepository(db_url)
+    with repo.engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0001")
+    with repo.engine.begin() as connection:
+        connection.execute(sa.text(
+            "INSERT INTO calls (call_uid, started_at, ended_at, caller_raw, caller_name, "
+            "dialled_number, unique_id, channel, transport, role, outcome, path, duration_ms) "
+            "VALUES ('old', '2026-11-27 08:30:00', '2026-11-27 08:31:00', '0441234567', '', "
+            "'0800000373', '1.1', 'PJSIP/x', 'fastagi', 'dso', 'operator', '[]', 60000)"))
+    repo.ensure_schema()
+    assert repo.schema_revision() == "0002"
+    old = repo.get_call("old")
+    assert old is not None and old.test is False and old.duration_ms == 60000
+    repo.dispose()
 
 
 def test_call_with_appeal_round_trip(db_url):

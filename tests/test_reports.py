@@ -382,3 +382,32 @@ def test_report_on_a_database_without_the_schema(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "queue_log indicators only" in result.stderr
     assert "service level (<= 30 s)       75.0 %  target >= 75 %  PASS" in result.stdout
+
+
+def test_test_calls_are_left_out_of_reports_unless_asked(db_url, shipped_config):
+    """Simulated and test calls (account code ivr-test) are kept in the database but not
+    counted as the call centre's calls, in the report for the regulator above all."""
+    from ivr.call import CallContext
+    from ivr.simulator import asterisk_env
+
+    assert CallContext.from_env(asterisk_env("0441234567", "0800000373"), "fastagi").test
+    assert not CallContext.from_env(asterisk_env("0441234567", "0800000373", test=False),
+                                    "fastagi").test
+    assert CallContext.from_env(asterisk_env("0441234567", "0800000373", test=False),
+                                "simulator").test
+    repo = CallRepository(db_url)
+    repo.ensure_schema()
+    real = make_record("r" * 32)
+    test = make_record("t" * 32, test=True, outcome=Outcome.SELF_SERVED)
+    repo.save_call(real)
+    repo.save_call(test)
+    assert repo.get_call("t" * 32).test and not repo.get_call("r" * 32).test
+    rng = ReportRange(date(2026, 11, 27), date(2026, 11, 27), KYIV)
+    catalogue = shipped_config.catalogues[shipped_config.company.role]
+    report = build_call_report(repo.engine, rng, Granularity.DAY, catalogue, "dso")
+    assert report.total_calls == 1 and report.test_calls_left_out == 1
+    assert report.outcomes["operator"] == 1 and report.outcomes["self_served"] == 0
+    everything = build_call_report(repo.engine, rng, Granularity.DAY, catalogue, "dso",
+                                   include_test=True)
+    assert everything.total_calls == 2 and everything.test_calls_left_out == 0
+    repo.dispose()

@@ -89,6 +89,7 @@ class CallReport:
     hours: list[int]  # calls per local hour of day 0..23 over the range
     peak_hour: tuple[str, int, int] | None  # (local date, local hour, calls)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per section
+    test_calls_left_out: int = 0  # simulated/test calls in the range, not counted above
 
     @property
     def total_calls(self) -> int:
@@ -129,31 +130,32 @@ def timed(timings: dict[str, float], name: str) -> Iterator[None]:
         timings[name] = timings.get(name, 0.0) + time.perf_counter() - began
 
 
-def _grouped_by_hour(conn: Connection, column: Any, value: Any, rng: ReportRange
-                     ) -> list[tuple[Any, Any, int]]:
+def _grouped_by_hour(conn: Connection, column: Any, value: Any, rng: ReportRange,
+                     *where: Any) -> list[tuple[Any, Any, int]]:
     """[(utc hour bucket, value, count)] for rows of ``column`` in the range."""
     bucket = hour_bucket(column, conn.dialect.name).label("bucket")
     stmt = (
         select(bucket, value, func.count().label("n"))
-        .where(column >= rng.start_utc, column < rng.end_utc)
+        .where(column >= rng.start_utc, column < rng.end_utc, *where)
         .group_by(literal_column("bucket"), value)
     )
     return [(row[0], row[1], int(row[2])) for row in conn.execute(stmt)]
 
 
-def _percentiles_postgresql(conn: Connection, rng: ReportRange) -> dict[str, float | None]:
+def _percentiles_postgresql(conn: Connection, rng: ReportRange, *where: Any
+                            ) -> dict[str, float | None]:
     columns = [
         func.percentile_cont(p).within_group(Call.duration_ms).label(name)
         for name, p in PERCENTILES.items()
     ]
     stmt = select(*columns).where(Call.started_at >= rng.start_utc,
-                                  Call.started_at < rng.end_utc)
+                                  Call.started_at < rng.end_utc, *where)
     row = conn.execute(stmt).one()
     return {name: (None if row[i] is None else float(row[i]))
             for i, name in enumerate(PERCENTILES)}
 
 
-def _percentiles_by_offset(conn: Connection, rng: ReportRange, count: int
+def _percentiles_by_offset(conn: Connection, rng: ReportRange, count: int, *where: Any
                            ) -> dict[str, float | None]:
     """percentile_cont without the function: the two order statistics around (n-1)p.
 
@@ -163,7 +165,7 @@ def _percentiles_by_offset(conn: Connection, rng: ReportRange, count: int
     """
     if count == 0:
         return {name: None for name in PERCENTILES}
-    in_range = (Call.started_at >= rng.start_utc, Call.started_at < rng.end_utc)
+    in_range = (Call.started_at >= rng.start_utc, Call.started_at < rng.end_utc, *where)
     second = (Call.duration_ms // 1000).label("second")
     histogram = [(int(b), int(n)) for b, n in conn.execute(
         select(second, func.count()).where(*in_range).group_by(literal_column("second"))
@@ -223,25 +225,39 @@ def empty_call_report(rng: ReportRange, granularity: Granularity, catalogue: Seq
 
 
 def build_call_report(engine: Engine, rng: ReportRange, granularity: Granularity,
-                      catalogue: Sequence[Topic], role: str) -> CallReport:
-    """Every call and appeal figure of the report, from a handful of grouped queries."""
+                      catalogue: Sequence[Topic], role: str,
+                      include_test: bool = False) -> CallReport:
+    """Every call and appeal figure of the report, from a handful of grouped queries.
+
+    Test calls (simulator, account code ``ivr-test``) are left out unless ``include_test``;
+    when the range has none (one look at the (test, started_at) index) nothing is filtered.
+    """
     timings: dict[str, float] = {}
     periods = rng.periods(granularity)
     dialect = engine.dialect.name
     hour_bucket(Call.started_at, dialect)  # refuse unsupported engines before connecting
     with engine.connect() as conn:
+        test_calls = 0 if include_test else int(conn.scalar(
+            select(func.count()).select_from(Call).where(
+                Call.test.is_(True), Call.started_at >= rng.start_utc,
+                Call.started_at < rng.end_utc)) or 0)
+        real_calls = (Call.test.is_(False),) if test_calls else ()
+        real_appeals = (Appeal.test.is_(False),) if test_calls else ()
         with timed(timings, "calls by topic"):
-            topic_rows = _grouped_by_hour(conn, Call.started_at, Call.topic_code, rng)
+            topic_rows = _grouped_by_hour(conn, Call.started_at, Call.topic_code, rng,
+                                          *real_calls)
         with timed(timings, "calls by outcome"):
-            outcome_rows = _grouped_by_hour(conn, Call.started_at, Call.outcome, rng)
+            outcome_rows = _grouped_by_hour(conn, Call.started_at, Call.outcome, rng,
+                                            *real_calls)
         with timed(timings, "appeals by topic"):
-            appeal_rows = _grouped_by_hour(conn, Appeal.registered_at, Appeal.topic_code, rng)
+            appeal_rows = _grouped_by_hour(conn, Appeal.registered_at, Appeal.topic_code, rng,
+                                           *real_appeals)
         total = sum(n for _, _, n in outcome_rows)
         with timed(timings, "durations"):
             if dialect == "postgresql":
-                pct = _percentiles_postgresql(conn, rng)
+                pct = _percentiles_postgresql(conn, rng, *real_calls)
             else:
-                pct = _percentiles_by_offset(conn, rng, total)
+                pct = _percentiles_by_offset(conn, rng, total, *real_calls)
         labels = _topic_labels(conn, catalogue, role)
 
     with timed(timings, "bucketing"):
@@ -280,6 +296,7 @@ def build_call_report(engine: Engine, rng: ReportRange, granularity: Granularity
         hours=hours,
         peak_hour=peak,
         timings=timings,
+        test_calls_left_out=test_calls,
     )
 
 

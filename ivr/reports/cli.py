@@ -38,8 +38,11 @@ def _config_option(function):
               help="Asterisk queue_log for the Resolution 375 indicators.")
 @click.option("--queue", default=None, help="Queue name in queue_log (default: the "
               "operator queue of the config; '*' for every queue).")
+@click.option("--include-test", is_flag=True, help="Count test calls too (the simulator's, "
+              "and calls with the account code ivr-test); left out by default.")
 def report(config_path: str, first: str, last: str, granularity: str, fmt: str,
-           chart: str | None, queue_log: str | None, queue: str | None) -> None:
+           chart: str | None, queue_log: str | None, queue: str | None,
+           include_test: bool) -> None:
     """Calls and appeals per topic, outcomes, durations, busiest hours and the regulator's
     call-centre indicators, for the days --from..--to."""
     from ivr.cli import existing_repository, load_or_exit
@@ -69,7 +72,7 @@ def report(config_path: str, first: str, last: str, granularity: str, fmt: str,
             calls = empty_call_report(rng, Granularity(granularity), catalogue, role)
         else:
             calls = build_call_report(repository.engine, rng, Granularity(granularity),
-                                      catalogue, role)
+                                      catalogue, role, include_test)
     except (StorageError, ReportError) as exc:
         click.echo(f"ivr: {exc}", err=True)
         sys.exit(2)

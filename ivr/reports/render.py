@@ -45,6 +45,7 @@ def as_dict(report: CallReport, queue: QueueIndicators | None, company: str) -> 
         "by": report.granularity.value,
         "calls": report.total_calls,
         "appeals": report.total_appeals,
+        "test_calls_left_out": report.test_calls_left_out,
         "topics": [t.__dict__ for t in report.topics],
         "calls_by_period": report.calls_by_period,
         "appeals_by_period": report.appeals_by_period,
@@ -140,6 +141,9 @@ def as_table(report: CallReport, queue: QueueIndicators | None, company: str) ->
         f"Calls: {report.total_calls}    Appeals: {report.total_appeals}",
         "",
     ]
+    if report.test_calls_left_out:
+        lines[-1:-1] = [f"({report.test_calls_left_out} test call(s) left out: simulator or "
+                        "account code ivr-test; --include-test counts them)"]
     total = report.total_calls
     lines += text_table(
         ["topic", "label", "calls", "share", "appeals"],

@@ -84,6 +84,8 @@ exten => _X.,1,Set(P=${DB(e2e/${EXTEN})})
  same => n,Set(__E2E_TALK=${CUT(P,~,5)})
  same => n,Set(CALLERID(num)=${CUT(P,~,1)})
  same => n,Set(CALLERID(name)=E2E ${EXTEN})
+ ; a test trunk marks its calls: recorded, but left out of reports
+ same => n,Set(CHANNEL(accountcode)=ivr-test)
  same => n,Set(CALLERID(dnid)=${CUT(P,~,2)})
  same => n,Set(__E2E_COMPANY=${CUT(P,~,7)})
  same => n,GotoIf($["${CUT(P,~,3)}" = ""]?+2)

@@ -114,6 +114,7 @@ def test_information_option_heard_to_its_end(batch, transport, main_site):
     assert record.topic_code == "D1"
     assert record.caller_number == "+380441234567" and record.dialled_number == DNID
     assert record.transport == transport
+    assert record.test  # the test trunk's account code: left out of reports
     assert rep.branches == []  # hung up in the IVR: no dialplan branch after it
     assert rep.problems() == []
 
