@@ -20,8 +20,13 @@ if [ ${#packages[@]} -gt 0 ]; then
     "${packages[@]}" >/dev/null
 fi
 
-shared_asterisk=../shared/asterisk/install.sh
-if [ -z "${IVR_TEST_ASTERISK:-}" ] && ! command -v asterisk >/dev/null && [ -f "$shared_asterisk" ]; then
+# The shared Asterisk build (../shared/asterisk beside the checkout); without one the
+# end-to-end tests skip, or fail when CI is set.
+shared_asterisk=""
+for candidate in "${IVR_SHARED_ASTERISK:-}" ../shared/asterisk/install.sh /work/shared/asterisk/install.sh; do
+  if [ -n "$candidate" ] && [ -f "$candidate" ]; then shared_asterisk=$candidate; break; fi
+done
+if [ -z "${IVR_TEST_ASTERISK:-}" ] && ! command -v asterisk >/dev/null && [ -n "$shared_asterisk" ]; then
   bash "$shared_asterisk" >/dev/null
 fi
 
