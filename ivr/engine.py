@@ -115,8 +115,9 @@ class CallFlow:
         self.handing_back = True
         handed = yield from self._hand_back(ending, hung_up)
         record = self._record(ending)
-        if not handed and not hung_up:  # the connection broke: Asterisk's fallback decides
-            record.result = None
+        if not handed:
+            record.result = None  # the dialplan got nothing: its fallback decided
+        if not handed and not hung_up and not self.interrupted:  # the connection broke
             record.error = (f"{self.error}; " if self.error else "") + (
                 "no result reached the dialplan (connection unusable): its fallback took "
                 "the caller")
@@ -131,7 +132,10 @@ class CallFlow:
     def _hand_back(self, ending: _Ending, hung_up: bool) -> Generator[Command, Reply, bool]:
         """Tell the dialplan what to do next through channel variables (dead-safe commands).
 
-        Returns whether ``IVR_RESULT`` (the last one) was set."""
+        Returns whether ``IVR_RESULT`` (the last one) was set. An interrupted call hands
+        nothing back: the dialplan's fallback decides."""
+        if self.interrupted:
+            return False
         # IVR_RESULT goes last: the dialplan acts on it only when it is set, and then every
         # other variable is set too (a server killed half-way leaves no half decision).
         variables = {
