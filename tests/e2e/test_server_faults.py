@@ -143,3 +143,31 @@ def test_process_agi_log_reaches_the_admin(asterisk: Asterisk, site_factory):
     assert "CALL RECORD NOT SAVED" in log and "Is a directory" in log
     assert "call start not journalled" in log
     assert "0441234567" not in log  # the caller's number is masked
+
+
+def test_transfer_to_a_number_and_a_failed_transfer(asterisk: Asterisk, site_factory):
+    """A config with a transfer option (contract menu, key 4): the number answers, or it does
+    not and a person takes the call instead of a hang-up."""
+    site = site_factory("transfer", edit=lambda text: text.replace(
+        '"4": {action: operator, topic: D8}',
+        '"4": {action: transfer, number: "0800000999", topic: D8}'))
+    server = site.serve()
+    try:
+        # 5 (contract) during the welcome, 4 (transfer) during the contract menu
+        answered = asterisk.place("w2000 d5 w2000 d4", agi=server.url, talk=2)
+        failed = asterisk.place("w2000 d5 w2000 d4", agi=server.url, company="busy", talk=1)
+        asterisk.wait_gone([answered, failed], timeout=90)
+    finally:
+        server.stop()
+    done, fell_back = report(asterisk, answered), report(asterisk, failed)
+    assert done.branches == ["transfer"] and done.company_answered() == "0800000999"
+    assert done.agent() is None
+    assert fell_back.branches == ["transfer", "fallback"] and fell_back.agent() is not None
+    assert fell_back.ivr_cdr["userfield"] == "D8;"  # the topic survives the fallback
+    repository = site.repository()
+    try:
+        for rep in (done, fell_back):
+            record = repository.find_by_unique_id(rep.unique_id)
+            assert record.outcome is Outcome.TRANSFERRED and record.transfer_to == "0800000999"
+    finally:
+        repository.dispose()
