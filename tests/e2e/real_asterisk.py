@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+#: Where ../shared/asterisk/install.sh puts the shared build (IVR_TEST_ASTERISK_SHARED moves it).
 SHARED_BUILD = Path("/opt/astlab/install/sbin/asterisk")
 INSTALL_HINT = (
     "no Asterisk found: install the shared build with `bash ../shared/asterisk/install.sh` "
@@ -35,11 +36,14 @@ def find_asterisk() -> Path | None:
     """``IVR_TEST_ASTERISK``, then ``asterisk`` on PATH, then the shared build."""
     explicit = os.environ.get("IVR_TEST_ASTERISK")
     if explicit:
+        if not os.access(explicit, os.X_OK):
+            raise FileNotFoundError(f"IVR_TEST_ASTERISK={explicit} is not an executable")
         return Path(explicit)
     on_path = shutil.which("asterisk")
     if on_path:
         return Path(on_path)
-    return SHARED_BUILD if SHARED_BUILD.exists() else None
+    shared = Path(os.environ.get("IVR_TEST_ASTERISK_SHARED") or SHARED_BUILD)
+    return shared if shared.exists() else None
 
 
 def module_dir(binary: Path) -> Path:
