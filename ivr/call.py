@@ -115,7 +115,9 @@ class CallRecord:
         values = dict(data)
         values["started_at"] = datetime.fromisoformat(str(values["started_at"]))
         values["ended_at"] = datetime.fromisoformat(str(values["ended_at"]))
-        values["outcome"] = Outcome(values["outcome"])
-        values["result"] = Result(values["result"]) if values.get("result") else None
-        values["appeals"] = [AppealRecord.from_json(a) for a in values.get("appeals") or []]
+        values["outcome"] = Outcome(str(values["outcome"]))
+        values["result"] = Result(str(values["result"])) if values.get("result") else None
+        appeals = values.get("appeals") or []
+        assert isinstance(appeals, list)
+        values["appeals"] = [AppealRecord.from_json(a) for a in appeals]
         return cls(**values)  # type: ignore[arg-type]

@@ -68,3 +68,16 @@ def mask(number: str | None, visible: int = 3) -> str:
         return number
     keep = number[-visible:] if len(number) > visible else ""
     return "*" * (len(number) - len(keep)) + keep
+
+
+def masked(data: dict[str, object]) -> dict[str, object]:
+    """A record (``CallRecord.to_json()``) for a log line: caller numbers masked, its appeals'
+    too. The one place personal data is masked (the server's and process AGI's logs)."""
+    data = dict(data)
+    for key in ("caller_raw", "caller_number"):
+        value = data.get(key)
+        data[key] = mask(value if isinstance(value, str) else None)
+    appeals = data.get("appeals")
+    if isinstance(appeals, list):
+        data["appeals"] = [masked(a) for a in appeals if isinstance(a, dict)]
+    return data

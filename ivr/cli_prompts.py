@@ -6,6 +6,7 @@ import json
 import os
 import sys
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
@@ -65,8 +66,9 @@ def build(config_path: str, engine: str, only: tuple[str, ...], force: bool, sln
     total = len(only) if only else len(specs)
     target = config.prompts.sounds_dir / config.prompts.language
     try:
-        with click.progressbar(length=total, label=f"Building {total} prompts into {target}",
-                               file=sys.stderr, show_pos=True) as bar:
+        progress: Any = click.progressbar(length=total, file=sys.stderr, show_pos=True,
+                                          label=f"Building {total} prompts into {target}")
+        with progress as bar:
             report = builder.build(specs, only=only or None, progress=lambda _r: bar.update(1))
     except BuildError as exc:
         click.echo(f"ivr: {exc}", err=True)

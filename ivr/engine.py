@@ -222,7 +222,7 @@ class CallFlow:
                     prompt = menu.invalid_prompt
                 if max(invalid, timeouts) >= menu.max_failures:
                     self._step(menu, event="max_failures")
-                    return (yield from self._operator(menu.topic, forced=True))
+                    return (yield from self._forced_operator(menu.topic))
                 yield from self._play(prompt, "")
                 continue
 
@@ -261,7 +261,13 @@ class CallFlow:
         log.warning("call %s: %d menu steps without an ending; to the operator",
                     self.call.call_uid, MAX_MENU_STEPS)
         self._step(cfg.menus[stack[-1]], event="loop_guard")
-        return (yield from self._operator(None, forced=True))
+        return (yield from self._forced_operator(None))
+
+    def _forced_operator(self, topic: str | None) -> Generator[Command, Reply, _Ending]:
+        """The menu gave up on the caller: an operator, or goodbye out of hours (never None)."""
+        ending = yield from self._operator(topic, forced=True)
+        assert ending is not None  # forced: the operator or goodbye, never back to the menu
+        return ending
 
     def _step(self, menu: Menu, key: str = "", action: str = "", event: str = "") -> None:
         step = {"menu": menu.name}

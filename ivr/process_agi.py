@@ -129,14 +129,9 @@ class JournalRecorder:
             import json
             import logging
 
-            from ivr.callerid import mask
+            from ivr.callerid import masked
 
-            data = record.to_json()
-            for key in ("caller_raw", "caller_number"):
-                data[key] = mask(data.get(key))  # type: ignore[arg-type]
-            data["appeals"] = [{**a, "caller_raw": mask(a.get("caller_raw")),  # type: ignore
-                                "caller_number": mask(a.get("caller_number"))}
-                               for a in data.get("appeals") or []]  # type: ignore[union-attr]
+            data = masked(record.to_json())
             logging.getLogger(__name__).error(
                 "CALL RECORD NOT SAVED (journal %s: %s); record follows, caller numbers "
                 "masked: %s", self.journal.path, exc, json.dumps(data, ensure_ascii=False))

@@ -17,7 +17,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ivr.call import CallRecord
-from ivr.callerid import mask
+from ivr.callerid import masked
 from ivr.journal import Journal, RecordRejected, ReplayReport, StartWriter
 from ivr.storage import CallRepository
 
@@ -131,16 +131,6 @@ class CallRecorder:
             self._down_until = 0.0
             log.info("journal replayed: %s", report)
         return report
-
-
-def masked(data: dict[str, object]) -> dict[str, object]:
-    """A record for a log line: personal data (caller numbers) masked."""
-    data = dict(data)
-    for key in ("caller_raw", "caller_number"):
-        data[key] = mask(data.get(key))  # type: ignore[arg-type]
-    if "appeals" in data:
-        data["appeals"] = [masked(a) for a in data["appeals"] or []]  # type: ignore[union-attr]
-    return data
 
 
 def _resolve(futures: list[asyncio.Future[str]], places: list[str]) -> None:

@@ -56,7 +56,9 @@ def merged_events(events: list[dict[str, object]]) -> list[dict[str, object]]:
     for event in events:
         if is_fragment(event) and merged and merged[-1]["type"] == "say" \
                 and not merged[-1].get("interrupted_by"):
-            merged[-1]["fragments"].append(event["id"])  # type: ignore[union-attr]
+            fragments = merged[-1]["fragments"]
+            assert isinstance(fragments, list)
+            fragments.append(event["id"])
             merged[-1]["text"] = f"{merged[-1]['text']} {event['text']}"
             merged[-1]["interrupted_by"] = event.get("interrupted_by")
         elif is_fragment(event):

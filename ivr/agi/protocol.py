@@ -143,7 +143,8 @@ class ReplyReader:
     def feed(self, line: str) -> Reply | None:
         line = _strip_eol(line)
         if self._usage is not None:
-            return self._feed_usage(self._usage, line)
+            self._feed_usage(self._usage, line)  # raises at the end marker
+            return None
         if line == "HANGUP":
             self.hangup_seen = True
             return None
@@ -176,7 +177,7 @@ class ReplyReader:
                 self._usage = None
                 raise AgiProtocolError("520 usage text does not end")
             usage.append(line)
-            return None
+            return
         if idx:
             usage.append(line[:idx])
         head = self._usage_head

@@ -93,7 +93,7 @@ class GttsEngine:
 
     def _wait(self, response: requests.Response, attempt: int) -> float:
         wait = self.backoff_s * 2 ** attempt
-        retry_after = (response.headers or {}).get("Retry-After", "")
+        retry_after = str(response.headers.get("Retry-After") or "") if response.headers else ""
         if retry_after.strip().isdigit():
             wait = max(wait, float(retry_after))
         return min(wait, MAX_WAIT_S)

@@ -64,8 +64,8 @@ _hook_installed = False
 
 def _key(files: set[str]) -> tuple:
     sources = sorted(
-        os.path.abspath(m.__file__) for name, m in list(sys.modules.items())
-        if (name == "ivr" or name.startswith("ivr.")) and getattr(m, "__file__", None)
+        os.path.abspath(path) for name, m in list(sys.modules.items())
+        if (name == "ivr" or name.startswith("ivr.")) and (path := getattr(m, "__file__", None))
     )
     stamps = [_stamp(f) for f in sorted(files | set(sources))]
     return (FORMAT, sys.version, tuple(s for s in stamps if s is not None))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
+from ivr.config.model import Role, Topic
 from ivr.config.problems import Problem, Severity, dotted
 from ivr.config.schema import (
     KEY_RE,
@@ -13,15 +15,29 @@ from ivr.config.schema import (
     describe,
     did_you_mean,
 )
-from ivr.config.yamlmap import YamlPath
+from ivr.config.yamlmap import YamlDoc, YamlPath
 
 
 class Checks:
-    """Mixin of the loader: problem reporting and typed, reference-checking getters.
+    """Base of the loader and its section mixins: problem reporting and typed,
+    reference-checking getters.
 
-    Uses the loader's state: ``file``, ``doc``, ``problems``, ``prompt_file``, ``role``,
-    ``catalogues`` and ``catalogues_ok`` (set in ``_Loader.__init__``).
+    The loader's state is declared here and set in ``_Loader.__init__``.
     """
+
+    path: Path
+    file: str
+    doc: YamlDoc
+    problems: list[Problem]
+    require_audio: bool
+    audio: frozenset[str] | None
+    role: Role | None
+    catalogues: dict[Role, tuple[Topic, ...]]
+    catalogues_ok: bool
+    prompt_file: Any  # the loader's _PromptFile
+    redirect_names: set[str] | None
+    used_redirects: set[str]
+    broken_menu_refs: bool
 
     # -- reporting -----------------------------------------------------------------------
 

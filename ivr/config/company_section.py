@@ -6,6 +6,7 @@ import zoneinfo
 from datetime import time
 from typing import Any
 
+from ivr.config.checks import Checks
 from ivr.config.model import (
     Company,
     Role,
@@ -22,7 +23,7 @@ from ivr.config.schema import (
 from ivr.config.yamlmap import YamlPath
 
 
-class CompanySection:
+class CompanySection(Checks):
     """Mixin of the loader for the ``company`` section."""
 
     def company(self, root: dict[str, Any]) -> Company | None:

@@ -18,7 +18,6 @@ from typing import Any
 from ivr.audio.catalogue import read_hints
 from ivr.audio.manifest import missing_audio, playable_ids
 from ivr.audio.text import text_problems
-from ivr.config.checks import Checks
 from ivr.config.company_section import CompanySection
 from ivr.config.menu_section import MenuSection
 from ivr.config.model import (
@@ -40,9 +39,7 @@ from ivr.config.schema import (
     DEFAULT_SOUNDS,
     DEFAULTS_KEYS,
     DEFAULTS_REQUIRED,
-    INTER_DIGIT_RANGE,
     LANGUAGE_RE,
-    MAX_FAILURES_RANGE,
     NAME_RE,
     OPERATOR_KEYS,
     OPERATOR_REQUIRED,
@@ -52,7 +49,6 @@ from ivr.config.schema import (
     REDIRECT_REQUIRED,
     ROOT_KEYS,
     ROOT_REQUIRED,
-    TIMEOUT_RANGE,
     TOPIC_KEYS,
     MenuDefaults,
     describe,
@@ -121,7 +117,7 @@ class _PromptFile:
     hints: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> voice/speed hints
 
 
-class _Loader(Checks, CompanySection, MenuSection):
+class _Loader(CompanySection, MenuSection):
     """One validation run over one config file."""
 
     def __init__(self, path: str | Path, require_audio: bool = False) -> None:
@@ -368,23 +364,6 @@ class _Loader(Checks, CompanySection, MenuSection):
             result.farewell_prompt = self.prompt((*path, "farewell_prompt"),
                                                  data["farewell_prompt"])
         return result
-
-    def timing(self, path: YamlPath, data: dict[str, Any]) -> dict[str, Any]:
-        """Timeouts (as ms), max_failures and the two retry prompts present in ``data``."""
-        result: dict[str, Any] = {}
-        if "timeout" in data:
-            result["timeout"] = self.seconds_ms((*path, "timeout"), data["timeout"], TIMEOUT_RANGE)
-        if "inter_digit_timeout" in data:
-            result["inter_digit_timeout"] = self.seconds_ms(
-                (*path, "inter_digit_timeout"), data["inter_digit_timeout"], INTER_DIGIT_RANGE)
-        if "max_failures" in data:
-            failures = self.number((*path, "max_failures"), data["max_failures"],
-                                   MAX_FAILURES_RANGE, "", integer=True)
-            result["max_failures"] = None if failures is None else int(failures)
-        for key in ("invalid_prompt", "timeout_prompt"):
-            if key in data:
-                result[key] = self.prompt((*path, key), data[key])
-        return {k: v for k, v in result.items() if v is not None}
 
     def operator(self, root: dict[str, Any]) -> Operator | None:
         if "operator" not in root:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ivr.config.checks import Checks
 from ivr.config.model import (
     TOPIC_REQUIRED,
     Action,
@@ -14,10 +15,13 @@ from ivr.config.model import (
 from ivr.config.schema import (
     ACTION_FIELDS,
     FIELD_HINTS,
+    INTER_DIGIT_RANGE,
     KEY_RE,
+    MAX_FAILURES_RANGE,
     MENU_KEYS,
     OPTION_KEYS,
     THEN_VALUES,
+    TIMEOUT_RANGE,
     TIMING_KEYS,
     MenuDefaults,
     did_you_mean,
@@ -25,10 +29,28 @@ from ivr.config.schema import (
 from ivr.config.yamlmap import YamlPath
 
 
-class MenuSection:
+class MenuSection(Checks):
     """Mixin of the loader for the ``menus`` section."""
 
     # -- menus ---------------------------------------------------------------------------
+
+    def timing(self, path: YamlPath, data: dict[str, Any]) -> dict[str, Any]:
+        """Timeouts (as ms), max_failures and the two retry prompts present in ``data``."""
+        result: dict[str, Any] = {}
+        if "timeout" in data:
+            result["timeout"] = self.seconds_ms((*path, "timeout"), data["timeout"], TIMEOUT_RANGE)
+        if "inter_digit_timeout" in data:
+            result["inter_digit_timeout"] = self.seconds_ms(
+                (*path, "inter_digit_timeout"), data["inter_digit_timeout"], INTER_DIGIT_RANGE)
+        if "max_failures" in data:
+            failures = self.number((*path, "max_failures"), data["max_failures"],
+                                   MAX_FAILURES_RANGE, "", integer=True)
+            result["max_failures"] = None if failures is None else int(failures)
+        for key in ("invalid_prompt", "timeout_prompt"):
+            if key in data:
+                result[key] = self.prompt((*path, key), data[key])
+        return {k: v for k, v in result.items() if v is not None}
+
 
     def menus(self, root: dict[str, Any], defaults: MenuDefaults, operator: Operator | None,
               ) -> tuple[str | None, dict[str, Menu] | None]:

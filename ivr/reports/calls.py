@@ -180,7 +180,7 @@ def _percentiles_by_offset(conn: Connection, rng: ReportRange, count: int, *wher
                         .where(*in_range, Call.duration_ms >= bucket * 1000,
                                Call.duration_ms < (bucket + 1) * 1000)
                         .order_by(Call.duration_ms).limit(1).offset(rank - before))
-                return int(conn.scalar(stmt))
+                return int(conn.scalar(stmt) or 0)
             before += n
         raise ReportError(f"duration rank {rank} beyond {before} calls")
 
