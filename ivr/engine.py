@@ -1,9 +1,11 @@
 """The call-flow engine: one generator per call, driven the same way by every transport.
 
-The engine never touches a socket. ``CallFlow.run()`` yields AGI ``Command`` objects and
-receives ``Reply`` objects (or has ``AgiError`` thrown into it); ``drive_sync`` and
-``drive_async`` connect it to a session. Process AGI, the FastAGI server and the simulator
-all use these two drivers, so they walk exactly the same flow.
+The engine never touches a socket, a file or the database. ``CallFlow.run()`` yields AGI
+``Command`` objects and receives ``Reply`` objects (or has ``AgiError`` thrown into it), and
+yields ``Effect`` objects (``ivr.effects``: blocking work such as allocating an appeal number)
+and receives an ``EffectResult``. ``drive_sync`` and ``drive_async`` connect it to a session
+and an effect runner. Process AGI, the FastAGI server and the simulator all use these two
+drivers, so they walk exactly the same flow.
 """
 
 from __future__ import annotations
@@ -18,13 +20,17 @@ from ivr.appeals import AppealRecord, appeal_deadline
 from ivr.call import CallContext, CallRecord, Outcome, Result, utcnow
 from ivr.callerid import mask
 from ivr.config.model import Action, ActionKind, Config, Menu, Redirect
+from ivr.effects import AllocateAppealNumber, Effect, EffectResult, EffectRunner
 from ivr.speech.grammar import plan_appeal_number
 from ivr.speech.plan import Plan
 
 log = logging.getLogger(__name__)
 
-Flow = Generator[Command, Reply, CallRecord]
-Steps = Generator[Command, Reply, "_Ending | None"]
+#: What a flow yields (an AGI command, or an effect for the transport to run) and receives.
+Request = Command | Effect
+Response = Reply | EffectResult
+Flow = Generator[Request, Response, CallRecord]
+Steps = Generator[Request, Response, "_Ending | None"]
 
 #: Menu iterations per call before the engine stops looping and hands the caller to a person.
 MAX_MENU_STEPS = 60
@@ -61,12 +67,12 @@ class CallFlow:
         config: Config,
         call: CallContext,
         clock: Callable[[], datetime] = utcnow,
-        appeal_numbers: Callable[[datetime], str] | None = None,
+        register_appeals: bool = True,
     ) -> None:
         self.config = config
         self.call = call
         self.clock = clock
-        self.appeal_numbers = appeal_numbers  # None: appeals are not registered
+        self.register_appeals = register_appeals  # False: no appeal numbers (tests, tools)
         self.appeals: list[AppealRecord] = []
         self.topic: str | None = None
         self.served = False  # an announcement was heard to its end
@@ -129,7 +135,7 @@ class CallFlow:
         )
         return record
 
-    def _hand_back(self, ending: _Ending, hung_up: bool) -> Generator[Command, Reply, bool]:
+    def _hand_back(self, ending: _Ending, hung_up: bool) -> Generator[Request, Response, bool]:
         """Tell the dialplan what to do next through channel variables (dead-safe commands).
 
         Returns whether ``IVR_RESULT`` (the last one) was set. An interrupted call hands
@@ -195,7 +201,7 @@ class CallFlow:
 
     # -- menus ---------------------------------------------------------------------------
 
-    def _menus(self) -> Generator[Command, Reply, _Ending]:
+    def _menus(self) -> Generator[Request, Response, _Ending]:
         cfg = self.config
         stack = [cfg.entry_menu]
         heard: set[str] = set()  # menus whose long greeting was played
@@ -263,7 +269,7 @@ class CallFlow:
         self._step(cfg.menus[stack[-1]], event="loop_guard")
         return (yield from self._forced_operator(None))
 
-    def _forced_operator(self, topic: str | None) -> Generator[Command, Reply, _Ending]:
+    def _forced_operator(self, topic: str | None) -> Generator[Request, Response, _Ending]:
         """The menu gave up on the caller: an operator, or goodbye out of hours (never None)."""
         ending = yield from self._operator(topic, forced=True)
         assert ending is not None  # forced: the operator or goodbye, never back to the menu
@@ -281,7 +287,7 @@ class CallFlow:
 
     def _ask(
         self, menu: Menu, prompts: tuple[str, ...], pending: str | None
-    ) -> Generator[Command, Reply, _Choice]:
+    ) -> Generator[Request, Response, _Choice]:
         """Play the menu prompts with barge-in and collect one option key sequence."""
         escape = "".join(sorted({key[0] for key in menu.options}))
         digit = pending
@@ -305,7 +311,7 @@ class CallFlow:
 
     # -- actions -------------------------------------------------------------------------
 
-    def _announce(self, action: Action, menu: Menu) -> Generator[Command, Reply, str | None]:
+    def _announce(self, action: Action, menu: Menu) -> Generator[Request, Response, str | None]:
         """Play an announcement; a menu key pressed during it is returned as the next choice."""
         escape = "".join(sorted({key[0] for key in menu.options}))
         for prompt_id in action.prompts:
@@ -325,7 +331,7 @@ class CallFlow:
             self.topic = topic or cfg.operator.topic
         company = cfg.company
         if company.working_hours.is_open(self.clock(), company.tz):
-            appeal = self._register_appeal("operator")
+            appeal = yield from self._register_appeal("operator")
             if appeal is not None and cfg.operator.appeal_prompt:
                 yield from self._read_appeal_number(appeal.appeal_number)
             yield from self._play(cfg.operator.connecting_prompt, "")
@@ -337,17 +343,19 @@ class CallFlow:
             return None
         return (yield from self._goodbye((), Outcome.AFTER_HOURS))
 
-    def _register_appeal(self, kind: str) -> AppealRecord | None:
-        """Give the call an appeal number: it needs follow-up by a person."""
-        if self.appeal_numbers is None:
+    def _register_appeal(self, kind: str) -> Generator[Request, Response, AppealRecord | None]:
+        """Give the call an appeal number (an effect: a locked state file): it needs follow-up
+        by a person. Without a number the caller still reaches the operator."""
+        if not self.register_appeals:
             return None
         now = self.clock()
-        try:
-            number = self.appeal_numbers(now)
-        except Exception as exc:  # the caller still reaches the operator
-            log.error("call %s: no appeal number: %s", self.call.call_uid, exc)
-            self.error = self.error or f"appeal number: {exc}"
+        result = yield AllocateAppealNumber(now)
+        assert isinstance(result, EffectResult)
+        if not result.ok:
+            log.error("call %s: no appeal number: %s", self.call.call_uid, result.error)
+            self.error = self.error or f"appeal number: {result.error}"
             return None
+        number = str(result.value)
         topic = self.config.topics.get(self.topic or "")
         appeal = AppealRecord(
             appeal_number=number,
@@ -365,7 +373,7 @@ class CallFlow:
         self.appeals.append(appeal)
         return appeal
 
-    def _read_appeal_number(self, number: str) -> Generator[Command, Reply, None]:
+    def _read_appeal_number(self, number: str) -> Generator[Request, Response, None]:
         """Tell the caller the appeal number, digit by digit in groups; skipped, not half
         said, when a fragment has no audio (the operator sees it in IVR_APPEAL_ID)."""
         plan = plan_appeal_number(number)
@@ -402,14 +410,14 @@ class CallFlow:
 
     def _goodbye(
         self, prompts: tuple[str, ...], outcome: Outcome = Outcome.SELF_SERVED
-    ) -> Generator[Command, Reply, _Ending]:
+    ) -> Generator[Request, Response, _Ending]:
         for prompt_id in prompts or (self.config.farewell_prompt,):
             yield from self._play(prompt_id, "")
         return _Ending(Result.HANGUP, outcome)
 
     # -- primitives ----------------------------------------------------------------------
 
-    def _play(self, prompt_id: str, escape: str) -> Generator[Command, Reply, str | None]:
+    def _play(self, prompt_id: str, escape: str) -> Generator[Request, Response, str | None]:
         """STREAM FILE with barge-in; returns the key that interrupted it, if any."""
         if not self.config.prompts.playable(prompt_id):
             # The build manifest has no audio for it: never let Asterisk fall back to an
@@ -417,7 +425,8 @@ class CallFlow:
             log.error("call %s: prompt %r has no built audio; skipped (run 'ivr prompts build')",
                       self.call.call_uid, prompt_id)
             return None
-        reply = yield Command("STREAM FILE", (self.config.prompts.file_for(prompt_id), escape))
+        reply = yield from self._command(
+            Command("STREAM FILE", (self.config.prompts.file_for(prompt_id), escape)))
         if reply.value == -1:
             # A missing file and a hang-up both give -1. CHANNEL STATUS tells them apart: on a
             # dead channel it gets 511 (after the HANGUP line or SIGHUP), which ends the call.
@@ -431,7 +440,7 @@ class CallFlow:
     def can_say(self, plan: Plan) -> bool:
         return all(self.config.prompts.playable(fragment_id) for fragment_id in plan)
 
-    def _say(self, plan: Plan, escape: str) -> Generator[Command, Reply, str | None]:
+    def _say(self, plan: Plan, escape: str) -> Generator[Request, Response, str | None]:
         """Play a speech plan (``ivr.speech``: numbers, times, appeal numbers) fragment by
         fragment with barge-in; returns the key that interrupted it, if any.
 
@@ -448,46 +457,67 @@ class CallFlow:
                 return digit
         return None
 
-    def _wait_digit(self, timeout_ms: int) -> Generator[Command, Reply, str | None]:
-        reply = yield Command("WAIT FOR DIGIT", (str(timeout_ms),))
+    def _wait_digit(self, timeout_ms: int) -> Generator[Request, Response, str | None]:
+        reply = yield from self._command(Command("WAIT FOR DIGIT", (str(timeout_ms),)))
         if reply.value == -1:
             raise AgiHangup("WAIT FOR DIGIT returned -1")
         self._check_cut()
         return reply.digit
+
+    @staticmethod
+    def _command(command: Command) -> Generator[Request, Response, Reply]:
+        """Send one AGI command; its reply."""
+        reply = yield command
+        assert isinstance(reply, Reply), reply
+        return reply
 
     def _check_cut(self) -> None:
         if self.cut_reason is not None and not self.handing_back:
             raise CallCut(self.cut_reason)
 
 
-# -- drivers: the only place where the flow meets a session ------------------------------
+# -- drivers: where the flow meets a session and an effect runner --------------------------
 
 
-def drive_sync(flow: Flow, send: Callable[[Command], Reply]) -> CallRecord:
-    """Run a flow to its end against a blocking ``send`` (process AGI, simulator)."""
-    reply: Reply | None = None
+def drive_sync(flow: Flow, send: Callable[[Command], Reply],
+               effects: EffectRunner | None = None) -> CallRecord:
+    """Run a flow to its end against a blocking ``send``, effects inline (process AGI,
+    simulator). Without a runner every effect fails (and the flow goes on without it)."""
+    runner = effects or EffectRunner()
+    response: Response | None = None
     error: AgiError | None = None
     while True:
         try:
-            command = flow.throw(error) if error else flow.send(reply)  # type: ignore[arg-type]
+            request = flow.throw(error) if error else flow.send(response)  # type: ignore[arg-type]
         except StopIteration as stop:
             return stop.value
+        if isinstance(request, Effect):
+            response, error = runner.run(request), None
+            continue
         try:
-            reply, error = send(command), None
+            response, error = send(request), None
         except AgiError as exc:
-            reply, error = None, exc
+            response, error = None, exc
 
 
-async def drive_async(flow: Flow, send: Callable[[Command], Awaitable[Reply]]) -> CallRecord:
-    """Run a flow to its end against an asynchronous ``send`` (FastAGI server)."""
-    reply: Reply | None = None
+async def drive_async(flow: Flow, send: Callable[[Command], Awaitable[Reply]],
+                      effects: EffectRunner | None = None) -> CallRecord:
+    """Run a flow to its end against an asynchronous ``send`` (FastAGI server); effects run
+    off the event loop when ``effects`` is an ``AsyncEffectRunner``."""
+    runner = effects or EffectRunner()
+    run_async = getattr(runner, "run_async", None)
+    response: Response | None = None
     error: AgiError | None = None
     while True:
         try:
-            command = flow.throw(error) if error else flow.send(reply)  # type: ignore[arg-type]
+            request = flow.throw(error) if error else flow.send(response)  # type: ignore[arg-type]
         except StopIteration as stop:
             return stop.value
+        if isinstance(request, Effect):
+            response = await run_async(request) if run_async else runner.run(request)
+            error = None
+            continue
         try:
-            reply, error = await send(command), None
+            response, error = await send(request), None
         except AgiError as exc:
-            reply, error = None, exc
+            response, error = None, exc

@@ -18,15 +18,16 @@ import resource
 import signal
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ivr.agi.async_session import AsyncAgiSession
 from ivr.agi.protocol import MAX_LINE
 from ivr.agi.types import AgiError, AgiHangup
-from ivr.appeals import AppealNumberAllocator
 from ivr.call import CallContext, CallRecord
 from ivr.config import Config, ConfigError, load_config
+from ivr.effects import AsyncEffectRunner, call_effect_handlers
 from ivr.engine import CallFlow, Flow, drive_async
 from ivr.recorder import AsyncCallRecorder
 
@@ -149,7 +150,10 @@ class FastAgiServer:
         self.active: set[asyncio.Task[None]] = set()
         self.flows: dict[asyncio.Task[None], CallFlow] = {}
         self.calls_served = 0
-        self.appeal_numbers = AppealNumberAllocator.for_config(config).next
+        #: Blocking work a call asks for (appeal numbers...) runs in these threads, never on
+        #: the event loop.
+        self._effect_threads = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ivr-effect")
+        self.effects = AsyncEffectRunner(call_effect_handlers(config), self._effect_threads)
         self.refused = {"limit": 0, "peer": 0}
         self.reloads = {"ok": 0, "failed": 0}
         self._last_refusal_log = {"limit": float("-inf"), "peer": float("-inf")}
@@ -222,14 +226,15 @@ class FastAgiServer:
                 log.warning("unknown FastAGI script %r from %s", script, peer)
                 return
             call = CallContext.from_env(session.env, "fastagi")
-            flow = CallFlow(self.config, call, appeal_numbers=self.appeal_numbers)
+            flow = CallFlow(self.config, call)
+            effects = self.effects  # a reload swaps them for new calls only
             self.recorder.started(flow.start_record())
             task = asyncio.current_task()
             assert task is not None
             self.flows[task] = flow
             steps = flow.run()
             try:
-                record = await drive_async(steps, session.send)
+                record = await drive_async(steps, session.send, effects)
             except asyncio.CancelledError:  # past the cut grace: close, but record the call
                 task.uncancel()
                 record = finish_cancelled(flow, steps, "call cut: the server stopped before "
@@ -283,7 +288,7 @@ class FastAgiServer:
         if config.database_url != self.config.database_url:
             log.warning("config reload: database.url changed; it takes effect on restart only")
         self.config = config
-        self.appeal_numbers = AppealNumberAllocator.for_config(config).next
+        self.effects = AsyncEffectRunner(call_effect_handlers(config), self._effect_threads)
         self.reloads["ok"] += 1
         log.info("config reloaded from %s; new calls use it (%d running calls keep theirs)",
                  path, len(self.active))
@@ -314,3 +319,4 @@ class FastAgiServer:
         if self._server is not None:
             await self._server.wait_closed()
         await self.recorder.drain()
+        self._effect_threads.shutdown(wait=False)

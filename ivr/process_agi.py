@@ -45,18 +45,17 @@ def run_call(
     clock: Callable[[], datetime] | None = None,
 ) -> CallRecord:
     """Walk one call through the flow on a blocking session and record it."""
-    from ivr.appeals import AppealNumberAllocator
     from ivr.call import CallContext, utcnow
+    from ivr.effects import EffectRunner, call_effect_handlers
     from ivr.engine import CallFlow, drive_sync
 
     clock = clock or utcnow
     call = CallContext.from_env(session.env, transport, started_at=clock())
-    appeal_numbers = AppealNumberAllocator.for_config(config).next
-    flow = CallFlow(config, call, clock, appeal_numbers)
+    flow = CallFlow(config, call, clock)
     started = getattr(recorder, "started", None)
     if started is not None:
         started(flow.start_record())
-    record = drive_sync(flow.run(), session.send)
+    record = drive_sync(flow.run(), session.send, EffectRunner(call_effect_handlers(config)))
     recorder.record(record)
     return record
 

@@ -468,3 +468,44 @@ def test_oversized_reply_closes_the_connection_and_records_why(config, repositor
     assert record.outcome.value == "failed"
     assert record.result is None  # nothing reached the dialplan: its fallback took the call
     assert "fallback" in record.error
+
+
+def test_slow_blocking_work_never_stalls_the_event_loop(config, repository, monkeypatch):
+    """Appeal numbers come from a locked, fsynced file: on a slow disk that takes time. The
+    server runs such work as effects in threads, so a watchdog on the event loop sees no
+    stall while operator calls (each allocating a number) run at once."""
+    from ivr.appeals import AppealNumberAllocator
+
+    original = AppealNumberAllocator.next
+
+    def slow_next(self, moment):
+        time.sleep(0.25)  # a disk that takes a quarter of a second per fsync
+        return original(self, moment)
+
+    monkeypatch.setattr(AppealNumberAllocator, "next", slow_next)
+    running = Server(config, CallRecorder(repository))
+    lags: list[float] = []
+
+    async def watchdog(stop: asyncio.Event) -> None:
+        loop = asyncio.get_running_loop()
+        while not stop.is_set():
+            before = loop.time()
+            await asyncio.sleep(0.005)
+            lags.append(loop.time() - before - 0.005)
+
+    try:
+        stop = asyncio.Event()
+        watching = asyncio.run_coroutine_threadsafe(watchdog(stop), running.loop)
+        threads = [threading.Thread(target=tcp_call, args=(running.address, config, "0"))
+                   for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        running.loop.call_soon_threadsafe(stop.set)
+        watching.result(5)
+        running.wait_idle()
+    finally:
+        running.stop()
+    assert repository.count_appeals() == 8  # every call got its number
+    assert max(lags) < 0.1, f"event loop stalled {max(lags) * 1000:.0f} ms"

@@ -1,0 +1,97 @@
+"""Effects: work a call asks for that may block (a file lock, an fsync, a database query).
+
+The call-flow engine is a sans-IO generator: besides AGI commands it yields ``Effect``
+objects and receives an ``EffectResult`` for each. The transport owns an effect runner that
+does the work: process AGI and the simulator inline (``EffectRunner.run``), the FastAGI server
+in a thread pool with a deadline per effect (``AsyncEffectRunner.run_async``), so a slow disk
+or database never freezes the other calls on the event loop. A failed or late effect comes
+back as a result with an error, which the flow must handle (the caller still reaches a
+person), never as an exception or silence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:  # process AGI imports this module: keep asyncio out of its start-up
+    from concurrent.futures import Executor
+
+
+@dataclass(frozen=True)
+class Effect:
+    """A request for blocking work; subclasses name what to do and carry its arguments."""
+
+    #: Seconds the FastAGI server waits for the result before the flow gets a timeout.
+    deadline: ClassVar[float] = 2.0
+
+
+@dataclass(frozen=True)
+class AllocateAppealNumber(Effect):
+    """The next appeal number of this server for ``moment`` (a locked, fsynced state file)."""
+
+    moment: datetime
+
+
+@dataclass(frozen=True)
+class EffectResult:
+    value: Any = None
+    error: str | None = None  # why there is no value (failed, timed out, no handler)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+Handler = Callable[[Any], Any]
+
+
+class EffectRunner:
+    """Runs effects inline: one handler per effect type (process AGI, the simulator)."""
+
+    def __init__(self, handlers: Mapping[type[Effect], Handler] | None = None) -> None:
+        self.handlers = dict(handlers or {})
+
+    def run(self, effect: Effect) -> EffectResult:
+        """Never raises: an unknown effect or a failing handler is an error result."""
+        handler = self.handlers.get(type(effect))
+        if handler is None:
+            return EffectResult(error=f"no handler for {type(effect).__name__} here")
+        try:
+            return EffectResult(handler(effect))
+        except Exception as exc:
+            return EffectResult(error=f"{type(exc).__name__}: {exc}")
+
+
+class AsyncEffectRunner(EffectRunner):
+    """Runs effects in ``executor`` threads, off the event loop, each within its deadline."""
+
+    def __init__(self, handlers: Mapping[type[Effect], Handler] | None,
+                 executor: Executor) -> None:
+        super().__init__(handlers)
+        self.executor = executor
+
+    async def run_async(self, effect: Effect) -> EffectResult:
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(self.executor, self.run, effect)
+        try:
+            return await asyncio.wait_for(asyncio.shield(future), effect.deadline)
+        except TimeoutError:  # the thread finishes on its own; its result is dropped
+            return EffectResult(error=f"{type(effect).__name__} took longer than "
+                                      f"{effect.deadline:g} s")
+
+
+def call_effect_handlers(config: Any) -> dict[type[Effect], Handler]:
+    """The effects a call of this configuration can ask for, bound to their services."""
+    from ivr.appeals import AppealNumberAllocator
+
+    allocator = AppealNumberAllocator.for_config(config)
+
+    def allocate(effect: AllocateAppealNumber) -> str:
+        return allocator.next(effect.moment)
+
+    return {AllocateAppealNumber: allocate}
