@@ -20,6 +20,7 @@ import os
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 APPEAL_NUMBER_LENGTH = 14
@@ -164,9 +165,15 @@ class AppealRecord:
         data["due_at"] = self.due_at.isoformat()
         return data
 
+    #: Journal keys of earlier versions -> today's field names (add one when renaming a field).
+    RENAMED: ClassVar[dict[str, str]] = {}
+
     @classmethod
     def from_json(cls, data: dict[str, object]) -> AppealRecord:
-        values = dict(data)
+        """An appeal from ``to_json()`` output of this or any other version."""
+        from ivr.records import known_fields
+
+        values = known_fields(cls, data, cls.RENAMED)
         values["registered_at"] = datetime.fromisoformat(str(values["registered_at"]))
         values["due_at"] = datetime.fromisoformat(str(values["due_at"]))
-        return cls(**values)  # type: ignore[arg-type]
+        return cls(**values)

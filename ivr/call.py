@@ -6,9 +6,11 @@ import enum
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import ClassVar
 
 from ivr.appeals import AppealRecord
 from ivr.callerid import CallerId, clean_text, from_env
+from ivr.records import known_fields
 
 
 class Outcome(enum.StrEnum):
@@ -110,9 +112,13 @@ class CallRecord:
         data["appeals"] = [a.to_json() for a in self.appeals]
         return data
 
+    #: Journal keys of earlier versions -> today's field names (add one when renaming a field).
+    RENAMED: ClassVar[dict[str, str]] = {}
+
     @classmethod
     def from_json(cls, data: dict[str, object]) -> CallRecord:
-        values = dict(data)
+        """A record from ``to_json()`` output of this or any other version (``ivr.records``)."""
+        values = known_fields(cls, data, cls.RENAMED)
         values["started_at"] = datetime.fromisoformat(str(values["started_at"]))
         values["ended_at"] = datetime.fromisoformat(str(values["ended_at"]))
         values["outcome"] = Outcome(str(values["outcome"]))
@@ -120,4 +126,4 @@ class CallRecord:
         appeals = values.get("appeals") or []
         assert isinstance(appeals, list)
         values["appeals"] = [AppealRecord.from_json(a) for a in appeals]
-        return cls(**values)  # type: ignore[arg-type]
+        return cls(**values)

@@ -1,12 +1,28 @@
-"""A local, durable, append-only journal for call records the database could not take.
+"""A local, durable, append-only journal: call starts, and call records the database could
+not take.
 
-One record per line: ``<crc32 as 8 hex digits> <JSON>\\n``. Every append is a single
-``write`` under an exclusive ``flock`` followed by ``fsync``, so a record in the journal
-survives a crash of the process or the machine. Replaying saves each good record through the
-repository (an insert that skips records already stored, so a replay never writes a record
-twice) and empties the journal only when every good record is in the database. Lines that
-fail their checksum or do not parse (a write cut off by a crash) are moved to
-``<journal>.broken`` and reported; nothing is silently dropped.
+One entry per line: ``<crc32 as 8 hex digits> <JSON>\\n``, the JSON a versioned envelope
+``{"v": 2, "kind": "start"|"end", "call": {...}, "owner": {...}}``. Lines of version 1 (the
+bare record, as the first releases wrote them) stay readable, and so do records with fields
+added, renamed or unknown (``CallRecord.from_json``). Every append is a single ``write`` under
+an exclusive ``flock`` followed by ``fsync``, so an entry survives a crash of the process or
+the machine.
+
+Two kinds of entry:
+
+* **end**: a finished call's record (the database was down when the call ended, or process
+  AGI, which never opens the database);
+* **start**: the call as it would be recorded if the IVR died now (outcome ``interrupted``),
+  with the process that runs it (pid and start time). Every call writes one when it starts, so
+  a SIGKILL, a crash or a power cut still leaves the call in the legal record.
+
+Replaying saves each end entry through the repository (an insert that skips records already
+stored, and completes an ``interrupted`` row when the real end arrives), drops start entries
+whose call has ended, keeps those whose process still runs (the call is in progress), and
+saves the rest as ``interrupted`` calls. Lines that fail their checksum or do not parse (a
+write cut off by a crash), and records the database refuses itself, are moved to
+``<journal>.broken`` and reported; nothing is silently dropped, and nothing blocks the lines
+behind it.
 """
 
 from __future__ import annotations
@@ -29,8 +45,10 @@ class RecordRejected(Exception):
     because it is down: retrying cannot help, so the record is set aside with the reason."""
 
 
-#: The JSON key of a start entry's owner (the process running the call).
-OWNER = "_owner"
+#: The envelope version written now; version 1 was the bare record.
+JOURNAL_VERSION = 2
+#: Version 1's key of a start entry's owner (the process running the call).
+OWNER_V1 = "_owner"
 Owner = dict[str, int]
 
 log = logging.getLogger(__name__)
@@ -98,9 +116,11 @@ def owner_alive(owner: Owner) -> bool:
 
 def encode(record: CallRecord, owner: Owner | None = None) -> bytes:
     """An end entry, or with ``owner`` a start entry (``record`` is the interrupted call)."""
-    values = record.to_json()
+    values: dict[str, object] = {"v": JOURNAL_VERSION,
+                                  "kind": "end" if owner is None else "start",
+                                  "call": record.to_json()}
     if owner is not None:
-        values[OWNER] = owner
+        values["owner"] = owner
     body = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
     data = body.encode("utf-8")
     return b"%08x " % zlib.crc32(data) + data + b"\n"
@@ -117,7 +137,12 @@ def decode_entry(line: bytes) -> tuple[CallRecord, Owner | None]:
     if int(head, 16) != zlib.crc32(data):
         raise ValueError("checksum mismatch")
     values = json.loads(data.decode("utf-8"))
-    owner = values.pop(OWNER, None)
+    if not isinstance(values, dict):
+        raise ValueError("not a journal entry")
+    if "v" in values and isinstance(values.get("call"), dict):  # version 2 and later
+        owner = values.get("owner") if values.get("kind") == "start" else None
+        return CallRecord.from_json(values["call"]), owner
+    owner = values.pop(OWNER_V1, None)  # version 1: the bare record
     return CallRecord.from_json(values), owner
 
 

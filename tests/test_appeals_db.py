@@ -375,3 +375,42 @@ def test_a_record_the_database_refuses_is_set_aside_with_the_reason(db_url, tmp_
     assert report.replayed == 1 and len(report.rejected) == 1 and report.error is None
     assert not journal.pending()
     assert repo.get_call("3" * 32) is not None
+
+
+def test_journal_lines_of_other_versions_stay_readable(tmp_path):
+    """A version-1 line (the bare record, as the first release wrote it, without the fields
+    added since), a line with a field this version does not know, and a renamed field: all
+    replay; none is quarantined as broken."""
+    import json
+    import zlib
+
+    from ivr.call import CallRecord
+    from ivr.journal import decode_entry
+
+    def line(values: dict) -> bytes:
+        data = json.dumps(values).encode()
+        return b"%08x " % zlib.crc32(data) + data + b"\n"
+
+    old = make_record("1" * 32).to_json()
+    del old["test"]  # version 1 had no test flag
+    newer = {"v": 3, "kind": "end", "call": {**make_record("2" * 32).to_json(),
+                                             "satisfaction": 5}}
+    record, owner = decode_entry(line(old))
+    assert record.call_uid == "1" * 32 and record.test is False and owner is None
+    record, owner = decode_entry(line(newer))
+    assert record.call_uid == "2" * 32 and owner is None
+
+    renamed = make_record("3" * 32).to_json()
+    renamed["dialled"] = renamed.pop("dialled_number")
+    CallRecord.RENAMED["dialled"] = "dialled_number"
+    try:
+        assert decode_entry(line(renamed))[0].dialled_number == "0800300100"
+    finally:
+        del CallRecord.RENAMED["dialled"]
+
+    repo = CallRepository(f"sqlite:///{tmp_path / 'v.sqlite3'}")
+    repo.ensure_schema()
+    path = tmp_path / "j.jsonl"
+    path.write_bytes(line(old) + line(newer))
+    report = Journal(path).replay(repo.save_call, repo.stored_call_uids)
+    assert report.replayed == 2 and report.broken == []
