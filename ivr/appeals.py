@@ -3,7 +3,7 @@
 Appeal number format: ``YYMMDD SS NNNNN C`` (14 digits), e.g. ``26112801000427``:
 
 - ``YYMMDD``: the registration date in the company's timezone, so numbers sort by date;
-- ``SS``: the IVR server id (``appeals.server_id`` in config.yaml, 1-99), unique per server
+- ``SS``: the IVR server id (``database.server_id`` in config.yaml, 1-99), unique per server
   writing to the same database, so servers never need to talk to each other;
 - ``NNNNN``: the server's sequence number for that day (up to 99 999 appeals a day a server),
   kept in a small locked state file shared by every IVR process on the server, so it survives

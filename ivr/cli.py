@@ -4,62 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import sys
 
 import click
 
-from ivr.call import utcnow
-from ivr.config import Config, ConfigError, load_config, validate_file
-from ivr.storage import CallRepository, StorageError
-
-DEFAULT_CONFIG = "config.yaml"
-config_option = click.option(
-    "--config",
-    "config_path",
-    default=lambda: os.environ.get("IVR_CONFIG", DEFAULT_CONFIG),
-    show_default="$IVR_CONFIG or config.yaml",
-    type=click.Path(dir_okay=False),
-    help="The IVR configuration file.",
+from ivr.cli_common import (
+    config_option,
+    existing_repository,
+    load_or_exit,
+    make_recorder,
+    open_repository,
+    setup_logging,
 )
-
-
-def setup_logging(verbose: bool = False) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-
-
-def load_or_exit(path: str, require_audio: bool = False) -> Config:
-    """Refuse to run on an invalid configuration (or, to serve calls, without audio)."""
-    try:
-        return load_config(path, require_audio)
-    except ConfigError as exc:
-        click.echo(f"ivr: refusing to run with an invalid configuration:\n{exc}", err=True)
-        sys.exit(1)
-
-
-def open_repository(config: Config) -> CallRepository:
-    """Open the database at start-up, so a bad URL fails now and not at the first call."""
-    try:
-        repository = CallRepository(config.database_url)
-        repository.ensure_schema()
-        catalogues = {role.value: [(t.code, t.label) for t in topics]
-                      for role, topics in config.catalogues.items()}
-        repository.sync_topics(catalogues, utcnow())
-    except StorageError as exc:
-        click.echo(f"ivr: {exc}", err=True)
-        sys.exit(2)
-    return repository
-
-
-def make_recorder(config: Config, repository: CallRepository):
-    from ivr.journal import Journal
-    from ivr.recorder import CallRecorder
-
-    return CallRecorder(repository, Journal(config.journal_path))
+from ivr.cli_db import db
+from ivr.cli_prompts import prompts, say
+from ivr.config import default_config_path, load_config, validate_file
+from ivr.logs import setup_logging as setup_logging_at
+from ivr.reports.cli import report
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -69,7 +30,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("file", default=lambda: os.environ.get("IVR_CONFIG", DEFAULT_CONFIG),
+@click.argument("file", default=default_config_path,
                 type=click.Path(dir_okay=False))
 @click.option("--no-audio-check", is_flag=True,
               help="Do not require built prompt audio (while editing, before 'ivr prompts build').")
@@ -116,13 +77,6 @@ def run_process_agi(config_path: str) -> None:
     from ivr.process_agi import run
 
     run(config_path)
-
-
-def agi_main() -> None:
-    """``ivr-agi [CONFIG]`` (kept for old installs; the entry point is ivr.process_agi:main)."""
-    from ivr.process_agi import main as process_agi_main
-
-    process_agi_main()
 
 
 def parse_listen(value: str) -> tuple[str, int]:
@@ -218,7 +172,7 @@ def simulate(config_path: str, caller: str, dnid: str | None, keys: str,
     )
     from ivr.transcript import event_line, render_json, render_summary, render_text
 
-    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
+    setup_logging_at(logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
     config = load_or_exit(config_path)
     try:
         tokens = parse_keys(keys)
@@ -270,37 +224,10 @@ def simulate(config_path: str, caller: str, dnid: str | None, keys: str,
         sys.exit(1)  # the call left no record: a tester must see it failed
 
 
-def existing_repository(config: Config) -> CallRepository | None:
-    """The configured database if it exists; None for a SQLite file that is not there."""
-    from sqlalchemy.engine import make_url
-
-    try:
-        url = make_url(config.database_url)
-    except Exception:
-        return None
-    if url.get_backend_name() == "sqlite":
-        path = url.database or ""
-        if not path or path == ":memory:" or not os.path.exists(path):
-            return None
-    try:
-        return CallRepository(config.database_url)
-    except StorageError:
-        return None
-
-
-def _register_subcommands() -> None:
-    from ivr.cli_db import db
-    from ivr.reports.cli import report
-
-    main.add_command(db)
-    main.add_command(report)
-    from ivr.cli_prompts import prompts, say
-
-    main.add_command(prompts)
-    main.add_command(say)
-
-
-_register_subcommands()
+main.add_command(db)
+main.add_command(report)
+main.add_command(prompts)
+main.add_command(say)
 
 if __name__ == "__main__":
     main()

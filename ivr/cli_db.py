@@ -7,12 +7,11 @@ import sys
 import click
 
 from ivr.call import utcnow
+from ivr.cli_common import config_option, load_or_exit, make_recorder, open_repository
 from ivr.retention import RetentionError, cutoff_for
 
 
 def _context(config_path: str):
-    from ivr.cli import load_or_exit, make_recorder, open_repository
-
     config = load_or_exit(config_path)
     repository = open_repository(config)
     click.get_current_context().call_on_close(repository.close)
@@ -24,14 +23,8 @@ def db() -> None:
     """The appeals database: upgrade, flush, purge."""
 
 
-def _config_option(function):
-    from ivr.cli import config_option
-
-    return config_option(function)
-
-
 @db.command()
-@_config_option
+@config_option
 def upgrade(config_path: str) -> None:
     """Create the schema or migrate it to the newest revision; record the topic catalogue."""
     _config, repository, _recorder = _context(config_path)
@@ -39,7 +32,7 @@ def upgrade(config_path: str) -> None:
 
 
 @db.command()
-@_config_option
+@config_option
 def flush(config_path: str) -> None:
     """Replay the journal of call records the database could not take."""
     config, _repository, recorder = _context(config_path)
@@ -54,7 +47,7 @@ def flush(config_path: str) -> None:
 
 
 @db.command()
-@_config_option
+@config_option
 @click.option("--older-than", "period", required=True,
               help="Age of the records to delete: 3y or more (e.g. 3y, 40m, 1200d).")
 @click.option("--dry-run", is_flag=True, help="Count what would be deleted; delete nothing.")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from datetime import date, datetime
 from typing import Any
@@ -12,8 +11,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from ivr.audio.synth import DEFAULT_ENGINE, ENGINES, FALLBACK_ENGINE
-
-DEFAULT_CONFIG = "config.yaml"
+from ivr.config import default_config_path
 
 
 @click.group()
@@ -23,7 +21,7 @@ def prompts() -> None:
 
 @prompts.command()
 @click.option("--config", "config_path",
-              default=lambda: os.environ.get("IVR_CONFIG", DEFAULT_CONFIG),
+              default=default_config_path,
               show_default="$IVR_CONFIG or config.yaml", type=click.Path(dir_okay=False),
               help="The IVR configuration file (its prompts section says where).")
 @click.option("--engine", type=click.Choice(ENGINES), default=DEFAULT_ENGINE, show_default=True,

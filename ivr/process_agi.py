@@ -9,7 +9,6 @@ pyst2 and the engine are imported before the first AGI command.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -22,7 +21,6 @@ if TYPE_CHECKING:
     from ivr.config import Config
     from ivr.journal import Journal
 
-DEFAULT_CONFIG = "config.yaml"
 
 
 class Recorder(Protocol):
@@ -137,44 +135,6 @@ class JournalRecorder:
             return "lost"
 
 
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-
-
-def setup_logging() -> None:
-    """stderr (Asterisk's console when it runs in the foreground) and syslog where there is
-    one: a daemonised Asterisk points a script's stderr at /dev/null."""
-    import logging
-
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format=LOG_FORMAT)
-    if os.path.exists("/dev/log"):
-        import logging.handlers
-
-        try:
-            handler = logging.handlers.SysLogHandler(
-                address="/dev/log", facility=logging.handlers.SysLogHandler.LOG_DAEMON)
-        except OSError:
-            return
-        handler.setFormatter(logging.Formatter(f"ivr-agi[{os.getpid()}]: %(levelname)s "
-                                               "%(name)s: %(message)s"))
-        logging.getLogger().addHandler(handler)
-
-
-def log_to_file(path: os.PathLike[str] | None) -> None:
-    """Also log to the config's ``log_file``; a file that cannot be opened is said once."""
-    import logging
-
-    if path is None:
-        return
-    try:
-        handler = logging.FileHandler(path, encoding="utf-8")
-    except OSError as exc:
-        logging.getLogger(__name__).error("cannot write the log file %s: %s", path, exc)
-        return
-    handler.setFormatter(logging.Formatter(f"%(asctime)s [{os.getpid()}] %(levelname)s "
-                                           "%(name)s: %(message)s"))
-    logging.getLogger().addHandler(handler)
-
-
 def run(config_path: str) -> CallRecord:
     """One call: answer, the configuration (cached), the flow on stdin/stdout, the journal.
 
@@ -184,7 +144,9 @@ def run(config_path: str) -> CallRecord:
     from ivr.agi.sync_session import PystAgi
 
     session = AnsweredSession(PystAgi(sys.stdin.buffer, sys.stdout.buffer))
-    setup_logging()
+    from ivr.logs import log_to_file, setup_logging
+
+    setup_logging(syslog=True)
     from ivr.config.cache import load_config_cached
     from ivr.config.problems import ConfigError
     from ivr.journal import Journal
@@ -203,14 +165,18 @@ def run(config_path: str) -> CallRecord:
 
 def main(argv: list[str] | None = None) -> None:
     """``ivr-agi [CONFIG]``, for ``AGI(/opt/ivr/.venv/bin/ivr-agi,/opt/ivr/config.yaml)``."""
+    from ivr.config import default_config_path
+
     args = [a for a in (sys.argv[1:] if argv is None else argv) if a]
-    run(args[0] if args else os.environ.get("IVR_CONFIG", DEFAULT_CONFIG))
+    run(args[0] if args else default_config_path())
 
 
 def main_from_cli(argv: list[str]) -> bool:
     """``python -m ivr agi [--config PATH]`` without click; False: let click handle it."""
+    from ivr.config import default_config_path
+
     if not argv:
-        path = os.environ.get("IVR_CONFIG", DEFAULT_CONFIG)
+        path = default_config_path()
     elif len(argv) == 2 and argv[0] == "--config":
         path = argv[1]
     elif len(argv) == 1 and argv[0].startswith("--config="):

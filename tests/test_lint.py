@@ -21,3 +21,39 @@ def test_ruff_finds_nothing():
 def test_mypy_finds_nothing_in_ivr():
     result = run("mypy")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def import_graph() -> dict[str, set[str]]:
+    """ivr module -> the ivr modules it imports, at module level or inside functions."""
+    import ast
+
+    package = ROOT / "ivr"
+    modules = {}
+    for path in package.rglob("*.py"):
+        name = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        modules[name] = path
+    graph: dict[str, set[str]] = {name: set() for name in modules}
+    for name, path in modules.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module \
+                    and node.module.startswith("ivr"):
+                targets = {f"{node.module}.{alias.name}" for alias in node.names}
+                targets.add(node.module)
+                graph[name] |= {t for t in targets if t in modules and t != name}
+    return graph
+
+
+def test_no_import_cycles_not_even_through_function_level_imports():
+    graph = import_graph()
+    cycles = set()
+
+    def visit(module: str, path: list[str]) -> None:
+        for target in graph[module]:
+            if target in path:
+                cycles.add(" -> ".join(path[path.index(target):] + [target]))
+            else:
+                visit(target, path + [target])
+
+    for module in sorted(graph):
+        visit(module, [module])
+    assert not cycles, "\n".join(sorted(cycles))

@@ -47,7 +47,6 @@ class AsyncAgiSession:
 
     __slots__ = (
         "env",
-        "env_ignored_lines",
         "_reader",
         "_writer",
         "_state",
@@ -68,7 +67,6 @@ class AsyncAgiSession:
     ) -> None:
         """Use ``start()``; this constructor does no I/O and expects the env already read."""
         self.env = env
-        self.env_ignored_lines = 0
         self._reader = reader
         self._writer = writer
         self._state = CallState()
@@ -115,7 +113,6 @@ class AsyncAgiSession:
             writer.close()
             raise
         session = cls(reader, writer, env_reader.env, reply_timeout=reply_timeout)
-        session.env_ignored_lines = env_reader.ignored
         if not env_reader.done:
             session._state.closed = True
         return session

@@ -146,7 +146,6 @@ class PystAgi(pyst.AGI):
                 self._sighup_installed = True
             except ValueError:  # not the main interpreter
                 pass
-        self.env_ignored_lines = 0
         self._read_env()
 
     # ------------------------------------------------------------------ our API
@@ -218,7 +217,6 @@ class PystAgi(pyst.AGI):
                     break
         finally:
             self.env = reader.env
-            self.env_ignored_lines = reader.ignored
         if not reader.done:
             self._state.closed = True  # EOF: no reply can ever come
 

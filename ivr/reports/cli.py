@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from ivr.cli_common import config_option, existing_repository, load_or_exit
 from ivr.reports.periods import Granularity, PeriodError, ReportRange
 
 
@@ -19,14 +20,8 @@ def parse_date(value: str, option: str) -> date:
                                  param_hint=option) from exc
 
 
-def _config_option(function):
-    from ivr.cli import config_option
-
-    return config_option(function)
-
-
 @click.command()
-@_config_option
+@config_option
 @click.option("--from", "first", required=True, help="First day, YYYY-MM-DD (company time).")
 @click.option("--to", "last", required=True, help="Last day, YYYY-MM-DD (inclusive).")
 @click.option("--by", "granularity", type=click.Choice([g.value for g in Granularity]),
@@ -45,7 +40,6 @@ def report(config_path: str, first: str, last: str, granularity: str, fmt: str,
            include_test: bool) -> None:
     """Calls and appeals per topic, outcomes, durations, busiest hours and the regulator's
     call-centre indicators, for the days --from..--to."""
-    from ivr.cli import existing_repository, load_or_exit
     from ivr.reports.calls import ReportError, build_call_report, empty_call_report
     from ivr.reports.queue_log import read_queue_log
     from ivr.reports.render import as_csv, as_json, as_table

@@ -1,0 +1,79 @@
+"""What the ``ivr`` commands share: the --config option, loading, the database, logging.
+
+Every command module imports from here (never from ``ivr.cli``), so there is no import cycle.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import click
+
+from ivr import logs
+from ivr.call import utcnow
+from ivr.config import Config, ConfigError, default_config_path, load_config
+from ivr.storage import CallRepository, StorageError
+
+config_option = click.option(
+    "--config",
+    "config_path",
+    default=default_config_path,
+    show_default="$IVR_CONFIG or config.yaml",
+    type=click.Path(dir_okay=False),
+    help="The IVR configuration file.",
+)
+
+
+def setup_logging(verbose: bool = False) -> None:
+    """The commands' logging (``ivr.logs``): stderr, debug with ``--verbose``."""
+    logs.setup_logging(logging.DEBUG if verbose else logging.INFO)
+
+
+def load_or_exit(path: str, require_audio: bool = False) -> Config:
+    """Refuse to run on an invalid configuration (or, to serve calls, without audio)."""
+    try:
+        return load_config(path, require_audio)
+    except ConfigError as exc:
+        click.echo(f"ivr: refusing to run with an invalid configuration:\n{exc}", err=True)
+        sys.exit(1)
+
+
+def open_repository(config: Config) -> CallRepository:
+    """Open the database at start-up, so a bad URL fails now and not at the first call."""
+    try:
+        repository = CallRepository(config.database_url)
+        repository.ensure_schema()
+        catalogues = {role.value: [(t.code, t.label) for t in topics]
+                      for role, topics in config.catalogues.items()}
+        repository.sync_topics(catalogues, utcnow())
+    except StorageError as exc:
+        click.echo(f"ivr: {exc}", err=True)
+        sys.exit(2)
+    return repository
+
+
+def make_recorder(config: Config, repository: CallRepository):
+    from ivr.journal import Journal
+    from ivr.recorder import CallRecorder
+
+    return CallRecorder(repository, Journal(config.journal_path))
+
+
+def existing_repository(config: Config) -> CallRepository | None:
+    """The configured database if it exists; None for a SQLite file that is not there."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        url = make_url(config.database_url)
+    except Exception:
+        return None
+    if url.get_backend_name() == "sqlite":
+        path = url.database or ""
+        if not path or path == ":memory:" or not os.path.exists(path):
+            return None
+    try:
+        return CallRepository(config.database_url)
+    except StorageError:
+        return None
