@@ -60,7 +60,7 @@ class ReplayReport:
     already_stored: int = 0  # were in the database already (an earlier partial replay)
     remaining: int = 0  # still in the journal (the database failed during the replay)
     interrupted: int = 0  # calls whose IVR died before they ended, saved as interrupted
-    rejected: list[str] = field(default_factory=list)  # "line N: reason", set aside
+    rejected: list[str] = field(default_factory=list)  # "call UID: reason", set aside
     in_progress: int = 0  # call starts kept: their process still runs the call
     broken: list[str] = field(default_factory=list)  # "line N: reason"
     error: str | None = None
