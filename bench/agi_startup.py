@@ -34,8 +34,14 @@ agi.answer()
 def first_command_time(command: list[str], cwd: Path) -> tuple[float, float | None]:
     env = env_block(asterisk_env("0441234567", "0800000373"))
     started = time.perf_counter()
-    proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, env=ENV, cwd=cwd)
+    proc = subprocess.Popen(
+        command,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=ENV,
+        cwd=cwd,
+    )
     assert proc.stdin is not None and proc.stdout is not None
     proc.stdin.write(env)
     proc.stdin.flush()
@@ -58,8 +64,11 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=BENCH_DIR)
     args = parser.parse_args()
     config = prepare_workdir(args.workdir)
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "ivr")],
-                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(ROOT / "ivr")],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     ours_cmd = [sys.executable, "-m", "ivr", "agi", "--config", str(config)]
     bare_cmd = [sys.executable, "-c", BARE_PYST2]
     first_command_time(ours_cmd, args.workdir)  # writes the compiled-config cache

@@ -45,24 +45,45 @@ def fill(repo: CallRepository, calls: int, topics: list[str]) -> float:
                 outcome = rng.choice(OUTCOMES)
                 topic = rng.choice(topics) if outcome != "abandoned" else None
                 uid = f"{n:032x}"
-                rows.append({
-                    "call_uid": uid, "started_at": started,
-                    "ended_at": started + timedelta(seconds=rng.randrange(5, 400)),
-                    "caller_raw": "0441234567", "caller_number": "+380441234567",
-                    "caller_name": "", "dialled_number": "0800000373", "unique_id": f"{n}.1",
-                    "channel": "PJSIP/trunk", "transport": "fastagi", "role": "dso",
-                    "topic_code": topic, "outcome": outcome, "result": None,
-                    "transfer_to": None, "path": [], "error": None,
-                    "duration_ms": rng.randrange(5_000, 400_000),
-                })
+                rows.append(
+                    {
+                        "call_uid": uid,
+                        "started_at": started,
+                        "ended_at": started + timedelta(seconds=rng.randrange(5, 400)),
+                        "caller_raw": "0441234567",
+                        "caller_number": "+380441234567",
+                        "caller_name": "",
+                        "dialled_number": "0800000373",
+                        "unique_id": f"{n}.1",
+                        "channel": "PJSIP/trunk",
+                        "transport": "fastagi",
+                        "role": "dso",
+                        "topic_code": topic,
+                        "outcome": outcome,
+                        "result": None,
+                        "transfer_to": None,
+                        "path": [],
+                        "error": None,
+                        "duration_ms": rng.randrange(5_000, 400_000),
+                    }
+                )
                 if outcome == "operator":
-                    appeals.append({
-                        "appeal_number": f"{n:014d}", "call_uid": uid, "kind": "operator",
-                        "channel": "phone", "role": "dso", "topic_code": topic,
-                        "topic_label": None, "caller_number": "+380441234567",
-                        "caller_raw": "0441234567", "status": "registered",
-                        "registered_at": started, "due_at": started + timedelta(days=30),
-                    })
+                    appeals.append(
+                        {
+                            "appeal_number": f"{n:014d}",
+                            "call_uid": uid,
+                            "kind": "operator",
+                            "channel": "phone",
+                            "role": "dso",
+                            "topic_code": topic,
+                            "topic_label": None,
+                            "caller_number": "+380441234567",
+                            "caller_raw": "0441234567",
+                            "status": "registered",
+                            "registered_at": started,
+                            "due_at": started + timedelta(days=30),
+                        }
+                    )
             connection.execute(insert(Call), rows)
             if appeals:
                 connection.execute(insert(Appeal), appeals)
@@ -85,17 +106,25 @@ def main() -> None:
         print(f"filled {args.calls} calls in {seconds:.1f} s")
         tz = ZoneInfo(config.company.timezone)
         for title, rng, by in (
-            ("one month, by day", ReportRange(date(2026, 3, 1), date(2026, 3, 31), tz),
-             Granularity.DAY),
-            ("whole year, by month", ReportRange(date(2026, 1, 1), date(2026, 12, 31), tz),
-             Granularity.MONTH),
+            (
+                "one month, by day",
+                ReportRange(date(2026, 3, 1), date(2026, 3, 31), tz),
+                Granularity.DAY,
+            ),
+            (
+                "whole year, by month",
+                ReportRange(date(2026, 1, 1), date(2026, 12, 31), tz),
+                Granularity.MONTH,
+            ),
         ):
             began = time.perf_counter()
             report = build_call_report(repo.engine, rng, by, catalogue, "dso")
             total = time.perf_counter() - began
             sections = ", ".join(f"{k} {v:.2f} s" for k, v in report.timings.items())
-            print(f"report {title}: {report.total_calls} calls, {report.total_appeals} appeals "
-                  f"in {total:.2f} s ({sections})")
+            print(
+                f"report {title}: {report.total_calls} calls, {report.total_appeals} appeals "
+                f"in {total:.2f} s ({sections})"
+            )
         repo.dispose()
 
 

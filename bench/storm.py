@@ -52,8 +52,9 @@ PEER_KEYS = ("-", "1", "-")
 
 SCENARIOS = {
     "burst": Scenario("burst", calls=4000, concurrency=64, keys=()),
-    "storm": Scenario("storm", calls=6000, concurrency=2000, keys=(), prompt_delay=1.0,
-                      input_delay=1.0, ramp=1.0),
+    "storm": Scenario(
+        "storm", calls=6000, concurrency=2000, keys=(), prompt_delay=1.0, input_delay=1.0, ramp=1.0
+    ),
 }
 QUICK = {
     "burst": {"calls": 600, "concurrency": 32},
@@ -116,8 +117,7 @@ class ServerUnderTest:
         self.name = name
         self.port = port
         self.log = open(cwd / f"{name}.log", "wb")  # noqa: SIM115
-        self.proc = subprocess.Popen(command, cwd=cwd, stdout=self.log, stderr=self.log,
-                                     env=ENV)
+        self.proc = subprocess.Popen(command, cwd=cwd, stdout=self.log, stderr=self.log, env=ENV)
         deadline = time.monotonic() + 30
         while not self._probe():
             if self.proc.poll() is not None:
@@ -175,9 +175,22 @@ def prepare_workdir(directory: Path = BENCH_DIR) -> Path:
     config = write_config(directory, sounds)
     if not (sounds / "uk" / "manifest.json").exists():
         print(f"building prompt audio in {sounds} (once)", file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "ivr", "prompts", "build", "--config",
-                        str(config), "--engine", "espeak"], check=True, env=ENV,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "ivr",
+                "prompts",
+                "build",
+                "--config",
+                str(config),
+                "--engine",
+                "espeak",
+            ],
+            check=True,
+            env=ENV,
+            stdout=subprocess.DEVNULL,
+        )
     return config
 
 
@@ -186,14 +199,30 @@ def start_server(name: str, workdir: Path, db_url: str | None) -> ServerUnderTes
     python = sys.executable
     if name == "ours":
         config = write_config(workdir, BENCH_DIR / "prompts", db_url)
-        command = [python, "-m", "ivr", "serve", "--config", str(config),
-                   "--listen", f"{HOST}:{port}"]
+        command = [
+            python,
+            "-m",
+            "ivr",
+            "serve",
+            "--config",
+            str(config),
+            "--listen",
+            f"{HOST}:{port}",
+        ]
     elif name == "panoramisk":
-        command = [python, str(ROOT / "bench" / "peers" / "panoramisk_peer.py"),
-                   "--port", str(port)]
+        command = [
+            python,
+            str(ROOT / "bench" / "peers" / "panoramisk_peer.py"),
+            "--port",
+            str(port),
+        ]
     elif name == "pyst2":
-        command = [python, str(ROOT / "bench" / "peers" / "pyst2_threaded_peer.py"),
-                   "--port", str(port)]
+        command = [
+            python,
+            str(ROOT / "bench" / "peers" / "pyst2_threaded_peer.py"),
+            "--port",
+            str(port),
+        ]
     else:
         raise ValueError(name)
     return ServerUnderTest(name, command, workdir, port)
@@ -203,6 +232,7 @@ def count_rows(workdir: Path, db_url: str | None) -> int | None:
     if db_url:
         try:
             import sqlalchemy as sa
+
             engine = sa.create_engine(db_url)
             with engine.connect() as c:
                 n = c.execute(sa.text("SELECT count(*) FROM calls")).scalar_one()
@@ -220,6 +250,7 @@ def count_rows(workdir: Path, db_url: str | None) -> int | None:
 
 def reset_database(db_url: str) -> None:
     import sqlalchemy as sa
+
     engine = sa.create_engine(db_url)
     with engine.begin() as c:
         for table in ("appeals", "calls"):
@@ -250,8 +281,16 @@ def run_one(name: str, scenario: Scenario, processes: int, db_url: str | None) -
         if code not in (0, -signal.SIGTERM):
             print(f"  {name} exited with {code}; log in {workdir}", file=sys.stderr)
         rows = count_rows(workdir, db_url) if name == "ours" else None
-        result = Result(name, scenario, stats, idle, status["VmHWM"], cpu, rows,
-                        stats.commands / max(1, stats.calls_completed))
+        result = Result(
+            name,
+            scenario,
+            stats,
+            idle,
+            status["VmHWM"],
+            cpu,
+            rows,
+            stats.commands / max(1, stats.calls_completed),
+        )
         return result
     finally:
         if os.environ.get("IVR_BENCH_KEEP"):
@@ -265,34 +304,50 @@ def fmt(value: float, digits: int = 1) -> str:
 
 
 def print_table(results: list[Result]) -> None:
-    head = ("server", "calls ok/made", "calls/s", "cmds/call", "think p50 ms", "p99 ms",
-            "max ms", "1st cmd p99 ms", "peak RSS MB", "KB/call", "rows/calls", "srv CPU",
-            "gen CPU")
+    head = (
+        "server",
+        "calls ok/made",
+        "calls/s",
+        "cmds/call",
+        "think p50 ms",
+        "p99 ms",
+        "max ms",
+        "1st cmd p99 ms",
+        "peak RSS MB",
+        "KB/call",
+        "rows/calls",
+        "srv CPU",
+        "gen CPU",
+    )
     rows = []
     for r in results:
         s = r.stats
-        rows.append((
-            r.server,
-            f"{s.calls_completed}/{s.calls_started}",
-            fmt(r.calls_per_s, 0),
-            fmt(r.commands_per_call, 1),
-            fmt(r.think(50), 2),
-            fmt(r.think(99), 2),
-            fmt(r.think(100), 1),
-            fmt(r.first_p99, 1),
-            fmt(r.peak_kb / 1024, 1),
-            fmt(r.per_call_kb, 1),
-            "-" if r.rows is None else f"{r.rows}/{s.calls_started}",
-            f"{100 * r.server_cpu / s.wall:.0f}%" if s.wall else "-",
-            f"{100 * s.cpu / s.wall:.0f}%" if s.wall else "-",
-        ))
+        rows.append(
+            (
+                r.server,
+                f"{s.calls_completed}/{s.calls_started}",
+                fmt(r.calls_per_s, 0),
+                fmt(r.commands_per_call, 1),
+                fmt(r.think(50), 2),
+                fmt(r.think(99), 2),
+                fmt(r.think(100), 1),
+                fmt(r.first_p99, 1),
+                fmt(r.peak_kb / 1024, 1),
+                fmt(r.per_call_kb, 1),
+                "-" if r.rows is None else f"{r.rows}/{s.calls_started}",
+                f"{100 * r.server_cpu / s.wall:.0f}%" if s.wall else "-",
+                f"{100 * s.cpu / s.wall:.0f}%" if s.wall else "-",
+            )
+        )
     widths = [max(len(str(x)) for x in col) for col in zip(head, *rows, strict=True)]
     for line in (head, *rows):
         print("  ".join(str(x).rjust(w) for x, w in zip(line, widths, strict=True)))
     extra = [r for r in results if r.stats.calls_hung or r.stats.calls_failed or r.stats.malformed]
     for r in extra:
-        print(f"  {r.server}: {r.stats.calls_failed} failed, {r.stats.calls_hung} hung, "
-              f"{r.stats.malformed} malformed commands")
+        print(
+            f"  {r.server}: {r.stats.calls_failed} failed, {r.stats.calls_hung} hung, "
+            f"{r.stats.malformed} malformed commands"
+        )
 
 
 def print_ratios(name: str, results: list[Result]) -> list[str]:
@@ -303,28 +358,38 @@ def print_ratios(name: str, results: list[Result]) -> list[str]:
         return verdicts
     print(f"  ratios, ours / peer ({name}):")
     for p in peers:
-        print(f"    vs {p.server:<10} calls/s x{ours.calls_per_s / p.calls_per_s:.2f}   "
-              f"think p99 x{ours.think(99) / p.think(99):.2f}   "
-              f"1st cmd p99 x{ours.first_p99 / p.first_p99:.2f}   "
-              f"peak RSS x{ours.peak_kb / p.peak_kb:.2f}")
+        print(
+            f"    vs {p.server:<10} calls/s x{ours.calls_per_s / p.calls_per_s:.2f}   "
+            f"think p99 x{ours.think(99) / p.think(99):.2f}   "
+            f"1st cmd p99 x{ours.first_p99 / p.first_p99:.2f}   "
+            f"peak RSS x{ours.peak_kb / p.peak_kb:.2f}"
+        )
     if name == "burst":
         best = max(peers, key=lambda r: r.calls_per_s)
         ok = ours.calls_per_s >= best.calls_per_s
-        verdicts.append(f"burst calls/s >= best peer ({best.server}): "
-                        f"{'MET' if ok else 'MISSED'} ({ours.calls_per_s:.0f} vs "
-                        f"{best.calls_per_s:.0f})")
+        verdicts.append(
+            f"burst calls/s >= best peer ({best.server}): "
+            f"{'MET' if ok else 'MISSED'} ({ours.calls_per_s:.0f} vs "
+            f"{best.calls_per_s:.0f})"
+        )
     else:
         best = min(peers, key=lambda r: r.think(99))
         ok = ours.think(99) <= best.think(99)
-        verdicts.append(f"storm think p99 <= best peer ({best.server}): "
-                        f"{'MET' if ok else 'MISSED'} ({ours.think(99):.2f} ms vs "
-                        f"{best.think(99):.2f} ms)")
-        verdicts.append(f"memory per concurrent call < 50 KB: "
-                        f"{'MET' if ours.per_call_kb < 50 else 'MISSED'} "
-                        f"({ours.per_call_kb:.1f} KB)")
+        verdicts.append(
+            f"storm think p99 <= best peer ({best.server}): "
+            f"{'MET' if ok else 'MISSED'} ({ours.think(99):.2f} ms vs "
+            f"{best.think(99):.2f} ms)"
+        )
+        verdicts.append(
+            f"memory per concurrent call < 50 KB: "
+            f"{'MET' if ours.per_call_kb < 50 else 'MISSED'} "
+            f"({ours.per_call_kb:.1f} KB)"
+        )
     complete = ours.rows == ours.stats.calls_started
-    verdicts.append(f"{name}: every call logged: {'MET' if complete else 'MISSED'} "
-                    f"({ours.rows} rows for {ours.stats.calls_started} calls)")
+    verdicts.append(
+        f"{name}: every call logged: {'MET' if complete else 'MISSED'} "
+        f"({ours.rows} rows for {ours.stats.calls_started} calls)"
+    )
     return verdicts
 
 
@@ -336,20 +401,26 @@ def machine() -> str:
                 cpu = line.split(":", 1)[1].strip()
                 break
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (f"{os.cpu_count()} CPU ({cpu}), {mem:.0f} GiB RAM, Linux {platform.release()}, "
-            f"Python {platform.python_version()}")
+    return (
+        f"{os.cpu_count()} CPU ({cpu}), {mem:.0f} GiB RAM, Linux {platform.release()}, "
+        f"Python {platform.python_version()}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scenario", choices=["burst", "storm", "both"], default="both")
-    parser.add_argument("--servers", default="ours,panoramisk,pyst2",
-                        help="comma-separated: ours, panoramisk, pyst2")
+    parser.add_argument(
+        "--servers",
+        default="ours,panoramisk,pyst2",
+        help="comma-separated: ours, panoramisk, pyst2",
+    )
     parser.add_argument("--quick", action="store_true", help="small numbers (smoke test)")
     parser.add_argument("--calls", type=int, help="override the number of calls")
     parser.add_argument("--concurrency", type=int, help="override the concurrency")
-    parser.add_argument("--processes", type=int, default=1,
-                        help="load-generator processes (default 1)")
+    parser.add_argument(
+        "--processes", type=int, default=1, help="load-generator processes (default 1)"
+    )
     parser.add_argument("--db-url", help="our database (default: a fresh SQLite file)")
     args = parser.parse_args()
 
@@ -366,8 +437,10 @@ def main() -> None:
             scenario = replace(scenario, calls=args.calls)
         if args.concurrency:
             scenario = replace(scenario, concurrency=args.concurrency)
-        print(f"\n== {name}: {scenario.calls} calls, {scenario.concurrency} concurrent, "
-              f"prompt {scenario.prompt_delay:g} s, input {scenario.input_delay:g} s ==")
+        print(
+            f"\n== {name}: {scenario.calls} calls, {scenario.concurrency} concurrent, "
+            f"prompt {scenario.prompt_delay:g} s, input {scenario.input_delay:g} s =="
+        )
         results = []
         for server in names:
             started = time.monotonic()

@@ -86,8 +86,11 @@ class AppealNumberAllocator:
         it), else beside the journal (servers sharing a PostgreSQL database have distinct
         ``server_id``; configs on one server share it through one journal directory).
         """
-        return cls(sequence_dir(config.database_url, config.journal_path),
-                   config.server_id, config.company.tz)
+        return cls(
+            sequence_dir(config.database_url, config.journal_path),
+            config.server_id,
+            config.company.tz,
+        )
 
     def next(self, moment: datetime) -> str:
         day = moment.astimezone(self.tz).strftime("%y%m%d")
@@ -95,12 +98,15 @@ class AppealNumberAllocator:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             raw = os.read(fd, 64).decode("ascii", "replace").split()
-            last_day, last = (raw[0], int(raw[1])) if len(raw) == 2 and raw[1].isdigit() \
-                else ("", 0)
+            last_day, last = (
+                (raw[0], int(raw[1])) if len(raw) == 2 and raw[1].isdigit() else ("", 0)
+            )
             sequence = last + 1 if last_day == day else 1
             if sequence > MAX_SEQUENCE:
-                raise AppealNumberError(f"more than {MAX_SEQUENCE} appeals today on server "
-                                        f"{self.server_id}; add a server id")
+                raise AppealNumberError(
+                    f"more than {MAX_SEQUENCE} appeals today on server "
+                    f"{self.server_id}; add a server id"
+                )
             os.lseek(fd, 0, os.SEEK_SET)
             os.ftruncate(fd, 0)
             os.write(fd, f"{day} {sequence}\n".encode("ascii"))

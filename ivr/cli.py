@@ -30,13 +30,20 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("file", default=default_config_path,
-                type=click.Path(dir_okay=False))
-@click.option("--no-audio-check", is_flag=True,
-              help="Do not require built prompt audio (while editing, before 'ivr prompts build').")
-@click.option("--dialplan", "dialplan_path", default=None, type=click.Path(dir_okay=False),
-              help="The Asterisk dialplan to check against the config (default: "
-              "dialplan/extensions_ivr.conf beside the config file, when it exists).")
+@click.argument("file", default=default_config_path, type=click.Path(dir_okay=False))
+@click.option(
+    "--no-audio-check",
+    is_flag=True,
+    help="Do not require built prompt audio (while editing, before 'ivr prompts build').",
+)
+@click.option(
+    "--dialplan",
+    "dialplan_path",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="The Asterisk dialplan to check against the config (default: "
+    "dialplan/extensions_ivr.conf beside the config file, when it exists).",
+)
 def validate(file: str, no_audio_check: bool, dialplan_path: str | None) -> None:
     """Check a configuration file; print every problem as FILE:LINE: path: message, then
     what Asterisk must define for it (queues, numbers, language, sounds)."""
@@ -88,23 +95,50 @@ def parse_listen(value: str) -> tuple[str, int]:
 
 @main.command()
 @config_option
-@click.option("--listen", default="127.0.0.1:4573", show_default=True,
-              help="Address to listen on; Asterisk uses agi://HOST[:PORT]/ivr.")
-@click.option("--max-connections", default=5000, show_default=True,
-              help="Concurrent calls; more are refused with a log line.")
-@click.option("--allow", default=None, metavar="ADDR[/BITS],...",
-              help="Asterisk addresses allowed to connect, e.g. 127.0.0.1,10.0.0.0/24, or "
-              "'any'. Default: loopback only; required when --listen is not a loopback "
-              "address.")
-@click.option("--drain-timeout", default=30.0, show_default=True,
-              help="SIGTERM: seconds running calls get to finish before they are cut.")
-@click.option("--cut-grace", default=10.0, show_default=True,
-              help="SIGTERM: after the drain timeout each remaining call goes to the operator "
-              "queue at its next reply; calls still running this many seconds later are "
-              "closed (the dialplan's fallback takes them).")
+@click.option(
+    "--listen",
+    default="127.0.0.1:4573",
+    show_default=True,
+    help="Address to listen on; Asterisk uses agi://HOST[:PORT]/ivr.",
+)
+@click.option(
+    "--max-connections",
+    default=5000,
+    show_default=True,
+    help="Concurrent calls; more are refused with a log line.",
+)
+@click.option(
+    "--allow",
+    default=None,
+    metavar="ADDR[/BITS],...",
+    help="Asterisk addresses allowed to connect, e.g. 127.0.0.1,10.0.0.0/24, or "
+    "'any'. Default: loopback only; required when --listen is not a loopback "
+    "address.",
+)
+@click.option(
+    "--drain-timeout",
+    default=30.0,
+    show_default=True,
+    help="SIGTERM: seconds running calls get to finish before they are cut.",
+)
+@click.option(
+    "--cut-grace",
+    default=10.0,
+    show_default=True,
+    help="SIGTERM: after the drain timeout each remaining call goes to the operator "
+    "queue at its next reply; calls still running this many seconds later are "
+    "closed (the dialplan's fallback takes them).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
-def serve(config_path: str, listen: str, max_connections: int, allow: str | None,
-          drain_timeout: float, cut_grace: float, verbose: bool) -> None:
+def serve(
+    config_path: str,
+    listen: str,
+    max_connections: int,
+    allow: str | None,
+    drain_timeout: float,
+    cut_grace: float,
+    verbose: bool,
+) -> None:
     """FastAGI server: many calls at once on one asyncio event loop.
 
     SIGHUP re-reads the configuration (new calls only; an invalid file is refused and the
@@ -116,23 +150,35 @@ def serve(config_path: str, listen: str, max_connections: int, allow: str | None
     setup_logging(verbose)
     host, port = parse_listen(listen)
     if allow is None and not is_loopback_host(host):
-        click.echo(f"ivr: --listen {listen} is reachable from other machines; name the Asterisk "
-                   "servers allowed to connect with --allow ADDR[/BITS],... (or --allow any "
-                   "behind a firewall)", err=True)
+        click.echo(
+            f"ivr: --listen {listen} is reachable from other machines; name the Asterisk "
+            "servers allowed to connect with --allow ADDR[/BITS],... (or --allow any "
+            "behind a firewall)",
+            err=True,
+        )
         sys.exit(2)
     try:
         allowed = parse_allow(allow) if allow is not None else LOOPBACK
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--allow") from exc
     if allow is not None and allow.strip().lower() == "any":
-        logging.getLogger("ivr").warning("--allow any: every address may connect; make sure a "
-                                         "firewall lets only Asterisk reach %s", listen)
+        logging.getLogger("ivr").warning(
+            "--allow any: every address may connect; make sure a "
+            "firewall lets only Asterisk reach %s",
+            listen,
+        )
     config = load_or_exit(config_path, require_audio=True)
     repository = open_repository(config)
     recorder = AsyncCallRecorder(make_recorder(config, repository))
-    settings = ServerSettings(host=host, port=port, max_connections=max_connections,
-                              allow=allowed, drain_timeout=drain_timeout, cut_grace=cut_grace,
-                              config_path=config_path)
+    settings = ServerSettings(
+        host=host,
+        port=port,
+        max_connections=max_connections,
+        allow=allowed,
+        drain_timeout=drain_timeout,
+        cut_grace=cut_grace,
+        config_path=config_path,
+    )
     server = FastAgiServer(config, recorder, settings)
     try:
         asyncio.run(server.serve_until_stopped())
@@ -146,20 +192,39 @@ def serve(config_path: str, listen: str, max_connections: int, allow: str | None
 
 @main.command()
 @config_option
-@click.option("--caller", default="0441234567", show_default=True,
-              help="Caller ID as Asterisk would send it ('unknown' when withheld).")
+@click.option(
+    "--caller",
+    default="0441234567",
+    show_default=True,
+    help="Caller ID as Asterisk would send it ('unknown' when withheld).",
+)
 @click.option("--dnid", default=None, help="Dialled number (default: the first configured).")
-@click.option("--keys", default="", help="Keys pressed in order, e.g. '1 2'; t = let it time "
-              "out, h = hang up there.")
-@click.option("--hangup-after", type=int, default=None,
-              help="The caller hangs up after N AGI commands.")
+@click.option(
+    "--keys",
+    default="",
+    help="Keys pressed in order, e.g. '1 2'; t = let it time out, h = hang up there.",
+)
+@click.option(
+    "--hangup-after", type=int, default=None, help="The caller hangs up after N AGI commands."
+)
 @click.option("--interactive", is_flag=True, help="Type keys while the call runs.")
-@click.option("--fastagi", default=None, metavar="HOST:PORT",
-              help="Drive a running 'ivr serve' instead of the built-in flow.")
+@click.option(
+    "--fastagi",
+    default=None,
+    metavar="HOST:PORT",
+    help="Drive a running 'ivr serve' instead of the built-in flow.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the transcript as JSON.")
-def simulate(config_path: str, caller: str, dnid: str | None, keys: str,
-             hangup_after: int | None, interactive: bool, fastagi: str | None,
-             as_json: bool) -> None:
+def simulate(
+    config_path: str,
+    caller: str,
+    dnid: str | None,
+    keys: str,
+    hangup_after: int | None,
+    interactive: bool,
+    fastagi: str | None,
+    as_json: bool,
+) -> None:
     """Play a whole call over the AGI byte protocol and print its transcript."""
     from ivr.simulator import (
         KeyScript,
@@ -181,9 +246,9 @@ def simulate(config_path: str, caller: str, dnid: str | None, keys: str,
     ask = None
     on_event = None
     if interactive:
+
         def ask() -> str:
-            return click.prompt("keys (Enter = wait, h = hang up)", default="",
-                                show_default=False)
+            return click.prompt("keys (Enter = wait, h = hang up)", default="", show_default=False)
 
         def on_event(event: dict[str, object]) -> None:
             click.echo(event_line(event))
@@ -197,21 +262,35 @@ def simulate(config_path: str, caller: str, dnid: str | None, keys: str,
         env = asterisk_env(caller, dialled, network=True)
         repository = existing_repository(config)
         try:
-            transcript = simulate_fastagi(address, env, script, prompt_describer(config),
-                                          repository=repository, hangup_after=hangup_after,
-                                          on_event=on_event)
+            transcript = simulate_fastagi(
+                address,
+                env,
+                script,
+                prompt_describer(config),
+                repository=repository,
+                hangup_after=hangup_after,
+                on_event=on_event,
+            )
         except OSError as exc:
             click.echo(f"ivr: cannot reach FastAGI server {fastagi}: {exc}", err=True)
             sys.exit(2)
         if repository is None:
-            transcript.record_problem = (f"database {config.database_url} does not exist here; "
-                                         "run from the server's directory or give "
-                                         "database.url an absolute path")
+            transcript.record_problem = (
+                f"database {config.database_url} does not exist here; "
+                "run from the server's directory or give "
+                "database.url an absolute path"
+            )
     else:
         env = asterisk_env(caller, dialled)
         repository = open_repository(config)
-        transcript = simulate_builtin(config, make_recorder(config, repository), env, script,
-                                      hangup_after=hangup_after, on_event=on_event)
+        transcript = simulate_builtin(
+            config,
+            make_recorder(config, repository),
+            env,
+            script,
+            hangup_after=hangup_after,
+            on_event=on_event,
+        )
     if repository is not None:
         repository.close()
     if as_json:

@@ -45,8 +45,10 @@ def open_repository(config: Config) -> CallRepository:
     try:
         repository = CallRepository(config.database_url)
         repository.ensure_schema()
-        catalogues = {role.value: [(t.code, t.label) for t in topics]
-                      for role, topics in config.catalogues.items()}
+        catalogues = {
+            role.value: [(t.code, t.label) for t in topics]
+            for role, topics in config.catalogues.items()
+        }
         repository.sync_topics(catalogues, utcnow())
     except StorageError as exc:
         click.echo(f"ivr: {exc}", err=True)

@@ -39,8 +39,9 @@ def flush(config_path: str) -> None:
     report = recorder.flush()
     click.echo(f"journal {config.journal_path}: {report}")
     for item in report.broken:
-        click.echo(f"broken record skipped and kept in {recorder.journal.broken_path}: {item}",
-                   err=True)
+        click.echo(
+            f"broken record skipped and kept in {recorder.journal.broken_path}: {item}", err=True
+        )
     if report.error:
         click.echo(f"ivr: database failed during the replay: {report.error}", err=True)
         sys.exit(1)
@@ -48,8 +49,12 @@ def flush(config_path: str) -> None:
 
 @db.command()
 @config_option
-@click.option("--older-than", "period", required=True,
-              help="Age of the records to delete: 3y or more (e.g. 3y, 40m, 1200d).")
+@click.option(
+    "--older-than",
+    "period",
+    required=True,
+    help="Age of the records to delete: 3y or more (e.g. 3y, 40m, 1200d).",
+)
 @click.option("--dry-run", is_flag=True, help="Count what would be deleted; delete nothing.")
 def purge(config_path: str, period: str, dry_run: bool) -> None:
     """Delete calls and appeals older than the period (never younger than 3 years)."""
@@ -60,5 +65,7 @@ def purge(config_path: str, period: str, dry_run: bool) -> None:
     _config, repository, _recorder = _context(config_path)
     counts = repository.purge(cutoff, dry_run=dry_run)
     verb = "would delete" if dry_run else "deleted"
-    click.echo(f"{verb} {counts['calls']} call(s) and {counts['appeals']} appeal(s) that "
-               f"started before {cutoff.isoformat(timespec='seconds')}")
+    click.echo(
+        f"{verb} {counts['calls']} call(s) and {counts['appeals']} appeal(s) that "
+        f"started before {cutoff.isoformat(timespec='seconds')}"
+    )

@@ -68,8 +68,7 @@ class EffectRunner:
 class AsyncEffectRunner(EffectRunner):
     """Runs effects in ``executor`` threads, off the event loop, each within its deadline."""
 
-    def __init__(self, handlers: Mapping[type[Effect], Handler] | None,
-                 executor: Executor) -> None:
+    def __init__(self, handlers: Mapping[type[Effect], Handler] | None, executor: Executor) -> None:
         super().__init__(handlers)
         self.executor = executor
 
@@ -81,8 +80,9 @@ class AsyncEffectRunner(EffectRunner):
         try:
             return await asyncio.wait_for(asyncio.shield(future), effect.deadline)
         except TimeoutError:  # the thread finishes on its own; its result is dropped
-            return EffectResult(error=f"{type(effect).__name__} took longer than "
-                                      f"{effect.deadline:g} s")
+            return EffectResult(
+                error=f"{type(effect).__name__} took longer than {effect.deadline:g} s"
+            )
 
 
 def call_effect_handlers(config: Any) -> dict[type[Effect], Handler]:

@@ -106,8 +106,9 @@ class CallFlow:
             ending = _Ending(Result.OPERATOR, Outcome.FAILED, self.config.operator.queue)
         except Exception as exc:  # a caller must never be dropped by a bug
             self.error = f"{type(exc).__name__}: {exc}"
-            log.exception("call %s: flow failed; sending the caller to the operator",
-                          self.call.call_uid)
+            log.exception(
+                "call %s: flow failed; sending the caller to the operator", self.call.call_uid
+            )
             ending = _Ending(Result.OPERATOR, Outcome.FAILED, self.config.operator.queue)
 
         if self.interrupted:
@@ -125,13 +126,16 @@ class CallFlow:
             record.result = None  # the dialplan got nothing: its fallback decided
         if not handed and not hung_up and not self.interrupted:  # the connection broke
             record.error = (f"{self.error}; " if self.error else "") + (
-                "no result reached the dialplan (connection unusable): its fallback took "
-                "the caller")
+                "no result reached the dialplan (connection unusable): its fallback took the caller"
+            )
         log.info(
             "call %s from %s to %s ended: %s (%s) topic=%s",
-            record.call_uid, mask(record.caller_number or record.caller_raw),
-            record.dialled_number, record.outcome.value,
-            record.result.value if record.result else "-", record.topic_code or "-",
+            record.call_uid,
+            mask(record.caller_number or record.caller_raw),
+            record.dialled_number,
+            record.outcome.value,
+            record.result.value if record.result else "-",
+            record.topic_code or "-",
         )
         return record
 
@@ -168,11 +172,14 @@ class CallFlow:
 
     def start_record(self) -> CallRecord:
         """The call as recorded if the IVR dies now: journalled when the call starts."""
-        record = self._record(_Ending(Result.HANGUP, Outcome.INTERRUPTED),
-                              ended_at=self.call.started_at)
+        record = self._record(
+            _Ending(Result.HANGUP, Outcome.INTERRUPTED), ended_at=self.call.started_at
+        )
         record.result = None
-        record.error = ("the IVR stopped before the call ended (server killed, crash or power "
-                        "cut); the end time is unknown, the dialplan's fallback took the caller")
+        record.error = (
+            "the IVR stopped before the call ended (server killed, crash or power "
+            "cut); the end time is unknown, the dialplan's fallback took the caller"
+        )
         return record
 
     def _record(self, ending: _Ending, ended_at: datetime | None = None) -> CallRecord:
@@ -264,8 +271,11 @@ class CallFlow:
             elif kind is ActionKind.HANGUP:
                 self.served = True
                 return (yield from self._goodbye(action.prompts))
-        log.warning("call %s: %d menu steps without an ending; to the operator",
-                    self.call.call_uid, MAX_MENU_STEPS)
+        log.warning(
+            "call %s: %d menu steps without an ending; to the operator",
+            self.call.call_uid,
+            MAX_MENU_STEPS,
+        )
         self._step(cfg.menus[stack[-1]], event="loop_guard")
         return (yield from self._forced_operator(None))
 
@@ -378,8 +388,9 @@ class CallFlow:
         said, when a fragment has no audio (the operator sees it in IVR_APPEAL_ID)."""
         plan = plan_appeal_number(number)
         if not self.can_say(plan):
-            log.error("call %s: appeal number not read: speech fragments missing",
-                      self.call.call_uid)
+            log.error(
+                "call %s: appeal number not read: speech fragments missing", self.call.call_uid
+            )
             return
         yield from self._play(self.config.operator.appeal_prompt or "", "")
         yield from self._say(plan, "")
@@ -422,11 +433,15 @@ class CallFlow:
         if not self.config.prompts.playable(prompt_id):
             # The build manifest has no audio for it: never let Asterisk fall back to an
             # English file of that name or fail the command; say nothing and go on.
-            log.error("call %s: prompt %r has no built audio; skipped (run 'ivr prompts build')",
-                      self.call.call_uid, prompt_id)
+            log.error(
+                "call %s: prompt %r has no built audio; skipped (run 'ivr prompts build')",
+                self.call.call_uid,
+                prompt_id,
+            )
             return None
         reply = yield from self._command(
-            Command("STREAM FILE", (self.config.prompts.file_for(prompt_id), escape)))
+            Command("STREAM FILE", (self.config.prompts.file_for(prompt_id), escape))
+        )
         if reply.value == -1:
             # A missing file and a hang-up both give -1. CHANNEL STATUS tells them apart: on a
             # dead channel it gets 511 (after the HANGUP line or SIGHUP), which ends the call.
@@ -448,8 +463,12 @@ class CallFlow:
         would be a wrong number. Check ``self.can_say(plan)`` to offer another way instead.
         """
         if not self.can_say(plan):
-            log.error("call %s: speech fragments without built audio; %r not said (run "
-                      "'ivr prompts build')", self.call.call_uid, plan.text())
+            log.error(
+                "call %s: speech fragments without built audio; %r not said (run "
+                "'ivr prompts build')",
+                self.call.call_uid,
+                plan.text(),
+            )
             return None
         for fragment_id in plan:
             digit = yield from self._play(fragment_id, escape)
@@ -479,8 +498,9 @@ class CallFlow:
 # -- drivers: where the flow meets a session and an effect runner --------------------------
 
 
-def drive_sync(flow: Flow, send: Callable[[Command], Reply],
-               effects: EffectRunner | None = None) -> CallRecord:
+def drive_sync(
+    flow: Flow, send: Callable[[Command], Reply], effects: EffectRunner | None = None
+) -> CallRecord:
     """Run a flow to its end against a blocking ``send``, effects inline (process AGI,
     simulator). Without a runner every effect fails (and the flow goes on without it)."""
     runner = effects or EffectRunner()
@@ -500,8 +520,9 @@ def drive_sync(flow: Flow, send: Callable[[Command], Reply],
             response, error = None, exc
 
 
-async def drive_async(flow: Flow, send: Callable[[Command], Awaitable[Reply]],
-                      effects: EffectRunner | None = None) -> CallRecord:
+async def drive_async(
+    flow: Flow, send: Callable[[Command], Awaitable[Reply]], effects: EffectRunner | None = None
+) -> CallRecord:
     """Run a flow to its end against an asynchronous ``send`` (FastAGI server); effects run
     off the event loop when ``effects`` is an ``AsyncEffectRunner``."""
     runner = effects or EffectRunner()

@@ -129,8 +129,12 @@ def prepare_process(max_connections: int) -> None:
             resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
         soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
         if soft < wanted:
-            log.warning("only %d file descriptors (ulimit -n) for --max-connections %d; raise "
-                        "the limit (LimitNOFILE= in the systemd unit)", soft, max_connections)
+            log.warning(
+                "only %d file descriptors (ulimit -n) for --max-connections %d; raise "
+                "the limit (LimitNOFILE= in the systemd unit)",
+                soft,
+                max_connections,
+            )
     gc.collect()
     gc.freeze()
     gc.set_threshold(GC_THRESHOLD, 20, 20)
@@ -188,12 +192,19 @@ class FastAgiServer:
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = writer.get_extra_info("peername")
         if not peer_allowed(peer, self.settings.allow):
-            self._refuse(writer, "peer", f"refusing FastAGI connection from {peer}: "
-                         "address not in the allow-list (--allow)")
+            self._refuse(
+                writer,
+                "peer",
+                f"refusing FastAGI connection from {peer}: address not in the allow-list (--allow)",
+            )
             return
         if len(self.active) >= self.settings.max_connections:
-            self._refuse(writer, "limit", f"connection limit {self.settings.max_connections} "
-                         f"reached (--max-connections); refusing {peer}")
+            self._refuse(
+                writer,
+                "limit",
+                f"connection limit {self.settings.max_connections} "
+                f"reached (--max-connections); refusing {peer}",
+            )
             return
         task = asyncio.current_task()
         assert task is not None
@@ -237,8 +248,12 @@ class FastAgiServer:
                 record = await drive_async(steps, session.send, effects)
             except asyncio.CancelledError:  # past the cut grace: close, but record the call
                 task.uncancel()
-                record = finish_cancelled(flow, steps, "call cut: the server stopped before "
-                                          "the call ended; the dialplan's fallback took it")
+                record = finish_cancelled(
+                    flow,
+                    steps,
+                    "call cut: the server stopped before "
+                    "the call ended; the dialplan's fallback took it",
+                )
             finally:
                 self.flows.pop(task, None)
             self.calls_served += 1
@@ -258,8 +273,11 @@ class FastAgiServer:
         with contextlib.suppress(NotImplementedError, RuntimeError, AttributeError):
             loop.add_signal_handler(signal.SIGHUP, self.request_reload)
         await stop.wait()
-        log.info("stopping: %d calls running; waiting up to %.0f s for them",
-                 len(self.active), self.settings.drain_timeout)
+        log.info(
+            "stopping: %d calls running; waiting up to %.0f s for them",
+            len(self.active),
+            self.settings.drain_timeout,
+        )
         await self.close()
         log.info("stopped after %d calls", self.calls_served)
 
@@ -282,16 +300,18 @@ class FastAgiServer:
             config = await loop.run_in_executor(None, load_config, path, True)
         except (ConfigError, OSError) as exc:
             self.reloads["failed"] += 1
-            log.error("config reload of %s refused; keeping the running config:\n%s",
-                      path, exc)
+            log.error("config reload of %s refused; keeping the running config:\n%s", path, exc)
             return False
         if config.database_url != self.config.database_url:
             log.warning("config reload: database.url changed; it takes effect on restart only")
         self.config = config
         self.effects = AsyncEffectRunner(call_effect_handlers(config), self._effect_threads)
         self.reloads["ok"] += 1
-        log.info("config reloaded from %s; new calls use it (%d running calls keep theirs)",
-                 path, len(self.active))
+        log.info(
+            "config reloaded from %s; new calls use it (%d running calls keep theirs)",
+            path,
+            len(self.active),
+        )
         return True
 
     async def close(self) -> None:
@@ -302,17 +322,21 @@ class FastAgiServer:
                 set(self.active), timeout=self.settings.drain_timeout
             )
             if pending:
-                log.warning("drain deadline: handing %d running calls to the operator queue",
-                            len(pending))
+                log.warning(
+                    "drain deadline: handing %d running calls to the operator queue", len(pending)
+                )
                 for task in pending:
                     flow = self.flows.get(task)
                     if flow is not None:
                         flow.cut_reason = "the server is stopping"
                 _done, pending = await asyncio.wait(pending, timeout=self.settings.cut_grace)
             if pending:
-                log.warning("cutting %d calls that did not reach a reply in %.0f s; the "
-                            "dialplan's fallback queue takes them", len(pending),
-                            self.settings.cut_grace)
+                log.warning(
+                    "cutting %d calls that did not reach a reply in %.0f s; the "
+                    "dialplan's fallback queue takes them",
+                    len(pending),
+                    self.settings.cut_grace,
+                )
                 for task in pending:
                     task.cancel()
                 await asyncio.wait(pending, timeout=5)  # they record their calls

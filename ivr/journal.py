@@ -66,16 +66,19 @@ class ReplayReport:
     error: str | None = None
 
     def __str__(self) -> str:
-        text = (f"{self.replayed} replayed, {self.already_stored} already stored, "
-                f"{self.interrupted} interrupted, {self.in_progress} in progress, "
-                f"{self.remaining} remaining, {len(self.broken)} broken, "
-                f"{len(self.rejected)} rejected")
+        text = (
+            f"{self.replayed} replayed, {self.already_stored} already stored, "
+            f"{self.interrupted} interrupted, {self.in_progress} in progress, "
+            f"{self.remaining} remaining, {len(self.broken)} broken, "
+            f"{len(self.rejected)} rejected"
+        )
         return text + (f" (stopped: {self.error})" if self.error else "")
 
     @property
     def changed(self) -> bool:
-        return bool(self.replayed or self.already_stored or self.interrupted or self.broken
-                    or self.rejected)
+        return bool(
+            self.replayed or self.already_stored or self.interrupted or self.broken or self.rejected
+        )
 
 
 def process_owner(pid: int | None = None) -> Owner:
@@ -91,7 +94,7 @@ def _process_start(pid: int) -> int | None:
         data = Path(f"/proc/{pid}/stat").read_bytes()
     except OSError:
         return None
-    fields = data[data.rfind(b")") + 2:].split()
+    fields = data[data.rfind(b")") + 2 :].split()
     return int(fields[19]) if len(fields) > 19 else None
 
 
@@ -116,9 +119,11 @@ def owner_alive(owner: Owner) -> bool:
 
 def encode(record: CallRecord, owner: Owner | None = None) -> bytes:
     """An end entry, or with ``owner`` a start entry (``record`` is the interrupted call)."""
-    values: dict[str, object] = {"v": JOURNAL_VERSION,
-                                  "kind": "end" if owner is None else "start",
-                                  "call": record.to_json()}
+    values: dict[str, object] = {
+        "v": JOURNAL_VERSION,
+        "kind": "end" if owner is None else "start",
+        "call": record.to_json(),
+    }
     if owner is not None:
         values["owner"] = owner
     body = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
@@ -215,8 +220,11 @@ class Journal:
                     continue
                 entries.append((line, record, owner))
             ended = {record.call_uid for _, record, owner in entries if owner is None}
-            open_uids = [record.call_uid for _, record, owner in entries
-                         if owner is not None and record.call_uid not in ended]
+            open_uids = [
+                record.call_uid
+                for _, record, owner in entries
+                if owner is not None and record.call_uid not in ended
+            ]
             keep: list[bytes] = []
             try:
                 in_database = stored(open_uids) if stored and open_uids else set()
@@ -263,11 +271,19 @@ class Journal:
         finally:
             os.close(fd)
         for item in report.broken:
-            log.error("journal %s: broken record skipped (%s); kept in %s",
-                      self.path, item, self.broken_path)
+            log.error(
+                "journal %s: broken record skipped (%s); kept in %s",
+                self.path,
+                item,
+                self.broken_path,
+            )
         for item in report.rejected:
-            log.error("journal %s: record refused by the database (%s); kept in %s",
-                      self.path, item, self.broken_path)
+            log.error(
+                "journal %s: record refused by the database (%s); kept in %s",
+                self.path,
+                item,
+                self.broken_path,
+            )
         return report
 
     def set_aside(self, record: CallRecord) -> None:
@@ -329,8 +345,12 @@ class StartWriter:
                     self.journal.write(batch)
                 except OSError as exc:
                     self.failures += 1
-                    log.error("journal %s: %d call starts not journalled: %s",
-                              self.journal.path, len(batch), exc)
+                    log.error(
+                        "journal %s: %d call starts not journalled: %s",
+                        self.journal.path,
+                        len(batch),
+                        exc,
+                    )
             if stopping and not batch:
                 return
 

@@ -66,8 +66,15 @@ class Stats:
     cpu: float = 0.0  # generator CPU seconds (user + system)
 
     def merge(self, other: Stats) -> None:
-        for name in ("calls_started", "calls_completed", "calls_failed", "calls_hung",
-                     "commands", "malformed", "cpu"):
+        for name in (
+            "calls_started",
+            "calls_completed",
+            "calls_failed",
+            "calls_hung",
+            "commands",
+            "malformed",
+            "cpu",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.think.extend(other.think)
         self.first_command.extend(other.first_command)
@@ -218,12 +225,17 @@ def check_loopback(host: str) -> None:
         raise ValueError(f"the load generator only targets loopback addresses, not {host}")
 
 
-async def _one_call(host: str, port: int, scenario: Scenario, stats: Stats, number: int,
-                    check: bool) -> None:
+async def _one_call(
+    host: str, port: int, scenario: Scenario, stats: Stats, number: int, check: bool
+) -> None:
     loop = asyncio.get_running_loop()
-    env = asterisk_env(f"067{number % 10_000_000:07d}", "0800000373",
-                       unique_id=f"{time.time():.0f}.{number}", network=True,
-                       script=scenario.script)
+    env = asterisk_env(
+        f"067{number % 10_000_000:07d}",
+        "0800000373",
+        unique_id=f"{time.time():.0f}.{number}",
+        network=True,
+        script=scenario.script,
+    )
     call = _Call(scenario, stats, env_block(env), check)
     stats.calls_started += 1
     try:
@@ -271,8 +283,9 @@ def _raise_nofile(wanted: int) -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
-def _process_main(host: str, port: int, scenario: Scenario, first_number: int,
-                  start_at: float, conn) -> None:
+def _process_main(
+    host: str, port: int, scenario: Scenario, first_number: int, start_at: float, conn
+) -> None:
     _raise_nofile(scenario.concurrency * 2 + 64)
     delay = start_at - time.time()
     if delay > 0:
@@ -302,8 +315,9 @@ def run_load(host: str, port: int, scenario: Scenario, processes: int = 1) -> St
     first = 0
     for part in split(scenario, processes):
         parent, child = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_process_main,
-                           args=(host, port, part, first, start_at, child), daemon=True)
+        proc = ctx.Process(
+            target=_process_main, args=(host, port, part, first, start_at, child), daemon=True
+        )
         proc.start()
         child.close()
         jobs.append((proc, parent))

@@ -12,8 +12,7 @@ import sys
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
-def setup_logging(level: int = logging.INFO, *, syslog: bool = False,
-                  format: str = FORMAT) -> None:
+def setup_logging(level: int = logging.INFO, *, syslog: bool = False, format: str = FORMAT) -> None:
     """Log to stderr; with ``syslog`` also to the system log where there is one (process AGI:
     a daemonised Asterisk points a script's stderr at /dev/null)."""
     logging.basicConfig(level=level, stream=sys.stderr, format=format)
@@ -25,8 +24,9 @@ def setup_logging(level: int = logging.INFO, *, syslog: bool = False,
         handler = SysLogHandler(address="/dev/log", facility=SysLogHandler.LOG_DAEMON)
     except OSError:
         return
-    handler.setFormatter(logging.Formatter(f"ivr-agi[{os.getpid()}]: %(levelname)s "
-                                           "%(name)s: %(message)s"))
+    handler.setFormatter(
+        logging.Formatter(f"ivr-agi[{os.getpid()}]: %(levelname)s %(name)s: %(message)s")
+    )
     logging.getLogger().addHandler(handler)
 
 
@@ -40,6 +40,7 @@ def log_to_file(path: os.PathLike[str] | str | None) -> None:
     except OSError as exc:
         logging.getLogger(__name__).error("cannot write the log file %s: %s", path, exc)
         return
-    handler.setFormatter(logging.Formatter(f"%(asctime)s [{os.getpid()}] %(levelname)s "
-                                           "%(name)s: %(message)s"))
+    handler.setFormatter(
+        logging.Formatter(f"%(asctime)s [{os.getpid()}] %(levelname)s %(name)s: %(message)s")
+    )
     logging.getLogger().addHandler(handler)

@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from ivr.journal import Journal
 
 
-
 class Recorder(Protocol):
     def record(self, record: CallRecord) -> str: ...
 
@@ -31,8 +30,6 @@ class Session(Protocol):
     env: dict[str, str]
 
     def send(self, cmd: Command) -> Reply: ...
-
-
 
 
 def run_call(
@@ -115,8 +112,9 @@ class JournalRecorder:
         except OSError as exc:
             import logging
 
-            logging.getLogger(__name__).error("call start not journalled (journal %s: %s)",
-                                              self.journal.path, exc)
+            logging.getLogger(__name__).error(
+                "call start not journalled (journal %s: %s)", self.journal.path, exc
+            )
 
     def record(self, record: CallRecord) -> str:
         try:
@@ -130,8 +128,11 @@ class JournalRecorder:
 
             data = masked(record.to_json())
             logging.getLogger(__name__).error(
-                "CALL RECORD NOT SAVED (journal %s: %s); record follows, caller numbers "
-                "masked: %s", self.journal.path, exc, json.dumps(data, ensure_ascii=False))
+                "CALL RECORD NOT SAVED (journal %s: %s); record follows, caller numbers masked: %s",
+                self.journal.path,
+                exc,
+                json.dumps(data, ensure_ascii=False),
+            )
             return "lost"
 
 
@@ -156,8 +157,11 @@ def run(config_path: str) -> CallRecord:
     except ConfigError as exc:
         import logging
 
-        logging.getLogger(__name__).error("refusing to run with an invalid configuration "
-                                          "(the dialplan's fallback takes the call):\n%s", exc)
+        logging.getLogger(__name__).error(
+            "refusing to run with an invalid configuration "
+            "(the dialplan's fallback takes the call):\n%s",
+            exc,
+        )
         sys.exit(1)
     log_to_file(config.log_file)
     return run_call(config, session, JournalRecorder(Journal(config.journal_path)))

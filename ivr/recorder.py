@@ -64,8 +64,11 @@ class CallRecorder:
             except Exception as exc:
                 error = exc
                 self._down_until = self.clock() + self.retry_after
-                log.warning("database unavailable (%s); journalling call records for %.0f s",
-                            _first_line(exc), self.retry_after)
+                log.warning(
+                    "database unavailable (%s); journalling call records for %.0f s",
+                    _first_line(exc),
+                    self.retry_after,
+                )
         if self.journal is not None:
             try:
                 self.journal.append(record)
@@ -77,7 +80,8 @@ class CallRecorder:
         self.last_problem = _first_line(error) if error else "database unavailable and no journal"
         log.error(
             "CALL RECORD NOT SAVED (%s); record follows, caller numbers masked: %s",
-            self.last_problem, json.dumps(masked(record.to_json()), ensure_ascii=False),
+            self.last_problem,
+            json.dumps(masked(record.to_json()), ensure_ascii=False),
         )
         return LOST
 
@@ -91,12 +95,18 @@ class CallRecorder:
                 self.last_problem += f"; not kept either: {exc}"
             else:
                 self.counts[REJECTED] += 1
-                log.error("CALL RECORD NOT SAVED in the database (%s); kept in %s",
-                          reason, self.journal.broken_path)
+                log.error(
+                    "CALL RECORD NOT SAVED in the database (%s); kept in %s",
+                    reason,
+                    self.journal.broken_path,
+                )
                 return REJECTED
         self.counts[LOST] += 1
-        log.error("CALL RECORD NOT SAVED (%s); record follows, caller numbers masked: %s",
-                  self.last_problem, json.dumps(masked(record.to_json()), ensure_ascii=False))
+        log.error(
+            "CALL RECORD NOT SAVED (%s); record follows, caller numbers masked: %s",
+            self.last_problem,
+            json.dumps(masked(record.to_json()), ensure_ascii=False),
+        )
         return LOST
 
     def record_many(self, records: list[CallRecord]) -> list[str]:
@@ -111,8 +121,9 @@ class CallRecorder:
             try:
                 save_calls(records)
             except Exception as exc:
-                log.debug("batch of %d records failed (%s); one by one", len(records),
-                          _first_line(exc))
+                log.debug(
+                    "batch of %d records failed (%s); one by one", len(records), _first_line(exc)
+                )
             else:
                 self.counts[DATABASE] += len(records)
                 return [DATABASE] * len(records)
@@ -123,8 +134,9 @@ class CallRecorder:
         if self.journal is None:
             return ReplayReport()
         with self._lock:
-            report = self.journal.replay(self.repository.save_call,
-                                         self.repository.stored_call_uids)
+            report = self.journal.replay(
+                self.repository.save_call, self.repository.stored_call_uids
+            )
         if report.error:
             self._down_until = self.clock() + self.retry_after
         elif report.changed:
@@ -216,8 +228,11 @@ class AsyncCallRecorder:
             if not first:
                 await asyncio.sleep(self.replay_every)
             first = False
-            if self.recorder.journal and self.recorder.journal.pending() \
-                    and not self.recorder.database_down:
+            if (
+                self.recorder.journal
+                and self.recorder.journal.pending()
+                and not self.recorder.database_down
+            ):
                 try:
                     await loop.run_in_executor(self._executor, self.recorder.flush)
                 except Exception:

@@ -14,8 +14,9 @@ from collections.abc import Mapping
 from typing import Any
 
 
-def known_fields(cls: type, values: Mapping[str, Any],
-                 renamed: Mapping[str, str] | None = None) -> dict[str, Any]:
+def known_fields(
+    cls: type, values: Mapping[str, Any], renamed: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """``values`` reduced to the dataclass ``cls``'s fields, old names mapped to new ones."""
     names = {f.name for f in dataclasses.fields(cls)}
     result: dict[str, Any] = {}

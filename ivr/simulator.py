@@ -31,10 +31,26 @@ HANGUP_TOKEN = "h"
 
 #: The order res_agi.c setup_env() writes the environment in.
 ENV_ORDER = (
-    "agi_request", "agi_channel", "agi_language", "agi_type", "agi_uniqueid", "agi_version",
-    "agi_callerid", "agi_calleridname", "agi_callingpres", "agi_callingani2", "agi_callington",
-    "agi_callingtns", "agi_dnid", "agi_rdnis", "agi_context", "agi_extension", "agi_priority",
-    "agi_enhanced", "agi_accountcode", "agi_threadid",
+    "agi_request",
+    "agi_channel",
+    "agi_language",
+    "agi_type",
+    "agi_uniqueid",
+    "agi_version",
+    "agi_callerid",
+    "agi_calleridname",
+    "agi_callingpres",
+    "agi_callingani2",
+    "agi_callington",
+    "agi_callingtns",
+    "agi_dnid",
+    "agi_rdnis",
+    "agi_context",
+    "agi_extension",
+    "agi_priority",
+    "agi_enhanced",
+    "agi_accountcode",
+    "agi_threadid",
 )
 
 DEAD_CHANNEL = "511 Command Not Permitted on a dead channel or intercept routine"
@@ -195,8 +211,11 @@ class FakeAsterisk:
             pass
 
     def run(self) -> Transcript:
-        self._event("call", caller=self.transcript.env.get("agi_callerid", ""),
-                    dialled=self.transcript.env.get("agi_dnid", ""))
+        self._event(
+            "call",
+            caller=self.transcript.env.get("agi_callerid", ""),
+            dialled=self.transcript.env.get("agi_dnid", ""),
+        )
         self.wfile.write(env_block(self.transcript.env))
         self.wfile.flush()
         while True:
@@ -223,9 +242,7 @@ class FakeAsterisk:
         args = split_command_line(line)
         words = [a.upper() for a in args[:3]]
         due = self.hangup_after is not None and self.commands > self.hangup_after
-        media = not any(
-            words[: len(name.split())] == name.split() for name in DEAD_SAFE_COMMANDS
-        )
+        media = not any(words[: len(name.split())] == name.split() for name in DEAD_SAFE_COMMANDS)
         if media and self.dead:
             self._send(DEAD_CHANNEL)
             return
@@ -264,8 +281,11 @@ class FakeAsterisk:
 
     def _usage(self, usage: str) -> None:
         self._event("error", reply="520", usage=usage)
-        self._send("520-Invalid command syntax.  Proper usage follows:",
-                   f" Usage: {usage}", "520 End of proper usage.")
+        self._send(
+            "520-Invalid command syntax.  Proper usage follows:",
+            f" Usage: {usage}",
+            "520 End of proper usage.",
+        )
 
     def _stream_file(self, args: list[str]) -> None:
         if len(args) not in (4, 5):
@@ -356,9 +376,15 @@ def simulate_builtin(
     thread = threading.Thread(target=ivr_side, name="ivr-simulated-call", daemon=True)
     thread.start()
     try:
-        fake = FakeAsterisk(theirs.makefile("rb"), theirs.makefile("wb"), env, keys,
-                            prompt_describer(config), hangup_after=hangup_after,
-                            on_event=on_event)
+        fake = FakeAsterisk(
+            theirs.makefile("rb"),
+            theirs.makefile("wb"),
+            env,
+            keys,
+            prompt_describer(config),
+            hangup_after=hangup_after,
+            on_event=on_event,
+        )
         transcript = fake.run()
     finally:
         theirs.close()
@@ -374,8 +400,9 @@ def simulate_builtin(
             transcript.record_saved = False
             transcript.record_problem = str(exc).splitlines()[0] if str(exc) else repr(exc)
         if not transcript.record_saved:
-            transcript.record_problem = getattr(recorder, "last_problem", None) \
-                or transcript.record_problem
+            transcript.record_problem = (
+                getattr(recorder, "last_problem", None) or transcript.record_problem
+            )
     return transcript
 
 
@@ -392,8 +419,15 @@ def simulate_fastagi(
 ) -> Transcript:
     """Drive a running FastAGI server over TCP, exactly as Asterisk would."""
     with socket.create_connection(address, timeout=60) as sock:
-        fake = FakeAsterisk(sock.makefile("rb"), sock.makefile("wb"), env, keys, describe,
-                            hangup_after=hangup_after, on_event=on_event)
+        fake = FakeAsterisk(
+            sock.makefile("rb"),
+            sock.makefile("wb"),
+            env,
+            keys,
+            describe,
+            hangup_after=hangup_after,
+            on_event=on_event,
+        )
         transcript = fake.run()
     if repository is None:
         transcript.record_problem = "no database to look in"

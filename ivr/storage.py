@@ -283,9 +283,11 @@ class CallRepository:
         if record.outcome is Outcome.INTERRUPTED:
             return False
         with Session(self.engine) as session, session.begin():
-            stored = session.scalars(select(Call).where(
-                Call.call_uid == record.call_uid,
-                Call.outcome == Outcome.INTERRUPTED.value)).first()
+            stored = session.scalars(
+                select(Call).where(
+                    Call.call_uid == record.call_uid, Call.outcome == Outcome.INTERRUPTED.value
+                )
+            ).first()
             if stored is None:
                 return False
             fresh = _call_row(record)
@@ -293,8 +295,13 @@ class CallRepository:
                 if column.name != "id":
                     setattr(stored, column.key, getattr(fresh, column.key))
             known = {a.appeal_number for a in stored.appeals}
-            session.add_all([_appeal_row(a, record.test) for a in record.appeals
-                             if a.appeal_number not in known])
+            session.add_all(
+                [
+                    _appeal_row(a, record.test)
+                    for a in record.appeals
+                    if a.appeal_number not in known
+                ]
+            )
         return True
 
     def stored_call_uids(self, call_uids: Sequence[str]) -> set[str]:
@@ -302,9 +309,8 @@ class CallRepository:
         found: set[str] = set()
         with Session(self.engine) as session:
             for start in range(0, len(call_uids), 500):
-                chunk = list(call_uids[start:start + 500])
-                found.update(session.scalars(select(Call.call_uid).where(
-                    Call.call_uid.in_(chunk))))
+                chunk = list(call_uids[start : start + 500])
+                found.update(session.scalars(select(Call.call_uid).where(Call.call_uid.in_(chunk))))
         return found
 
     def save_calls(self, records: Sequence[CallRecord]) -> int:
@@ -317,13 +323,15 @@ class CallRepository:
             for record in records:
                 session.add(_call_row(record))
             session.flush()  # the call rows first: appeals refer to them
-            session.add_all([_appeal_row(a, record.test) for record in records
-                             for a in record.appeals])
+            session.add_all(
+                [_appeal_row(a, record.test) for record in records for a in record.appeals]
+            )
             session.commit()
         return len(records)
 
-    def sync_topics(self, catalogues: Mapping[str, Iterable[tuple[str, str]]],
-                    now: datetime) -> int:
+    def sync_topics(
+        self, catalogues: Mapping[str, Iterable[tuple[str, str]]], now: datetime
+    ) -> int:
         """Record the catalogues' codes and labels; a changed label opens a new version.
 
         ``catalogues`` maps a role to (code, label) pairs. Returns the versions written.
@@ -347,8 +355,9 @@ class CallRepository:
         """The label a topic code had at a moment in time."""
         stmt = (
             select(TopicVersion.label)
-            .where(TopicVersion.role == role, TopicVersion.code == code,
-                   TopicVersion.valid_from <= at)
+            .where(
+                TopicVersion.role == role, TopicVersion.code == code, TopicVersion.valid_from <= at
+            )
             .order_by(TopicVersion.valid_from.desc())
             .limit(1)
         )
@@ -365,10 +374,12 @@ class CallRepository:
             counts = {
                 "appeals": session.scalar(
                     select(func.count()).select_from(Appeal).where(Appeal.call_uid.in_(old_calls))
-                ) or 0,
+                )
+                or 0,
                 "calls": session.scalar(
                     select(func.count()).select_from(Call).where(Call.started_at < cutoff)
-                ) or 0,
+                )
+                or 0,
             }
             if not dry_run:
                 session.execute(delete(Appeal).where(Appeal.call_uid.in_(old_calls)))
@@ -419,8 +430,10 @@ def _refusal(record: CallRecord, exc: IntegrityError) -> str:
     reason = _first_line(exc)
     if "appeal_number" in reason or "appeals" in reason:
         numbers = ", ".join(a.appeal_number for a in record.appeals)
-        return (f"appeal number {numbers} is already in the database ({reason}): two configs "
-                "or servers write to it with the same database.server_id")
+        return (
+            f"appeal number {numbers} is already in the database ({reason}): two configs "
+            "or servers write to it with the same database.server_id"
+        )
     return reason
 
 
@@ -452,8 +465,16 @@ def _call_row(record: CallRecord) -> Call:
 def _appeal_row(a: AppealRecord, test: bool = False) -> Appeal:
     return Appeal(
         test=test,
-        appeal_number=a.appeal_number, call_uid=a.call_uid, kind=a.kind, channel=a.channel,
-        role=a.role, topic_code=a.topic_code, topic_label=a.topic_label,
-        caller_number=a.caller_number, caller_raw=a.caller_raw, status=a.status,
-        registered_at=a.registered_at, due_at=a.due_at,
+        appeal_number=a.appeal_number,
+        call_uid=a.call_uid,
+        kind=a.kind,
+        channel=a.channel,
+        role=a.role,
+        topic_code=a.topic_code,
+        topic_label=a.topic_label,
+        caller_number=a.caller_number,
+        caller_raw=a.caller_raw,
+        status=a.status,
+        registered_at=a.registered_at,
+        due_at=a.due_at,
     )

@@ -30,8 +30,10 @@ def event_line(event: dict[str, object]) -> str:
     if kind == "timeout":
         return f"no key within {event['ms']} ms"
     if kind == "keys_ran_out":
-        return ("(the scripted keys ran out: the caller stays silent from here, so the menu "
-                "times out; end --keys with h to hang up instead)")
+        return (
+            "(the scripted keys ran out: the caller stays silent from here, so the menu "
+            "times out; end --keys with h to hang up instead)"
+        )
     if kind == "missing_prompt":
         return f"  MISSING prompt file {event['file']}"
     if kind == "set":
@@ -54,22 +56,35 @@ def merged_events(events: list[dict[str, object]]) -> list[dict[str, object]]:
     """Consecutive speech fragments as one ``say`` event with the whole Ukrainian text."""
     merged: list[dict[str, object]] = []
     for event in events:
-        if is_fragment(event) and merged and merged[-1]["type"] == "say" \
-                and not merged[-1].get("interrupted_by"):
+        if (
+            is_fragment(event)
+            and merged
+            and merged[-1]["type"] == "say"
+            and not merged[-1].get("interrupted_by")
+        ):
             fragments = merged[-1]["fragments"]
             assert isinstance(fragments, list)
             fragments.append(event["id"])
             merged[-1]["text"] = f"{merged[-1]['text']} {event['text']}"
             merged[-1]["interrupted_by"] = event.get("interrupted_by")
         elif is_fragment(event):
-            merged.append({"type": "say", "fragments": [event["id"]], "text": event["text"],
-                           "interrupted_by": event.get("interrupted_by")})
+            merged.append(
+                {
+                    "type": "say",
+                    "fragments": [event["id"]],
+                    "text": event["text"],
+                    "interrupted_by": event.get("interrupted_by"),
+                }
+            )
         else:
             merged.append(event)
     for event in merged:
         if event["type"] == "say":
-            event["text"] = " ".join(str(event["text"]).replace("…", ",").split()) \
-                .replace(" ,", ",").strip(", ")
+            event["text"] = (
+                " ".join(str(event["text"]).replace("…", ",").split())
+                .replace(" ,", ",")
+                .strip(", ")
+            )
     return merged
 
 
@@ -98,10 +113,13 @@ def render_summary(transcript: Transcript, config: Config) -> str:
             saved += f": {transcript.record_problem}"
         lines.append(f"recorded ({saved}): topic {topic_text}, outcome {record.outcome.value}")
         for appeal in record.appeals:
-            lines.append(f"appeal {format_appeal_number(appeal.appeal_number)} "
-                         f"({appeal.kind}), answer due by {appeal.due_at.date().isoformat()}")
+            lines.append(
+                f"appeal {format_appeal_number(appeal.appeal_number)} "
+                f"({appeal.kind}), answer due by {appeal.due_at.date().isoformat()}"
+            )
         path = " > ".join(
-            step["menu"] + (":" + step["key"] if "key" in step else "")
+            step["menu"]
+            + (":" + step["key"] if "key" in step else "")
             + (f" ({step['event']})" if "event" in step else "")
             for step in record.path
         )

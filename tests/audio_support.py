@@ -51,6 +51,7 @@ def built_prompts(tmp_path_factory) -> Path:
     directory = tmp_path_factory.mktemp("built")
     config = load_config(config_in(directory))
     report = PromptBuilder(config.prompts.sounds_dir, "uk", make_engine("espeak")).build(
-        all_specs(config))
+        all_specs(config)
+    )
     assert not report.failed, report.failed
     return config.prompts.sounds_dir

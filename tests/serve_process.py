@@ -19,10 +19,23 @@ class ServeProcess:
 
     def __init__(self, config_path: Path, *args: str) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "ivr", "serve", "--config", str(config_path),
-             "--listen", "127.0.0.1:0", *args],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENV,
-            cwd=config_path.parent)
+            [
+                sys.executable,
+                "-m",
+                "ivr",
+                "serve",
+                "--config",
+                str(config_path),
+                "--listen",
+                "127.0.0.1:0",
+                *args,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=ENV,
+            cwd=config_path.parent,
+        )
         self.lines: list[str] = []
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()

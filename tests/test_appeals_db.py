@@ -29,10 +29,17 @@ KYIV = ZoneInfo("Europe/Kyiv")
 
 def appeal_for(record, number="26112701000016", topic="D1"):
     return AppealRecord(
-        appeal_number=number, call_uid=record.call_uid, kind="operator", channel="phone",
-        role="dso", topic_code=topic, topic_label="Відсутність електропостачання",
-        caller_number=record.caller_number, caller_raw=record.caller_raw,
-        registered_at=record.ended_at, due_at=record.ended_at + timedelta(days=30),
+        appeal_number=number,
+        call_uid=record.call_uid,
+        kind="operator",
+        channel="phone",
+        role="dso",
+        topic_code=topic,
+        topic_label="Відсутність електропостачання",
+        caller_number=record.caller_number,
+        caller_raw=record.caller_raw,
+        registered_at=record.ended_at,
+        due_at=record.ended_at + timedelta(days=30),
     )
 
 
@@ -87,15 +94,17 @@ def test_concurrent_allocation_in_threads(tmp_path):
 
 def test_deadlines():
     registered = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)  # a Friday
-    assert appeal_deadline("D1", registered, KYIV).astimezone(KYIV).date().isoformat() \
-        == "2026-12-27"
-    assert appeal_deadline("D4", registered, KYIV).astimezone(KYIV).date().isoformat() \
-        == "2027-01-11"
+    assert (
+        appeal_deadline("D1", registered, KYIV).astimezone(KYIV).date().isoformat() == "2026-12-27"
+    )
+    assert (
+        appeal_deadline("D4", registered, KYIV).astimezone(KYIV).date().isoformat() == "2027-01-11"
+    )
     # bill check: 5 working days from Friday -> the next Friday
-    assert appeal_deadline("S3", registered, KYIV).astimezone(KYIV).date().isoformat() \
-        == "2026-12-04"
-    assert appeal_deadline("S3", registered, KYIV).astimezone(KYIV).time().isoformat() \
-        == "23:59:59"
+    assert (
+        appeal_deadline("S3", registered, KYIV).astimezone(KYIV).date().isoformat() == "2026-12-04"
+    )
+    assert appeal_deadline("S3", registered, KYIV).astimezone(KYIV).time().isoformat() == "23:59:59"
 
 
 # -- schema and storage, on SQLite and PostgreSQL ----------------------------------------
@@ -121,11 +130,14 @@ def test_an_installed_database_upgrades_in_place_and_keeps_its_calls(db_url):
     with repo.engine.begin() as connection:
         command.upgrade(alembic_config(connection), "0001")
     with repo.engine.begin() as connection:
-        connection.execute(sa.text(
-            "INSERT INTO calls (call_uid, started_at, ended_at, caller_raw, caller_name, "
-            "dialled_number, unique_id, channel, transport, role, outcome, path, duration_ms) "
-            "VALUES ('old', '2026-11-27 08:30:00', '2026-11-27 08:31:00', '0441234567', '', "
-            "'0800000373', '1.1', 'PJSIP/x', 'fastagi', 'dso', 'operator', '[]', 60000)"))
+        connection.execute(
+            sa.text(
+                "INSERT INTO calls (call_uid, started_at, ended_at, caller_raw, caller_name, "
+                "dialled_number, unique_id, channel, transport, role, outcome, path, duration_ms) "
+                "VALUES ('old', '2026-11-27 08:30:00', '2026-11-27 08:31:00', '0441234567', '', "
+                "'0800000373', '1.1', 'PJSIP/x', 'fastagi', 'dso', 'operator', '[]', 60000)"
+            )
+        )
     repo.ensure_schema()
     assert repo.schema_revision() == "0002"
     old = repo.get_call("old")
@@ -161,11 +173,17 @@ def test_purge_deletes_only_older_records(db_url):
     repo = CallRepository(db_url)
     repo.ensure_schema()
     now = datetime(2030, 1, 15, tzinfo=UTC)
-    old = make_record("o" * 32, started_at=datetime(2026, 1, 1, tzinfo=UTC),
-                      ended_at=datetime(2026, 1, 1, 0, 1, tzinfo=UTC))
+    old = make_record(
+        "o" * 32,
+        started_at=datetime(2026, 1, 1, tzinfo=UTC),
+        ended_at=datetime(2026, 1, 1, 0, 1, tzinfo=UTC),
+    )
     old.appeals = [appeal_for(old, "26010101000013")]
-    young = make_record("y" * 32, started_at=datetime(2027, 2, 1, tzinfo=UTC),
-                        ended_at=datetime(2027, 2, 1, 0, 1, tzinfo=UTC))
+    young = make_record(
+        "y" * 32,
+        started_at=datetime(2027, 2, 1, tzinfo=UTC),
+        ended_at=datetime(2027, 2, 1, 0, 1, tzinfo=UTC),
+    )
     repo.save_call(old)
     repo.save_call(young)
     cutoff = cutoff_for("3y", now)
@@ -232,7 +250,7 @@ def test_call_start_of_a_dead_process_is_recorded_interrupted_then_completed(db_
     repo = CallRepository(db_url)
     repo.ensure_schema()
     journal = Journal(tmp_path / "j.jsonl")
-    dead = {"pid": 2 ** 22 + 12345, "since": 1}  # no such process
+    dead = {"pid": 2**22 + 12345, "since": 1}  # no such process
     running = process_owner()  # this test: alive
     journal.append_start(interrupted("k" * 32), dead)  # killed mid-call
     journal.append_start(interrupted("r" * 32), running)  # still in progress
@@ -393,8 +411,7 @@ def test_journal_lines_of_other_versions_stay_readable(tmp_path):
 
     old = make_record("1" * 32).to_json()
     del old["test"]  # version 1 had no test flag
-    newer = {"v": 3, "kind": "end", "call": {**make_record("2" * 32).to_json(),
-                                             "satisfaction": 5}}
+    newer = {"v": 3, "kind": "end", "call": {**make_record("2" * 32).to_json(), "satisfaction": 5}}
     record, owner = decode_entry(line(old))
     assert record.call_uid == "1" * 32 and record.test is False and owner is None
     record, owner = decode_entry(line(newer))

@@ -47,7 +47,11 @@ def test_builds_every_prompt_as_8_khz_wav_with_a_manifest(tmp_path):
     manifest = read_manifest(tmp_path, "uk")
     entry = manifest.prompts["slow_female"]
     assert (entry["text"], entry["engine"], entry["voice"], entry["speed"]) == (
-        "Зачекайте, будь ласка.", "espeak-ng", "uk+f3", 0.8)
+        "Зачекайте, будь ласка.",
+        "espeak-ng",
+        "uk+f3",
+        0.8,
+    )
     assert manifest.prompts["goodbye"]["voice"] == "uk"
     assert playable_ids(tmp_path, "uk") == {s.id for s in SPECS}
 
@@ -70,8 +74,7 @@ def test_voice_speed_and_format_are_part_of_the_cache_key(tmp_path):
     build(tmp_path)
     changed = [PromptSpec("goodbye", SPECS[0].text, voice="uk+f3"), *SPECS[1:]]
     assert build(tmp_path, changed).built == ["goodbye"]
-    assert build(tmp_path, changed, formats=("wav", "sln16")).built == [
-        s.id for s in SPECS]
+    assert build(tmp_path, changed, formats=("wav", "sln16")).built == [s.id for s in SPECS]
     raw = (tmp_path / "uk" / "goodbye.sln16").read_bytes()
     assert raw[:4] != b"RIFF" and len(raw) > 3200
 
@@ -93,14 +96,17 @@ def test_a_prompt_removed_from_the_texts_is_removed(tmp_path):
     assert "goodbye" not in read_manifest(tmp_path, "uk").prompts
 
 
-@pytest.mark.parametrize("text, message", [
-    ("", "empty text"),
-    ("   \t ", "empty text"),
-    ("Тариф 4,32 грн", "digits 432: write numbers in words"),
-    ("Натисніть OK", "Latin letters OK"),
-    ("Привіт 😀", "cannot say: '😀' (grinning face)"),
-    ("Это ошибка", "letters Э are not Ukrainian"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "empty text"),
+        ("   \t ", "empty text"),
+        ("Тариф 4,32 грн", "digits 432: write numbers in words"),
+        ("Натисніть OK", "Latin letters OK"),
+        ("Привіт 😀", "cannot say: '😀' (grinning face)"),
+        ("Это ошибка", "letters Э are not Ukrainian"),
+    ],
+)
 def test_texts_the_voice_cannot_say_fail_that_prompt(tmp_path, text, message):
     report = build(tmp_path, [PromptSpec("bad", text), SPECS[0]])
     assert report.built == ["goodbye"]

@@ -19,10 +19,18 @@ from ivr.speech import catalogue
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
-def ivr(*args: str, cwd: Path, env: dict[str, str] | None = None,
-        prefix: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
-    return subprocess.run([*prefix, sys.executable, "-m", "ivr", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=120, env=env or ENV, stdin=subprocess.DEVNULL)
+def ivr(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, prefix: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*prefix, sys.executable, "-m", "ivr", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+        env=env or ENV,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 @pytest.fixture
@@ -56,8 +64,12 @@ def test_build_every_prompt_then_skip_then_rebuild_exactly_one(admin_dir: Path):
     texts = admin_dir / "prompts" / "uk.yaml"
     old = 'goodbye: "Дякуємо за дзвінок! До побачення."'
     assert old in texts.read_text(encoding="utf-8")
-    texts.write_text(texts.read_text(encoding="utf-8").replace(
-        old, 'goodbye: "Дякуємо, що зателефонували! До побачення."'), encoding="utf-8")
+    texts.write_text(
+        texts.read_text(encoding="utf-8").replace(
+            old, 'goodbye: "Дякуємо, що зателефонували! До побачення."'
+        ),
+        encoding="utf-8",
+    )
     third = ivr("prompts", "build", "--engine", "espeak", cwd=admin_dir)
     assert summary(third).startswith(f"prompts: 1 built, {total - 1} skipped")
     manifest = json.loads((admin_dir / "prompts" / "uk" / "manifest.json").read_text())
@@ -69,8 +81,9 @@ def test_validate_serve_and_agi_need_built_audio(admin_dir: Path):
     assert result.returncode == 1
     lines = (admin_dir / "config.yaml").read_text(encoding="utf-8").splitlines()
     sounds = next(i for i, line in enumerate(lines, 1) if line.strip().startswith("sounds:"))
-    assert f"config.yaml:{sounds}: prompts.sounds: no prompt audio has been built in" \
-        in result.stderr
+    assert (
+        f"config.yaml:{sounds}: prompts.sounds: no prompt audio has been built in" in result.stderr
+    )
     assert "run 'ivr prompts build --config config.yaml'" in result.stderr
 
     assert ivr("validate", "--no-audio-check", "config.yaml", cwd=admin_dir).returncode == 0
@@ -85,8 +98,9 @@ def test_validate_serve_and_agi_need_built_audio(admin_dir: Path):
     assert simulated.returncode == 0, simulated.stderr  # testers need no build
 
 
-def test_validate_names_each_prompt_and_fragment_without_audio(admin_dir: Path,
-                                                               built_prompts: Path):
+def test_validate_names_each_prompt_and_fragment_without_audio(
+    admin_dir: Path, built_prompts: Path
+):
     shutil.copytree(built_prompts / "uk", admin_dir / "prompts" / "uk")
     assert ivr("validate", "config.yaml", cwd=admin_dir).returncode == 0
     manifest_path = admin_dir / "prompts" / "uk" / "manifest.json"
@@ -98,17 +112,21 @@ def test_validate_names_each_prompt_and_fragment_without_audio(admin_dir: Path,
     assert result.returncode == 1
     lines = (admin_dir / "config.yaml").read_text(encoding="utf-8").splitlines()
     line = next(i for i, text in enumerate(lines, 1) if "farewell_prompt: goodbye" in text)
-    assert (f"config.yaml:{line}: defaults.farewell_prompt: prompt 'goodbye' has no built "
-            "audio") in result.stderr
-    assert "1 speech fragment(s) for numbers, times and dates have no built audio (digits/7)" \
+    assert (
+        f"config.yaml:{line}: defaults.farewell_prompt: prompt 'goodbye' has no built audio"
+    ) in result.stderr
+    assert (
+        "1 speech fragment(s) for numbers, times and dates have no built audio (digits/7)"
         in result.stderr
+    )
 
 
 def test_missing_engine_names_the_debian_package(admin_dir: Path, tmp_path: Path):
     empty = tmp_path / "empty-path"
     empty.mkdir()
-    result = ivr("prompts", "build", "--engine", "espeak", cwd=admin_dir,
-                 env={**ENV, "PATH": str(empty)})
+    result = ivr(
+        "prompts", "build", "--engine", "espeak", cwd=admin_dir, env={**ENV, "PATH": str(empty)}
+    )
     assert result.returncode == 2
     assert "espeak-ng is not installed: install the Debian package 'espeak-ng'" in result.stderr
     assert "Traceback" not in result.stderr
@@ -122,8 +140,9 @@ def read_only_prefix(directory: Path) -> tuple[str, ...]:
     if shutil.which("unshare") is None:
         pytest.skip("needs unshare(1) to make a directory read-only for root")
     script = 'mount --bind "$0" "$0" && mount -o remount,ro,bind "$0" "$0" && exec "$@"'
-    probe = subprocess.run(["unshare", "-m", "sh", "-c", script, str(directory), "true"],
-                           capture_output=True)
+    probe = subprocess.run(
+        ["unshare", "-m", "sh", "-c", script, str(directory), "true"], capture_output=True
+    )
     if probe.returncode != 0 and not os.environ.get("CI"):
         pytest.skip(f"cannot mount read-only here: {probe.stderr.decode().strip()}")
     return ("unshare", "-m", "sh", "-c", script, str(directory))
@@ -146,10 +165,13 @@ def test_read_only_prompts_directory_is_a_clear_error(admin_dir: Path):
 def test_prompt_texts_are_checked_by_validate(admin_dir: Path):
     texts = admin_dir / "prompts" / "uk.yaml"
     body = texts.read_text(encoding="utf-8")
-    body = body.replace('goodbye: "Дякуємо за дзвінок! До побачення."',
-                        'goodbye: "Дякуємо за дзвінок! Bye 😀 24/7"')
-    body += ('\nhinted:\n  text: "Зачекайте"\n  voice: uk+f3\n  speed: 0.9\n'
-             'bad_hint:\n  text: "Зачекайте"\n  speed: 9\n  pitch: 3\n')
+    body = body.replace(
+        'goodbye: "Дякуємо за дзвінок! До побачення."', 'goodbye: "Дякуємо за дзвінок! Bye 😀 24/7"'
+    )
+    body += (
+        '\nhinted:\n  text: "Зачекайте"\n  voice: uk+f3\n  speed: 0.9\n'
+        'bad_hint:\n  text: "Зачекайте"\n  speed: 9\n  pitch: 3\n'
+    )
     texts.write_text(body, encoding="utf-8")
     result = ivr("validate", "--no-audio-check", "config.yaml", cwd=admin_dir)
     assert result.returncode == 1
@@ -166,12 +188,15 @@ def test_prompt_texts_are_checked_by_validate(admin_dir: Path):
 @requires_espeak
 def test_hints_reach_the_build(admin_dir: Path):
     texts = admin_dir / "prompts" / "uk.yaml"
-    texts.write_text(texts.read_text(encoding="utf-8")
-                     + '\nhinted:\n  text: "Зачекайте"\n  voice: uk+f3\n  speed: 0.9\n',
-                     encoding="utf-8")
+    texts.write_text(
+        texts.read_text(encoding="utf-8")
+        + '\nhinted:\n  text: "Зачекайте"\n  voice: uk+f3\n  speed: 0.9\n',
+        encoding="utf-8",
+    )
     result = ivr("prompts", "build", "--engine", "espeak", "--only", "hinted", cwd=admin_dir)
     assert result.returncode == 0, result.stderr
     assert summary(result).startswith("prompts: 1 built, 0 skipped")
-    entry = json.loads((admin_dir / "prompts" / "uk" / "manifest.json").read_text())[
-        "prompts"]["hinted"]
+    entry = json.loads((admin_dir / "prompts" / "uk" / "manifest.json").read_text())["prompts"][
+        "hinted"
+    ]
     assert (entry["voice"], entry["speed"]) == ("uk+f3", 0.9)

@@ -18,9 +18,9 @@ def riff_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
     assert struct.unpack("<I", data[4:8])[0] == len(data) - 8
     chunks, offset = [], 12
     while offset < len(data):
-        chunk_id = data[offset:offset + 4]
-        size = struct.unpack("<I", data[offset + 4:offset + 8])[0]
-        chunks.append((chunk_id, data[offset + 8:offset + 8 + size]))
+        chunk_id = data[offset : offset + 4]
+        size = struct.unpack("<I", data[offset + 4 : offset + 8])[0]
+        chunks.append((chunk_id, data[offset + 8 : offset + 8 + size]))
         offset += 8 + size + (size & 1)
     return chunks
 
@@ -57,19 +57,20 @@ def test_level_is_normalised_without_clipping():
     pcm = convert.prepare_speech(SPEECH_MP3.read_bytes())
     x = pcm.samples.astype(np.float64) / 32768
     assert np.max(np.abs(x)) <= 10 ** (-1 / 20) + 1e-3  # peak at most -1 dBFS
-    rms_db = 20 * np.log10(np.sqrt(np.mean(x ** 2)))
+    rms_db = 20 * np.log10(np.sqrt(np.mean(x**2)))
     assert -26 < rms_db <= -19
 
 
 def tone(freq: float, rate: int = 24000, seconds: float = 1.0, dbfs: float = -9.0):
     t = np.arange(int(rate * seconds)) / rate
-    return convert.Pcm((np.sin(2 * np.pi * freq * t) * 32768 * 10 ** (dbfs / 20))
-                       .astype(np.int16), rate)
+    return convert.Pcm(
+        (np.sin(2 * np.pi * freq * t) * 32768 * 10 ** (dbfs / 20)).astype(np.int16), rate
+    )
 
 
 def level_db(pcm: convert.Pcm) -> float:
     x = pcm.samples[800:-800].astype(np.float64) / 32768  # skip filter edges
-    return 20 * np.log10(np.sqrt(np.mean(x ** 2)) * np.sqrt(2) + 1e-12)
+    return 20 * np.log10(np.sqrt(np.mean(x**2)) * np.sqrt(2) + 1e-12)
 
 
 def test_resampler_filters_what_8_khz_cannot_carry():
@@ -91,13 +92,17 @@ def test_silence_only_is_refused():
         convert.prepare_speech(wav)
 
 
-@pytest.mark.parametrize("data", [
-    b"",
-    b"<html><body>429 Too Many Requests</body></html>" * 20,
-    SPEECH_MP3.read_bytes()[:300] + bytes(range(256)) * 20,  # header, then garbage
-    bytes(5000),
-    b"RIFF\x00\x00\x00\x00WAVEfmt " + bytes(30),
-], ids=["empty", "html", "garbage-after-header", "zeros", "broken-wav"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"<html><body>429 Too Many Requests</body></html>" * 20,
+        SPEECH_MP3.read_bytes()[:300] + bytes(range(256)) * 20,  # header, then garbage
+        bytes(5000),
+        b"RIFF\x00\x00\x00\x00WAVEfmt " + bytes(30),
+    ],
+    ids=["empty", "html", "garbage-after-header", "zeros", "broken-wav"],
+)
 def test_corrupt_audio_is_a_clear_error(data):
     with pytest.raises(DecodeError, match="cannot be decoded|no audio|decodes to nothing"):
         convert.decode(data)

@@ -33,8 +33,9 @@ PATH = "/_/TranslateWebserverUi/data/batchexecute"
 def batchexecute_body(mp3: bytes) -> bytes:
     """Google's answer as gTTS parses it (compact JSON: gTTS matches it with a regex)."""
     inner = json.dumps([base64.b64encode(mp3).decode()])
-    envelope = json.dumps([["wrb.fr", "jQ1olc", inner, None, None, None, "generic"]],
-                          separators=(",", ":"))
+    envelope = json.dumps(
+        [["wrb.fr", "jQ1olc", inner, None, None, None, "generic"]], separators=(",", ":")
+    )
     return (")]}'\n\n123\n" + envelope + "\n").encode()
 
 
@@ -81,8 +82,7 @@ class FakeGoogle:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
-                                       daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
 
     @property
     def url(self) -> str:
@@ -99,8 +99,7 @@ class FakeGoogle:
 def google(monkeypatch):
     fake = FakeGoogle()
     fake.thread.start()
-    monkeypatch.setattr(gtts.tts, "_translate_url",
-                        lambda tld="com", path="": f"{fake.url}/{path}")
+    monkeypatch.setattr(gtts.tts, "_translate_url", lambda tld="com", path="": f"{fake.url}/{path}")
     yield fake
     fake.close()
 
@@ -154,8 +153,9 @@ def test_unreachable_network_says_so(monkeypatch):
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    monkeypatch.setattr(gtts.tts, "_translate_url",
-                        lambda tld="com", path="": f"http://127.0.0.1:{port}/{path}")
+    monkeypatch.setattr(
+        gtts.tts, "_translate_url", lambda tld="com", path="": f"http://127.0.0.1:{port}/{path}"
+    )
     gtts_engine, _ = engine()
     with pytest.raises(NetworkError, match="network is unreachable.*--engine espeak"):
         gtts_engine.synthesize("Дякуємо", "uk-com", 1.0)
@@ -195,8 +195,7 @@ def test_corrupt_mp3_from_the_network_fails_that_prompt_only(google, tmp_path):
     gtts_engine, _ = engine()
     specs = [PromptSpec("first", "Перший текст"), PromptSpec("second", "Другий текст")]
     report = PromptBuilder(tmp_path, "uk", gtts_engine).build(specs)
-    assert [(r.id, r.status) for r in report.results] == [("first", "failed"),
-                                                          ("second", "built")]
+    assert [(r.id, r.status) for r in report.results] == [("first", "failed"), ("second", "built")]
     assert "cannot be decoded" in report.failed[0].message
     assert not (tmp_path / "uk" / "first.wav").exists()
     assert (tmp_path / "uk" / "second.wav").exists()
@@ -212,17 +211,22 @@ def test_gtts_build_writes_wav_and_is_cached(google, tmp_path):
     manifest = json.loads((tmp_path / "uk" / "manifest.json").read_text())
     entry = manifest["prompts"]["goodbye"]
     assert (entry["engine"], entry["voice"], entry["files"]) == (
-        "gtts", "uk-com", {"wav": "goodbye.wav"})
+        "gtts",
+        "uk-com",
+        {"wav": "goodbye.wav"},
+    )
 
 
 @requires_espeak
 def test_network_down_falls_back_to_espeak_once(monkeypatch, tmp_path):
-    monkeypatch.setattr(gtts.tts, "_translate_url",
-                        lambda tld="com", path="": f"http://127.0.0.1:9/{path}")
+    monkeypatch.setattr(
+        gtts.tts, "_translate_url", lambda tld="com", path="": f"http://127.0.0.1:9/{path}"
+    )
     gtts_engine, _ = engine()
     specs = [PromptSpec(f"p{i}", "Дякуємо за дзвінок") for i in range(3)]
-    report = PromptBuilder(tmp_path, "uk", gtts_engine,
-                           fallback=lambda: make_engine("espeak")).build(specs)
+    report = PromptBuilder(
+        tmp_path, "uk", gtts_engine, fallback=lambda: make_engine("espeak")
+    ).build(specs)
     assert report.built == ["p0", "p1", "p2"]
     assert {r.engine for r in report.results} == {"espeak-ng"}
     assert gtts_engine.requests_made == 1  # not retried for every prompt
@@ -230,8 +234,9 @@ def test_network_down_falls_back_to_espeak_once(monkeypatch, tmp_path):
 
 
 def test_network_down_without_fallback_fails_fast(monkeypatch, tmp_path):
-    monkeypatch.setattr(gtts.tts, "_translate_url",
-                        lambda tld="com", path="": f"http://127.0.0.1:9/{path}")
+    monkeypatch.setattr(
+        gtts.tts, "_translate_url", lambda tld="com", path="": f"http://127.0.0.1:9/{path}"
+    )
     gtts_engine, _ = engine()
     specs = [PromptSpec(f"p{i}", "Дякуємо за дзвінок") for i in range(3)]
     report = PromptBuilder(tmp_path, "uk", gtts_engine).build(specs)

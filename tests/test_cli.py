@@ -22,8 +22,15 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
 def ivr(*args: str, cwd: Path | None = None, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ivr", *args], capture_output=True, text=True,
-                          cwd=cwd or ROOT, timeout=60, env=ENV, **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "ivr", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        timeout=60,
+        env=ENV,
+        **kwargs,
+    )
 
 
 def test_validate_shipped_config(config_copy: Path):
@@ -43,14 +50,23 @@ def test_validate_names_the_queues_asterisk_must_define(config_copy: Path):
     assert "channel language 'uk'" in result.stdout
 
     other = config_copy.parent / "other.conf"
-    other.write_text(dialplan.read_text(encoding="utf-8").replace(
-        "IVR_FALLBACK_QUEUE=dso-callcentre", "IVR_FALLBACK_QUEUE=operators"), encoding="utf-8")
-    line = next(i for i, text in enumerate(other.read_text().splitlines(), start=1)
-                if text.startswith("IVR_FALLBACK_QUEUE="))
+    other.write_text(
+        dialplan.read_text(encoding="utf-8").replace(
+            "IVR_FALLBACK_QUEUE=dso-callcentre", "IVR_FALLBACK_QUEUE=operators"
+        ),
+        encoding="utf-8",
+    )
+    line = next(
+        i
+        for i, text in enumerate(other.read_text().splitlines(), start=1)
+        if text.startswith("IVR_FALLBACK_QUEUE=")
+    )
     result = ivr("validate", str(config_copy), "--dialplan", str(other))
     assert result.returncode == 0
-    assert (f"{other}:{line}: globals.IVR_FALLBACK_QUEUE: warning: is 'operators' but "
-            "config.yaml operator.queue is 'dso-callcentre'") in result.stdout
+    assert (
+        f"{other}:{line}: globals.IVR_FALLBACK_QUEUE: warning: is 'operators' but "
+        "config.yaml operator.queue is 'dso-callcentre'"
+    ) in result.stdout
     assert "'operators' (IVR_FALLBACK_QUEUE in" in result.stdout
 
 
@@ -99,8 +115,15 @@ def test_simulate_prints_a_transcript(config_copy: Path):
 
 
 def test_simulate_json_and_hangup_after(config_copy: Path):
-    result = ivr("simulate", "--config", str(config_copy), "--json", "--hangup-after", "2",
-                 cwd=config_copy.parent)
+    result = ivr(
+        "simulate",
+        "--config",
+        str(config_copy),
+        "--json",
+        "--hangup-after",
+        "2",
+        cwd=config_copy.parent,
+    )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["record"]["outcome"] == "abandoned"
@@ -115,8 +138,14 @@ def test_simulate_rejects_unknown_keys(config_copy: Path):
 
 
 def test_interactive_simulation(config_copy: Path):
-    result = ivr("simulate", "--config", str(config_copy), "--interactive",
-                 cwd=config_copy.parent, input="0\n")
+    result = ivr(
+        "simulate",
+        "--config",
+        str(config_copy),
+        "--interactive",
+        cwd=config_copy.parent,
+        input="0\n",
+    )
     assert result.returncode == 0, result.stderr
     assert "IVR_RESULT=operator" in result.stdout
 
@@ -130,9 +159,20 @@ def free_port() -> int:
 def test_serve_and_simulate_over_tcp(config_copy: Path):
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "ivr", "serve", "--config", str(config_copy),
-         "--listen", f"127.0.0.1:{port}"],
-        cwd=config_copy.parent, stderr=subprocess.PIPE, text=True, env=ENV,
+        [
+            sys.executable,
+            "-m",
+            "ivr",
+            "serve",
+            "--config",
+            str(config_copy),
+            "--listen",
+            f"127.0.0.1:{port}",
+        ],
+        cwd=config_copy.parent,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
     )
     try:
         deadline = time.monotonic() + 20
@@ -142,10 +182,26 @@ def test_serve_and_simulate_over_tcp(config_copy: Path):
                 break
             except OSError:
                 time.sleep(0.1)
-        remote = ivr("simulate", "--config", str(config_copy), "--keys", "2 h", "--json",
-                     "--fastagi", f"127.0.0.1:{port}", cwd=config_copy.parent)
-        local = ivr("simulate", "--config", str(config_copy), "--keys", "2 h", "--json",
-                    cwd=config_copy.parent)
+        remote = ivr(
+            "simulate",
+            "--config",
+            str(config_copy),
+            "--keys",
+            "2 h",
+            "--json",
+            "--fastagi",
+            f"127.0.0.1:{port}",
+            cwd=config_copy.parent,
+        )
+        local = ivr(
+            "simulate",
+            "--config",
+            str(config_copy),
+            "--keys",
+            "2 h",
+            "--json",
+            cwd=config_copy.parent,
+        )
         assert remote.returncode == 0, remote.stderr
         remote_data, local_data = json.loads(remote.stdout), json.loads(local.stdout)
         assert remote_data["record_saved"] and local_data["record_saved"]
@@ -157,11 +213,21 @@ def test_serve_and_simulate_over_tcp(config_copy: Path):
         # and leave no empty database behind
         elsewhere = config_copy.parent / "elsewhere"
         elsewhere.mkdir()
-        lost = ivr("simulate", "--config", str(config_copy), "--keys", "2 h",
-                   "--fastagi", f"127.0.0.1:{port}", cwd=elsewhere)
+        lost = ivr(
+            "simulate",
+            "--config",
+            str(config_copy),
+            "--keys",
+            "2 h",
+            "--fastagi",
+            f"127.0.0.1:{port}",
+            cwd=elsewhere,
+        )
         assert lost.returncode == 1
-        assert "NO CALL RECORD FOUND (database sqlite:///ivr.sqlite3 does not exist here" \
+        assert (
+            "NO CALL RECORD FOUND (database sqlite:///ivr.sqlite3 does not exist here"
             in lost.stdout
+        )
         assert list(elsewhere.iterdir()) == []
     finally:
         server.send_signal(signal.SIGTERM)
@@ -174,8 +240,11 @@ def test_serve_and_simulate_over_tcp(config_copy: Path):
 def agi_process(config_copy: Path) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "ivr", "agi", "--config", str(config_copy)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        cwd=config_copy.parent, env=ENV,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=config_copy.parent,
+        env=ENV,
     )
 
 
@@ -190,8 +259,9 @@ def flushed_repository(config_copy: Path) -> CallRepository:
 def test_process_agi_call(config_copy: Path, shipped_config):
     proc = agi_process(config_copy)
     env = asterisk_env("0671234567", "0800300100")
-    fake = FakeAsterisk(proc.stdout, proc.stdin, env, KeyScript(parse_keys("0")),
-                        prompt_describer(shipped_config))
+    fake = FakeAsterisk(
+        proc.stdout, proc.stdin, env, KeyScript(parse_keys("0")), prompt_describer(shipped_config)
+    )
     transcript = fake.run()
     proc.stdin.close()
     assert proc.wait(timeout=30) == 0, proc.stderr.read().decode()
@@ -219,8 +289,11 @@ def test_process_agi_sighup_ends_the_call_promptly(config_copy: Path, shipped_co
     while line := proc.stdout.readline():
         assert line.startswith((b"SET VARIABLE", b"CHANNEL STATUS")), line
         dead_safe.append(line)
-        proc.stdin.write(b"200 result=1\n" if line.startswith(b"SET") else
-                         b"511 Command Not Permitted on a dead channel or intercept routine\n")
+        proc.stdin.write(
+            b"200 result=1\n"
+            if line.startswith(b"SET")
+            else b"511 Command Not Permitted on a dead channel or intercept routine\n"
+        )
         proc.stdin.flush()
     assert proc.wait(timeout=10) == 0
     assert not any(line.startswith(b"CHANNEL") for line in dead_safe)  # SIGHUP known: not sent
@@ -279,6 +352,7 @@ def test_two_configs_on_one_database_never_share_an_appeal_number(config_copy: P
         result = ivr("simulate", "--config", f"{name}/config.yaml", "--keys", "0", cwd=work)
         assert result.returncode == 0, result.stderr
         assert "recorded (saved)" in result.stdout, result.stdout
-        numbers += [line.split()[1] for line in result.stdout.splitlines()
-                    if line.startswith("appeal ")]
+        numbers += [
+            line.split()[1] for line in result.stdout.splitlines() if line.startswith("appeal ")
+        ]
     assert len(numbers) == 2 and numbers[0] != numbers[1]

@@ -53,8 +53,11 @@ def make_config(tmp_path: Path, *edits: tuple[str, str], source: Path = SHIPPED)
 
 def line_of(path: Path, needle: str, nth: int = 1) -> int:
     """1-based line of the ``nth`` line containing ``needle``."""
-    found = [i for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-             if needle in line]
+    found = [
+        i
+        for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if needle in line
+    ]
     assert len(found) >= nth, f"{needle!r} not found {nth} time(s) in {path}"
     return found[nth - 1]
 
@@ -82,9 +85,13 @@ def test_shipped_dso_config_has_no_problems_and_loads() -> None:
     assert config.database_url == "sqlite:///ivr.sqlite3"
     assert config.redirects["supplier"].number == "0800000312"
     assert [t.code for t in config.catalogues[Role.DSO]] == [
-        *(f"D{i}" for i in range(1, 12)), "D99"]
+        *(f"D{i}" for i in range(1, 12)),
+        "D99",
+    ]
     assert [t.code for t in config.catalogues[Role.SUPPLIER]] == [
-        *(f"S{i}" for i in range(1, 11)), "S99"]
+        *(f"S{i}" for i in range(1, 11)),
+        "S99",
+    ]
 
 
 def test_shipped_dso_menus_follow_the_house_rules() -> None:
@@ -129,11 +136,13 @@ def test_shipped_supplier_example_has_no_problems_and_loads() -> None:
     redirect = config.redirects["dso"]
     assert redirect.number == "0800000373"
     assert config.menus["main"].options["6"] == Action(
-        ActionKind.REDIRECT, redirect="dso", topic="S10")
+        ActionKind.REDIRECT, redirect="dso", topic="S10"
+    )
 
 
 def test_relative_paths_resolve_against_the_config_directory(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = make_config(tmp_path)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -157,8 +166,9 @@ def test_yaml_syntax_error(tmp_path: Path) -> None:
 
 
 def test_unquoted_star_key_gets_a_hint(tmp_path: Path) -> None:
-    path = make_config(tmp_path, ('"1": {action: operator, topic: D10}',
-                                  '*: {action: operator, topic: D10}'))
+    path = make_config(
+        tmp_path, ('"1": {action: operator, topic: D10}', "*: {action: operator, topic: D10}")
+    )
     line = line_of(path, "*: {action: operator")
     (problem,) = errors(path)
     assert problem.startswith(f"{path}:{line}: menus.outages.options: YAML syntax error: ")
@@ -189,12 +199,15 @@ def test_unquoted_single_digit_key_is_accepted(tmp_path: Path) -> None:
     assert load_config(path).menus["main"].options["7"].kind is ActionKind.REDIRECT
 
 
-@pytest.mark.parametrize(("key", "message"), [
-    ("01", 'unquoted key 01 is read by YAML as 1; quote it: "01"'),
-    ("12", 'unquoted key 12 is read by YAML as 12; quote it: "12"'),
-    ('"1a"', "'1a' is not a keypad key: use 1 to 3 of 0-9, * and #"),
-    ('"1234"', "'1234' is not a keypad key: use 1 to 3 of 0-9, * and #"),
-])
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("01", 'unquoted key 01 is read by YAML as 1; quote it: "01"'),
+        ("12", 'unquoted key 12 is read by YAML as 12; quote it: "12"'),
+        ('"1a"', "'1a' is not a keypad key: use 1 to 3 of 0-9, * and #"),
+        ('"1234"', "'1234' is not a keypad key: use 1 to 3 of 0-9, * and #"),
+    ],
+)
 def test_bad_option_keys(tmp_path: Path, key: str, message: str) -> None:
     option = f"{key}: {{action: hangup}}"
     path = make_config(tmp_path, (MAIN_REDIRECT, f"{option}\n      {MAIN_REDIRECT}"))
@@ -203,8 +216,9 @@ def test_bad_option_keys(tmp_path: Path, key: str, message: str) -> None:
 
 
 def test_multi_key_option_next_to_its_prefix_is_fine(tmp_path: Path) -> None:
-    path = make_config(tmp_path, (MAIN_REDIRECT, f'"21": {{action: hangup}}\n      {MAIN_REDIRECT}'
-                                  ))
+    path = make_config(
+        tmp_path, (MAIN_REDIRECT, f'"21": {{action: hangup}}\n      {MAIN_REDIRECT}')
+    )
     assert errors(path) == []
     assert {"2", "21"} <= set(load_config(path).menus["main"].options)
 
@@ -235,14 +249,16 @@ def test_wrong_types(tmp_path: Path) -> None:
         tmp_path,
         ("  timeout: 6 ", '  timeout: "six" '),
         ("greeting: [welcome_dso, main_menu_dso]", "greeting: welcome_dso"),
-        ('''    options:
+        (
+            """    options:
       "1": {action: announce, prompts: [connection_procedure], topic: D3}
-      "2": {action: operator, topic: D3}''', "    options: [connection_procedure]"),
+      "2": {action: operator, topic: D3}""",
+            "    options: [connection_procedure]",
+        ),
     )
     six = line_of(path, 'timeout: "six"')
     assert errors(path) == [
-        f"{path}:{six}: defaults.timeout: "
-        "expected a number of seconds, got text 'six'",
+        f"{path}:{six}: defaults.timeout: expected a number of seconds, got text 'six'",
         f"{path}:{line_of(path, 'greeting: welcome_dso')}: menus.main.greeting: "
         "expected a list of prompt ids, e.g. [welcome], got text 'welcome_dso'",
         f"{path}:{line_of(path, 'options: [connection_procedure]')}: menus.connection.options: "
@@ -260,8 +276,9 @@ def test_unquoted_phone_number_is_rejected(tmp_path: Path) -> None:
 
 
 def test_unknown_key_with_did_you_mean(tmp_path: Path) -> None:
-    path = make_config(tmp_path, ("short_greeting: [main_menu_dso]",
-                                  "short_greting: [main_menu_dso]"))
+    path = make_config(
+        tmp_path, ("short_greeting: [main_menu_dso]", "short_greting: [main_menu_dso]")
+    )
     line = line_of(path, "short_greting")
     assert errors(path) == [
         f"{path}:{line}: menus.main.short_greting: unknown key 'short_greting'; "
@@ -270,8 +287,9 @@ def test_unknown_key_with_did_you_mean(tmp_path: Path) -> None:
 
 
 def test_missing_required_keys(tmp_path: Path) -> None:
-    path = make_config(tmp_path, ('  name: "ПрАТ «Демообленерго»"\n', ""),
-                       ("  farewell_prompt: goodbye\n", ""))
+    path = make_config(
+        tmp_path, ('  name: "ПрАТ «Демообленерго»"\n', ""), ("  farewell_prompt: goodbye\n", "")
+    )
     assert errors(path) == [
         f"{path}:{line_of(path, 'company:')}: company: missing required key 'name'",
         f"{path}:{line_of(path, 'defaults:')}: defaults: missing required key 'farewell_prompt'",
@@ -298,19 +316,42 @@ def test_unknown_action(tmp_path: Path) -> None:
 # -- references --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("old", "new", "where", "message"), [
-    (OUTAGES_OPTION, '"1": {action: menu, menu: outage}', "menus.main.options.1.menu",
-     "unknown menu 'outage'; did you mean 'outages'?"),
-    ("prompts: [readings_how]", "prompts: [reading_how]", "menus.meters.options.1.prompts[0]",
-     "unknown prompt 'reading_how' (no text in {prompts}); did you mean 'readings_how'?"),
-    ("invalid_prompt: invalid_choice", "invalid_prompt: invalid_choise", "defaults.invalid_prompt",
-     "unknown prompt 'invalid_choise' (no text in {prompts}); did you mean 'invalid_choice'?"),
-    ('"1": {action: operator, topic: D10}', '"1": {action: operator, topic: D13}',
-     "menus.outages.options.1.topic",
-     "unknown topic 'D13' (not in the dso catalogue); did you mean 'D3'?"),
-    (MAIN_REDIRECT, MAIN_REDIRECT.replace("to: supplier", "to: suplier"),
-     "menus.main.options.7.to", "unknown redirect 'suplier'; did you mean 'supplier'?"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "where", "message"),
+    [
+        (
+            OUTAGES_OPTION,
+            '"1": {action: menu, menu: outage}',
+            "menus.main.options.1.menu",
+            "unknown menu 'outage'; did you mean 'outages'?",
+        ),
+        (
+            "prompts: [readings_how]",
+            "prompts: [reading_how]",
+            "menus.meters.options.1.prompts[0]",
+            "unknown prompt 'reading_how' (no text in {prompts}); did you mean 'readings_how'?",
+        ),
+        (
+            "invalid_prompt: invalid_choice",
+            "invalid_prompt: invalid_choise",
+            "defaults.invalid_prompt",
+            "unknown prompt 'invalid_choise' (no text in {prompts}); "
+            "did you mean 'invalid_choice'?",
+        ),
+        (
+            '"1": {action: operator, topic: D10}',
+            '"1": {action: operator, topic: D13}',
+            "menus.outages.options.1.topic",
+            "unknown topic 'D13' (not in the dso catalogue); did you mean 'D3'?",
+        ),
+        (
+            MAIN_REDIRECT,
+            MAIN_REDIRECT.replace("to: supplier", "to: suplier"),
+            "menus.main.options.7.to",
+            "unknown redirect 'suplier'; did you mean 'supplier'?",
+        ),
+    ],
+)
 def test_dangling_references(tmp_path: Path, old: str, new: str, where: str, message: str) -> None:
     path = make_config(tmp_path, (old, new))
     line = line_of(path, new.split(": ", 1)[-1])
@@ -320,8 +361,9 @@ def test_dangling_references(tmp_path: Path, old: str, new: str, where: str, mes
 
 
 def test_topic_from_the_other_roles_catalogue(tmp_path: Path) -> None:
-    path = make_config(tmp_path, ('"1": {action: operator, topic: D10}',
-                                  '"1": {action: operator, topic: S3}'))
+    path = make_config(
+        tmp_path, ('"1": {action: operator, topic: D10}', '"1": {action: operator, topic: S3}')
+    )
     line = line_of(path, "topic: S3}")
     assert errors(path) == [
         f"{path}:{line}: menus.outages.options.1.topic: topic 'S3' is from the supplier catalogue; "
@@ -337,12 +379,15 @@ def test_active_catalogue_missing(tmp_path: Path) -> None:
     path.write_text(text[:start] + text[end:], encoding="utf-8")
     assert errors(path)[0] == (
         f"{path}:{line_of(path, 'topics:')}: topics: missing the catalogue of the company's "
-        "role: 'supplier'")
+        "role: 'supplier'"
+    )
 
 
 def test_duplicate_topic_code(tmp_path: Path) -> None:
-    path = make_config(tmp_path, ('{code: D6, label: "Акти про порушення"}',
-                                  '{code: D5, label: "Акти про порушення"}'))
+    path = make_config(
+        tmp_path,
+        ('{code: D6, label: "Акти про порушення"}', '{code: D5, label: "Акти про порушення"}'),
+    )
     first, second = line_of(path, "code: D5,"), line_of(path, "code: D5,", 2)
     assert errors(path) == [
         f"{path}:{second}: topics.dso[5].code: duplicate topic code 'D5' (first at line {first})"
@@ -370,8 +415,9 @@ def test_unknown_entry_menu(tmp_path: Path) -> None:
 
 
 def test_missing_topic_on_announce(tmp_path: Path) -> None:
-    path = make_config(tmp_path, ("prompts: [outage_current], topic: D1}",
-                                  "prompts: [outage_current]}"))
+    path = make_config(
+        tmp_path, ("prompts: [outage_current], topic: D1}", "prompts: [outage_current]}")
+    )
     line = line_of(path, "prompts: [outage_current]}")
     assert errors(path) == [
         f"{path}:{line}: menus.outages.options.2: missing required key 'topic': action "
@@ -379,21 +425,32 @@ def test_missing_topic_on_announce(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.parametrize(("new", "message"), [
-    ('"4": {action: menu}', "missing required key 'menu': action 'menu' needs 'menu: <menu name>'"),
-    ('"4": {action: transfer, topic: D3}',
-     "missing required key 'number': action 'transfer' needs 'number: \"<digits>\"'"),
-    ('"4": {action: redirect, topic: D11}',
-     "missing required key 'to': action 'redirect' needs 'to: <redirect name>'"),
-])
+@pytest.mark.parametrize(
+    ("new", "message"),
+    [
+        (
+            '"4": {action: menu}',
+            "missing required key 'menu': action 'menu' needs 'menu: <menu name>'",
+        ),
+        (
+            '"4": {action: transfer, topic: D3}',
+            "missing required key 'number': action 'transfer' needs 'number: \"<digits>\"'",
+        ),
+        (
+            '"4": {action: redirect, topic: D11}',
+            "missing required key 'to': action 'redirect' needs 'to: <redirect name>'",
+        ),
+    ],
+)
 def test_options_that_lead_nowhere(tmp_path: Path, new: str, message: str) -> None:
     path = make_config(tmp_path, ('"4": {action: operator, topic: D8}', new))
     assert errors(path) == [f"{path}:{line_of(path, new)}: menus.contract.options.4: {message}"]
 
 
 def test_announce_without_prompts(tmp_path: Path) -> None:
-    path = make_config(tmp_path, ("prompts: [outage_planned], topic: D1}",
-                                  "prompts: [], topic: D1}"))
+    path = make_config(
+        tmp_path, ("prompts: [outage_planned], topic: D1}", "prompts: [], topic: D1}")
+    )
     assert errors(path) == [
         f"{path}:{line_of(path, 'prompts: [], topic: D1}')}: menus.outages.options.3.prompts: "
         "expected at least one prompt id"
@@ -401,8 +458,13 @@ def test_announce_without_prompts(tmp_path: Path) -> None:
 
 
 def test_transfer_number_must_be_digits(tmp_path: Path) -> None:
-    path = make_config(tmp_path, ('"4": {action: operator, topic: D8}',
-                                  '"4": {action: transfer, number: "0 800 00", topic: D3}'))
+    path = make_config(
+        tmp_path,
+        (
+            '"4": {action: operator, topic: D8}',
+            '"4": {action: transfer, number: "0 800 00", topic: D3}',
+        ),
+    )
     line = line_of(path, 'number: "0 800 00"')
     assert errors(path) == [
         f"{path}:{line}: menus.contract.options.4.number: "
@@ -411,8 +473,10 @@ def test_transfer_number_must_be_digits(tmp_path: Path) -> None:
 
 
 def test_field_of_another_action_is_a_warning(tmp_path: Path) -> None:
-    path = make_config(tmp_path, ('"2": {action: operator, topic: D3}',
-                                  '"2": {action: operator, topic: D3, then: hangup}'))
+    path = make_config(
+        tmp_path,
+        ('"2": {action: operator, topic: D3}', '"2": {action: operator, topic: D3, then: hangup}'),
+    )
     assert errors(path) == []
     assert warnings(path) == [
         f"{path}:{line_of(path, 'D3, then: hangup')}: menus.connection.options.2.then: warning: "
@@ -421,9 +485,15 @@ def test_field_of_another_action_is_a_warning(tmp_path: Path) -> None:
 
 
 def test_menu_without_own_options_is_a_warning(tmp_path: Path) -> None:
-    path = make_config(tmp_path, ('''    options:
+    path = make_config(
+        tmp_path,
+        (
+            """    options:
       "1": {action: announce, prompts: [connection_procedure], topic: D3}
-      "2": {action: operator, topic: D3}''', "    options: {}"))
+      "2": {action: operator, topic: D3}""",
+            "    options: {}",
+        ),
+    )
     assert errors(path) == []
     assert warnings(path) == [
         f"{path}:{line_of(path, 'options: {}')}: menus.connection.options: warning: "
@@ -470,13 +540,23 @@ def test_missing_prompt_texts_file(tmp_path: Path) -> None:
 # -- company: hours, timezone, numbers ---------------------------------------------------
 
 
-@pytest.mark.parametrize(("hours", "where", "message"), [
-    ('"08:00-25:00"', "mon-fri", "bad time '25:00' in '08:00-25:00': use 00:00 to 24:00"),
-    ('"20:00-08:00"', "mon-fri", "opening time 20:00 is not before closing time 08:00 "
-                                 "(split hours past midnight over two days)"),
-    ('"8-20"', "mon-fri", "bad hours '8-20': write them as \"HH:MM-HH:MM\", e.g. "
-                          "\"08:00-20:00\", or closed"),
-])
+@pytest.mark.parametrize(
+    ("hours", "where", "message"),
+    [
+        ('"08:00-25:00"', "mon-fri", "bad time '25:00' in '08:00-25:00': use 00:00 to 24:00"),
+        (
+            '"20:00-08:00"',
+            "mon-fri",
+            "opening time 20:00 is not before closing time 08:00 "
+            "(split hours past midnight over two days)",
+        ),
+        (
+            '"8-20"',
+            "mon-fri",
+            'bad hours \'8-20\': write them as "HH:MM-HH:MM", e.g. "08:00-20:00", or closed',
+        ),
+    ],
+)
 def test_bad_working_hours(tmp_path: Path, hours: str, where: str, message: str) -> None:
     path = make_config(tmp_path, ('mon-fri: "08:00-20:00"', f"mon-fri: {hours}"), source=SUPPLIER)
     line = line_of(path, f"mon-fri: {hours}")
@@ -484,8 +564,7 @@ def test_bad_working_hours(tmp_path: Path, hours: str, where: str, message: str)
 
 
 def test_unknown_day_in_working_hours(tmp_path: Path) -> None:
-    path = make_config(tmp_path, ('sat: "09:00-15:00"', 'saturday: "09:00-15:00"'),
-                       source=SUPPLIER)
+    path = make_config(tmp_path, ('sat: "09:00-15:00"', 'saturday: "09:00-15:00"'), source=SUPPLIER)
     line = line_of(path, "saturday:")
     assert errors(path) == [
         f"{path}:{line}: company.working_hours.saturday: unknown day 'saturday': use mon, tue, "
@@ -497,8 +576,7 @@ def test_day_scheduled_twice(tmp_path: Path) -> None:
     path = make_config(tmp_path, ('sat: "09:00-15:00"', 'fri: "09:00-15:00"'), source=SUPPLIER)
     line = line_of(path, 'fri: "09:00')
     assert errors(path) == [
-        f"{path}:{line}: company.working_hours.fri: 'fri' is already "
-        "scheduled by 'mon-fri'"
+        f"{path}:{line}: company.working_hours.fri: 'fri' is already scheduled by 'mon-fri'"
     ]
 
 
@@ -520,9 +598,12 @@ def test_bad_timezone(tmp_path: Path) -> None:
 
 
 def test_timeouts_out_of_range(tmp_path: Path) -> None:
-    path = make_config(tmp_path, ("  timeout: 6 ", "  timeout: 61 "),
-                       ("inter_digit_timeout: 3 ", "inter_digit_timeout: 0.5 "),
-                       ("max_failures: 3 ", "max_failures: 11 "))
+    path = make_config(
+        tmp_path,
+        ("  timeout: 6 ", "  timeout: 61 "),
+        ("inter_digit_timeout: 3 ", "inter_digit_timeout: 0.5 "),
+        ("max_failures: 3 ", "max_failures: 11 "),
+    )
     assert errors(path) == [
         f"{path}:{line_of(path, '  timeout: 61')}: defaults.timeout: 61 is out of range: "
         "use 1 to 60 seconds",
@@ -535,8 +616,11 @@ def test_timeouts_out_of_range(tmp_path: Path) -> None:
 
 def test_dialled_numbers_empty(tmp_path: Path) -> None:
     path = make_config(tmp_path)
-    text = re.sub(r"dialled_numbers:.*\n(    - .*\n)+", "dialled_numbers: []\n",
-                  path.read_text(encoding="utf-8"))
+    text = re.sub(
+        r"dialled_numbers:.*\n(    - .*\n)+",
+        "dialled_numbers: []\n",
+        path.read_text(encoding="utf-8"),
+    )
     path.write_text(text, encoding="utf-8")
     assert errors(path) == [
         f"{path}:{line_of(path, 'dialled_numbers')}: company.dialled_numbers: list at least one "
@@ -571,7 +655,8 @@ def test_default_keys_are_merged() -> None:
 def test_operator_key_falls_back_to_the_operator_topic(tmp_path: Path) -> None:
     path = make_config(tmp_path, ("    topic: D3\n", ""))
     assert load_config(path).menus["connection"].options["0"] == Action(
-        ActionKind.OPERATOR, topic="D99")
+        ActionKind.OPERATOR, topic="D99"
+    )
 
 
 def test_default_key_disabled_by_null(tmp_path: Path) -> None:
@@ -582,8 +667,13 @@ def test_default_key_disabled_by_null(tmp_path: Path) -> None:
 
 
 def test_explicit_binding_wins_over_a_default_key(tmp_path: Path) -> None:
-    path = make_config(tmp_path, ('"2": {action: operator, topic: D3}',
-                                  '"2": {action: operator, topic: D3}\n      "*": {action: main}'))
+    path = make_config(
+        tmp_path,
+        (
+            '"2": {action: operator, topic: D3}',
+            '"2": {action: operator, topic: D3}\n      "*": {action: main}',
+        ),
+    )
     config = load_config(path)
     assert config.menus["connection"].options["*"] == Action(ActionKind.MAIN)
     assert config.menus["meters"].options["*"] == Action(ActionKind.BACK)
@@ -593,8 +683,7 @@ def test_default_keys_must_differ(tmp_path: Path) -> None:
     path = make_config(tmp_path, ('    back: "*"', '    back: "0"'))
     line = line_of(path, 'back: "0"')
     assert errors(path) == [
-        f"{path}:{line}: defaults.keys.back: key '0' is already the "
-        "operator key"
+        f"{path}:{line}: defaults.keys.back: key '0' is already the operator key"
     ]
 
 
@@ -602,19 +691,30 @@ def test_default_keys_must_differ(tmp_path: Path) -> None:
 
 
 def test_problem_str() -> None:
-    assert str(Problem("config.yaml", 57, "menus.main.options.3.menu",
-                       "unknown menu 'outage'; did you mean 'outages'?")) == (
-        "config.yaml:57: menus.main.options.3.menu: unknown menu 'outage'; "
-        "did you mean 'outages'?")
+    assert str(
+        Problem(
+            "config.yaml",
+            57,
+            "menus.main.options.3.menu",
+            "unknown menu 'outage'; did you mean 'outages'?",
+        )
+    ) == (
+        "config.yaml:57: menus.main.options.3.menu: unknown menu 'outage'; did you mean 'outages'?"
+    )
     assert str(Problem("config.yaml", None, "", "the file is empty")) == (
-        "config.yaml: the file is empty")
+        "config.yaml: the file is empty"
+    )
     assert str(Problem("c.yaml", 3, "menus.x", "no options", "warning")) == (
-        "c.yaml:3: menus.x: warning: no options")
+        "c.yaml:3: menus.x: warning: no options"
+    )
 
 
 def test_config_error_lists_every_problem(tmp_path: Path) -> None:
-    path = make_config(tmp_path, ("timezone: Europe/Kyiv", "timezone: Mars/Olympus"),
-                       ("entry_menu: main", "entry_menu: mian"))
+    path = make_config(
+        tmp_path,
+        ("timezone: Europe/Kyiv", "timezone: Mars/Olympus"),
+        ("entry_menu: main", "entry_menu: mian"),
+    )
     with pytest.raises(ConfigError) as caught:
         load_config(path)
     lines = str(caught.value).splitlines()
@@ -637,13 +737,19 @@ def test_empty_and_missing_files(tmp_path: Path) -> None:
 
 
 def test_a_key_indented_too_little_is_named_with_its_path(tmp_path: Path) -> None:
-    path = make_config(tmp_path, ("    greeting: [menu_quality]\n    topic: D2\n",
-                                  "    greeting: [menu_quality]\n   topic: D2\n"))
+    path = make_config(
+        tmp_path,
+        (
+            "    greeting: [menu_quality]\n    topic: D2\n",
+            "    greeting: [menu_quality]\n   topic: D2\n",
+        ),
+    )
     line = line_of(path, "   topic: D2")
     assert errors(path) == [
         f"{path}:{line}: menus.quality: indentation: 'topic' starts at column 4, but "
         "'greeting' above it starts at column 5; the keys of one mapping must start in the "
-        "same column (indent with spaces)"]
+        "same column (indent with spaces)"
+    ]
 
 
 def test_a_key_indented_too_far_is_reported_on_its_own_line(tmp_path: Path) -> None:
@@ -651,18 +757,26 @@ def test_a_key_indented_too_far_is_reported_on_its_own_line(tmp_path: Path) -> N
     path = make_config(tmp_path, ("  queue: dso-callcentre ", "    queue: dso-callcentre "))
     line = line_of(path, "    queue: dso-callcentre")
     [problem] = errors(path)
-    assert problem.startswith(f"{path}:{line}: operator: indentation: 'queue' starts at "
-                              "column 5, deeper than 'connecting_prompt'")
+    assert problem.startswith(
+        f"{path}:{line}: operator: indentation: 'queue' starts at "
+        "column 5, deeper than 'connecting_prompt'"
+    )
 
 
-@pytest.mark.parametrize("url, message", [
-    ("postgres://ivr:secret@db/ivr", "'postgres://' is not understood"),
-    ("postgresql://ivr:secret@db/ivr", "the driver psycopg2 (the default of postgresql://) "
-                                       "is not installed"),
-    ("mysql://ivr@db/ivr", "database 'mysql' is not supported"),
-])
-def test_database_urls_serve_cannot_use_are_refused_by_validate(tmp_path: Path, url: str,
-                                                                message: str) -> None:
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("postgres://ivr:secret@db/ivr", "'postgres://' is not understood"),
+        (
+            "postgresql://ivr:secret@db/ivr",
+            "the driver psycopg2 (the default of postgresql://) is not installed",
+        ),
+        ("mysql://ivr@db/ivr", "database 'mysql' is not supported"),
+    ],
+)
+def test_database_urls_serve_cannot_use_are_refused_by_validate(
+    tmp_path: Path, url: str, message: str
+) -> None:
     path = make_config(tmp_path, ("url: sqlite:///ivr.sqlite3", f"url: {url}"))
     line = line_of(path, f"url: {url}")
     [problem] = errors(path)

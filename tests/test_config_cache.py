@@ -35,24 +35,30 @@ def test_second_load_comes_from_the_cache(config_file: Path, monkeypatch):
 def test_a_changed_file_is_loaded_again_and_an_invalid_one_refused(config_file: Path):
     config_cache.load_config_cached(config_file)
     time.sleep(0.01)
-    config_file.write_text(config_file.read_text(encoding="utf-8").replace(
-        "entry_menu: main", "entry_menu: mian"), encoding="utf-8")
+    config_file.write_text(
+        config_file.read_text(encoding="utf-8").replace("entry_menu: main", "entry_menu: mian"),
+        encoding="utf-8",
+    )
     with pytest.raises(ConfigError, match="unknown menu 'mian'"):
         config_cache.load_config_cached(config_file)
 
 
 def test_a_changed_prompt_texts_file_invalidates(tmp_path: Path):
     texts = tmp_path / "uk.yaml"
-    texts.write_text((ROOT / "prompts" / "uk.yaml").read_text(encoding="utf-8"),
-                     encoding="utf-8")
+    texts.write_text((ROOT / "prompts" / "uk.yaml").read_text(encoding="utf-8"), encoding="utf-8")
     config_file = config_in(tmp_path)
-    config_file.write_text(config_file.read_text(encoding="utf-8").replace(
-        str(ROOT / "prompts" / "uk.yaml"), str(texts)), encoding="utf-8")
+    config_file.write_text(
+        config_file.read_text(encoding="utf-8").replace(
+            str(ROOT / "prompts" / "uk.yaml"), str(texts)
+        ),
+        encoding="utf-8",
+    )
     before = config_cache.load_config_cached(config_file)
     first_id = next(iter(before.prompts.texts))
     text = texts.read_text(encoding="utf-8")
-    texts.write_text(text.replace(before.prompts.texts[first_id].split()[0], "Змінено", 1),
-                     encoding="utf-8")
+    texts.write_text(
+        text.replace(before.prompts.texts[first_id].split()[0], "Змінено", 1), encoding="utf-8"
+    )
     after = config_cache.load_config_cached(config_file)
     assert after.prompts.texts[first_id] != before.prompts.texts[first_id]
 
@@ -76,11 +82,18 @@ def test_cache_dir_from_the_environment(config_file: Path, tmp_path: Path, monke
 
 
 def test_process_agi_hot_path_imports_no_orm_yaml_or_click():
-    code = ("import sys, ivr.process_agi, ivr.config.cache, ivr.engine, ivr.journal, "
-            "ivr.agi.sync_session; heavy = {'sqlalchemy', 'yaml', 'click', 'asyncio', "
-            "'alembic'} & set(sys.modules); print(sorted(heavy))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60)
+    code = (
+        "import sys, ivr.process_agi, ivr.config.cache, ivr.engine, ivr.journal, "
+        "ivr.agi.sync_session; heavy = {'sqlalchemy', 'yaml', 'click', 'asyncio', "
+        "'alembic'} & set(sys.modules); print(sorted(heavy))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
 
@@ -94,7 +107,10 @@ def test_process_agi_refuses_an_invalid_config_after_answering(config_file: Path
     proc = subprocess.run(
         [sys.executable, "-m", "ivr", "agi", "--config", str(config_file)],
         input=env_block(asterisk_env("0441234567", "0800000373")) + b"200 result=0\n",
-        capture_output=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        capture_output=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert proc.returncode == 1
     assert proc.stdout == b"ANSWER\n"
     assert b"refusing to run with an invalid configuration" in proc.stderr

@@ -35,15 +35,33 @@ def test_without_any_asterisk_the_e2e_tests_skip_and_say_how_to_get_one(tmp_path
     env = {k: v for k, v in os.environ.items() if k not in ("CI", "IVR_TEST_ASTERISK")}
     env["PATH"] = str(Path(sys.executable).parent)  # no asterisk there
     env["IVR_TEST_ASTERISK_SHARED"] = str(tmp_path / "no-shared-build")
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rs", "-p",
-                             "no:cacheprovider", "tests/e2e"],
-                            capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", "tests/e2e"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout
     assert " passed" not in result.stdout and "skipped" in result.stdout
     assert INSTALL_HINT[:60] in " ".join(result.stdout.split())
     env["CI"] = "true"  # in CI a missing Asterisk fails the run instead
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                             "tests/e2e/test_calls.py::test_no_channel_left_after_the_batch"],
-                            capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "tests/e2e/test_calls.py::test_no_channel_left_after_the_batch",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=300,
+    )
     assert result.returncode != 0
     assert "end-to-end tests need Asterisk in CI" in result.stdout

@@ -33,15 +33,15 @@ def operator_caller(commands: list[str]):
         if command.name == "STREAM FILE" and not pressed and "0" in command.args[1]:
             pressed = True
             return Reply(200, str(ord("0")), endpos=800)
-        return Reply(200, "0", endpos=8000) if command.name == "STREAM FILE" \
-            else Reply(200, "1")
+        return Reply(200, "0", endpos=8000) if command.name == "STREAM FILE" else Reply(200, "1")
 
     return send
 
 
 def flow_for(config) -> CallFlow:
-    return CallFlow(config, CallContext.from_env(asterisk_env("0441234567", "0800000373"),
-                                                 "fastagi"))
+    return CallFlow(
+        config, CallContext.from_env(asterisk_env("0441234567", "0800000373"), "fastagi")
+    )
 
 
 def test_the_appeal_number_comes_from_the_effect_runner(shipped_config):
@@ -52,8 +52,11 @@ def test_the_appeal_number_comes_from_the_effect_runner(shipped_config):
         return "26120101000012"
 
     commands: list[str] = []
-    record = drive_sync(flow_for(shipped_config).run(), operator_caller(commands),
-                        EffectRunner({AllocateAppealNumber: allocate}))
+    record = drive_sync(
+        flow_for(shipped_config).run(),
+        operator_caller(commands),
+        EffectRunner({AllocateAppealNumber: allocate}),
+    )
     assert len(asked) == 1 and asked[0].moment.tzinfo is not None
     assert [a.appeal_number for a in record.appeals] == ["26120101000012"]
     assert record.outcome is Outcome.OPERATOR and record.error is None
@@ -64,8 +67,11 @@ def test_a_failed_effect_is_handled_and_the_caller_still_reaches_a_person(shippe
         raise OSError("No space left on device")
 
     commands: list[str] = []
-    record = drive_sync(flow_for(shipped_config).run(), operator_caller(commands),
-                        EffectRunner({AllocateAppealNumber: broken}))
+    record = drive_sync(
+        flow_for(shipped_config).run(),
+        operator_caller(commands),
+        EffectRunner({AllocateAppealNumber: broken}),
+    )
     assert record.result is not None and record.result.value == "operator"
     assert record.appeals == []
     assert "appeal number: OSError: No space left on device" in (record.error or "")
@@ -123,8 +129,7 @@ def test_the_async_driver_runs_effects_through_the_runner(shipped_config):
 
     async def main():
         with ThreadPoolExecutor(1) as threads:
-            runner = AsyncEffectRunner({AllocateAppealNumber: lambda e: "26120101000020"},
-                                       threads)
+            runner = AsyncEffectRunner({AllocateAppealNumber: lambda e: "26120101000020"}, threads)
             return await drive_async(flow_for(shipped_config).run(), send, runner)
 
     record = asyncio.run(main())

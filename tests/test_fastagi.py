@@ -22,8 +22,17 @@ from ivr.simulator import (
 )
 
 COMPARED_FIELDS = (
-    "caller_raw", "caller_number", "caller_name", "dialled_number", "role", "outcome",
-    "result", "transfer_to", "topic_code", "path", "error",
+    "caller_raw",
+    "caller_number",
+    "caller_name",
+    "dialled_number",
+    "role",
+    "outcome",
+    "result",
+    "transfer_to",
+    "topic_code",
+    "path",
+    "error",
 )
 
 
@@ -56,8 +65,14 @@ def server(config, repository):
 
 def over_tcp(server, config, repository, keys, caller="0441234567", **options):
     env = asterisk_env(caller, config.company.dialled_numbers[0], network=True)
-    return simulate_fastagi(server.address, env, KeyScript(parse_keys(keys)),
-                            prompt_describer(config), repository=repository, **options)
+    return simulate_fastagi(
+        server.address,
+        env,
+        KeyScript(parse_keys(keys)),
+        prompt_describer(config),
+        repository=repository,
+        **options,
+    )
 
 
 def comparable_events(transcript):
@@ -102,8 +117,9 @@ def test_silent_client_is_dropped(server):
 
 
 def test_unknown_script_gets_no_commands(config, server):
-    env = asterisk_env("0441234567", config.company.dialled_numbers[0], network=True,
-                       script="other")
+    env = asterisk_env(
+        "0441234567", config.company.dialled_numbers[0], network=True, script="other"
+    )
     with socket.create_connection(server.address, timeout=5) as sock:
         sock.sendall(env_block(env))
         assert sock.recv(100) == b""

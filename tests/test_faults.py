@@ -41,8 +41,7 @@ class Server:
 
     def __init__(self, config, recorder: CallRecorder, **settings) -> None:
         self.loop = asyncio.new_event_loop()
-        self.recorder = AsyncCallRecorder(recorder, replay_every=settings.pop("replay_every",
-                                                                              10.0))
+        self.recorder = AsyncCallRecorder(recorder, replay_every=settings.pop("replay_every", 10.0))
         self.server = FastAgiServer(config, self.recorder, ServerSettings(port=0, **settings))
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
@@ -118,8 +117,9 @@ def network_env(config, caller: str = "0441234567") -> dict[str, str]:
 
 def tcp_call(server_address, config, keys: str, caller: str = "0441234567", **options):
     env = asterisk_env(caller, config.company.dialled_numbers[0], network=True)
-    return simulate_fastagi(server_address, env, KeyScript(parse_keys(keys)),
-                            prompt_describer(config), **options)
+    return simulate_fastagi(
+        server_address, env, KeyScript(parse_keys(keys)), prompt_describer(config), **options
+    )
 
 
 # -- security defaults -----------------------------------------------------------------------
@@ -162,8 +162,21 @@ def test_peer_outside_the_allow_list_is_closed_at_once(config, repository, caplo
 
 def test_non_loopback_listen_requires_an_allow_list(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "ivr", "serve", "--config", str(SHIPPED_CONFIG),
-         "--listen", "0.0.0.0:0"], capture_output=True, text=True, timeout=60, env=ENV)
+        [
+            sys.executable,
+            "-m",
+            "ivr",
+            "serve",
+            "--config",
+            str(SHIPPED_CONFIG),
+            "--listen",
+            "0.0.0.0:0",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=ENV,
+    )
     assert result.returncode == 2
     assert "--allow" in result.stderr
 
@@ -261,11 +274,21 @@ def test_hangup_at_every_point_of_the_flow(config, repository):
         assert full.record_saved
         total = sum(1 for e in full.events if e["type"] != "call") + 2
         for after in range(total):
-            transcript = tcp_call(running.address, config, keys, hangup_after=after,
-                                  caller=f"06700{after:05d}", repository=repository)
+            transcript = tcp_call(
+                running.address,
+                config,
+                keys,
+                hangup_after=after,
+                caller=f"06700{after:05d}",
+                repository=repository,
+            )
             assert transcript.record_saved, after
-            assert transcript.record.outcome.value in ("abandoned", "self_served",
-                                                       "operator", "after_hours"), after
+            assert transcript.record.outcome.value in (
+                "abandoned",
+                "self_served",
+                "operator",
+                "after_hours",
+            ), after
         for after in range(total):  # EOF without a HANGUP line
             caller = Caller(running.address, network_env(config, f"06800{after:05d}"))
             for _ in range(after):
@@ -350,9 +373,11 @@ def test_sighup_reload_during_calls(config_copy: Path):
         running = Caller(serve.address, network_env(config))
         running.answer_until("WAIT FOR DIGIT")  # at the main menu, on the old config
         text = config_copy.read_text(encoding="utf-8")
-        new_text = text.replace('"1": {action: menu, menu: outages}', "SWAP").replace(
-            '"2": {action: menu, menu: quality}', '"2": {action: menu, menu: outages}').replace(
-            "SWAP", '"1": {action: menu, menu: quality}')  # keys 1 and 2 swapped
+        new_text = (
+            text.replace('"1": {action: menu, menu: outages}', "SWAP")
+            .replace('"2": {action: menu, menu: quality}', '"2": {action: menu, menu: outages}')
+            .replace("SWAP", '"1": {action: menu, menu: quality}')
+        )  # keys 1 and 2 swapped
         assert new_text != text
         config_copy.write_text(new_text, encoding="utf-8")
         mark = len(serve.lines)
@@ -409,8 +434,9 @@ def test_sigterm_drains_running_calls_then_exits(config_copy: Path, config):
     finally:
         serve.stop()
     assert "Traceback" not in serve.text() and "CancelledError" not in serve.text()
-    database = dataclasses.replace(config, database_url=f"sqlite:///{config_copy.parent}/"
-                                   "ivr.sqlite3")
+    database = dataclasses.replace(
+        config, database_url=f"sqlite:///{config_copy.parent}/ivr.sqlite3"
+    )
     repository = CallRepository(database.database_url)
     try:
         assert repository.count_calls() == 3
@@ -496,8 +522,9 @@ def test_slow_blocking_work_never_stalls_the_event_loop(config, repository, monk
     try:
         stop = asyncio.Event()
         watching = asyncio.run_coroutine_threadsafe(watchdog(stop), running.loop)
-        threads = [threading.Thread(target=tcp_call, args=(running.address, config, "0"))
-                   for _ in range(8)]
+        threads = [
+            threading.Thread(target=tcp_call, args=(running.address, config, "0")) for _ in range(8)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:

@@ -232,7 +232,9 @@ def test_unwritable_database_reports_the_record_loudly(config, simulate, tmp_pat
     with caplog.at_level(logging.ERROR):
         transcript = simulate_builtin(
             dataclasses.replace(config, database_url=str(repo.url)),
-            CallRecorder(repo), env, KeyScript([]),
+            CallRecorder(repo),
+            env,
+            KeyScript([]),
         )
     assert transcript.variables["IVR_RESULT"] == "operator"  # the caller still gets a person
     assert transcript.record is not None and not transcript.record_saved
@@ -283,7 +285,8 @@ def test_operator_transfer_reads_the_appeal_number(config, simulate):
     assert "".join(digits) == number
     played = prompts_played(transcript)
     assert played.index(config.operator.appeal_prompt) < played.index(
-        config.operator.connecting_prompt)
+        config.operator.connecting_prompt
+    )
 
 
 def test_appeal_number_is_not_half_said_without_audio(config, simulate):

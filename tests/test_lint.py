@@ -9,8 +9,9 @@ from conftest import ROOT
 
 
 def run(*command: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", *command], capture_output=True, text=True,
-                          cwd=ROOT, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", *command], capture_output=True, text=True, cwd=ROOT, timeout=600
+    )
 
 
 def test_ruff_finds_nothing():
@@ -35,8 +36,12 @@ def import_graph() -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {name: set() for name in modules}
     for name, path in modules.items():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module \
-                    and node.module.startswith("ivr"):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.level == 0
+                and node.module
+                and node.module.startswith("ivr")
+            ):
                 targets = {f"{node.module}.{alias.name}" for alias in node.names}
                 targets.add(node.module)
                 graph[name] |= {t for t in targets if t in modules and t != name}
@@ -50,10 +55,15 @@ def test_no_import_cycles_not_even_through_function_level_imports():
     def visit(module: str, path: list[str]) -> None:
         for target in graph[module]:
             if target in path:
-                cycles.add(" -> ".join(path[path.index(target):] + [target]))
+                cycles.add(" -> ".join(path[path.index(target) :] + [target]))
             else:
                 visit(target, path + [target])
 
     for module in sorted(graph):
         visit(module, [module])
     assert not cycles, "\n".join(sorted(cycles))
+
+
+def test_ruff_format_leaves_everything_as_it_is():
+    result = run("ruff", "format", "--check", ".")
+    assert result.returncode == 0, result.stdout + result.stderr

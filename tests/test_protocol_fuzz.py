@@ -28,9 +28,14 @@ CONNECTION_BOUND = 4.0
 REPLY_TIMEOUT = 0.3
 
 VALID_REPLIES = [
-    b"200 result=0\n", b"200 result=1\n", b"200 result=49 endpos=1200\n",
-    b"200 result=-1 endpos=0\n", b"200 result=0 endpos=8000\n", b"200 result=1 (value)\n",
-    b"HANGUP\n", b"511 Command Not Permitted on a dead channel or intercept routine\n",
+    b"200 result=0\n",
+    b"200 result=1\n",
+    b"200 result=49 endpos=1200\n",
+    b"200 result=-1 endpos=0\n",
+    b"200 result=0 endpos=8000\n",
+    b"200 result=1 (value)\n",
+    b"HANGUP\n",
+    b"511 Command Not Permitted on a dead channel or intercept routine\n",
     b"510 Invalid or unknown command\n",
     b"520-Invalid command syntax.  Proper usage follows:\n Usage: X\n520 End of proper usage.\n",
     b"100 result=0 Trying...\n",
@@ -41,21 +46,31 @@ replies = st.one_of(
     st.binary(max_size=60).map(lambda b: b.replace(b"\n", b"") + b"\n"),  # random line
     st.binary(min_size=1, max_size=40),  # truncated: no newline (the connection then stalls)
     st.integers(8000, 20000).map(lambda n: b"200 result=0 " + b"x" * n + b"\n"),  # oversized
-    st.sampled_from([b"\xff\xfe200 result=0\n", b"200 result=0 (\xc3\x28)\n",
-                     b"200 result=\x00\n", b"\r\n", b"200 result=0\r\n"]),  # non-UTF-8, odd
+    st.sampled_from(
+        [
+            b"\xff\xfe200 result=0\n",
+            b"200 result=0 (\xc3\x28)\n",
+            b"200 result=\x00\n",
+            b"\r\n",
+            b"200 result=0\r\n",
+        ]
+    ),  # non-UTF-8, odd
 )
 
 
 @pytest.fixture(scope="module")
 def fuzz_server(shipped_config, tmp_path_factory):
     directory = tmp_path_factory.mktemp("fuzz")
-    config = dataclasses.replace(shipped_config,
-                                 database_url=f"sqlite:///{directory / 'ivr.sqlite3'}",
-                                 journal_path=directory / "journal.jsonl")
+    config = dataclasses.replace(
+        shipped_config,
+        database_url=f"sqlite:///{directory / 'ivr.sqlite3'}",
+        journal_path=directory / "journal.jsonl",
+    )
     repository = CallRepository(config.database_url)
     repository.ensure_schema()
-    running = Server(config, CallRecorder(repository), env_timeout=REPLY_TIMEOUT,
-                     reply_timeout=REPLY_TIMEOUT)
+    running = Server(
+        config, CallRecorder(repository), env_timeout=REPLY_TIMEOUT, reply_timeout=REPLY_TIMEOUT
+    )
     running.config = config
     yield running
     running.stop()
@@ -101,9 +116,17 @@ def test_fuzzed_replies(fuzz_server, answers):
 
 env_lines = st.one_of(
     st.binary(max_size=80).map(lambda b: b.replace(b"\n", b"") + b"\n"),
-    st.sampled_from([b"agi_network: yes\n", b"agi_network_script: ivr\n", b"\n",
-                     b"agi_callerid: \xff\xfe\n", b"agi_dnid: " + b"9" * 9000 + b"\n",
-                     b"agi_arg_1: ;rm -rf /\n", b"agi_callerid: ../../etc/passwd\n"]),
+    st.sampled_from(
+        [
+            b"agi_network: yes\n",
+            b"agi_network_script: ivr\n",
+            b"\n",
+            b"agi_callerid: \xff\xfe\n",
+            b"agi_dnid: " + b"9" * 9000 + b"\n",
+            b"agi_arg_1: ;rm -rf /\n",
+            b"agi_callerid: ../../etc/passwd\n",
+        ]
+    ),
 )
 
 

@@ -26,8 +26,14 @@ ENV = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
 
 
 def call_at(n: int, start: datetime, seconds: int, topic: str | None, outcome: Outcome):
-    return make_record(f"{n:032d}", started_at=start, ended_at=start + timedelta(seconds=seconds),
-                       topic_code=topic, outcome=outcome, unique_id=f"u{n}")
+    return make_record(
+        f"{n:032d}",
+        started_at=start,
+        ended_at=start + timedelta(seconds=seconds),
+        topic_code=topic,
+        outcome=outcome,
+        unique_id=f"u{n}",
+    )
 
 
 @pytest.fixture
@@ -37,11 +43,16 @@ def populated(db_url):
     repo.ensure_schema()
     base = datetime(2026, 1, 15, 8, 0, tzinfo=UTC)  # 10:00 in Kyiv
     rows = [
-        (0, 10, "D1", Outcome.SELF_SERVED), (5, 20, "D1", Outcome.SELF_SERVED),
-        (10, 30, "D1", Outcome.OPERATOR), (20, 40, "D2", Outcome.OPERATOR),
-        (25, 50, "D11", Outcome.REDIRECTED), (30, 60, None, Outcome.ABANDONED),
-        (65, 70, "D99", Outcome.TRANSFERRED), (70, 80, "D5", Outcome.SELF_SERVED),
-        (75, 90, "D5", Outcome.FAILED), (80, 100, "D1", Outcome.SELF_SERVED),
+        (0, 10, "D1", Outcome.SELF_SERVED),
+        (5, 20, "D1", Outcome.SELF_SERVED),
+        (10, 30, "D1", Outcome.OPERATOR),
+        (20, 40, "D2", Outcome.OPERATOR),
+        (25, 50, "D11", Outcome.REDIRECTED),
+        (30, 60, None, Outcome.ABANDONED),
+        (65, 70, "D99", Outcome.TRANSFERRED),
+        (70, 80, "D5", Outcome.SELF_SERVED),
+        (75, 90, "D5", Outcome.FAILED),
+        (80, 100, "D1", Outcome.SELF_SERVED),
     ]
     for i, (minute, seconds, topic, outcome) in enumerate(rows):
         record = call_at(i, base + timedelta(minutes=minute), seconds, topic, outcome)
@@ -51,13 +62,16 @@ def populated(db_url):
             record.appeals = [appeal_for(record, f"2601150100{i:03d}0", topic)]
         repo.save_call(record)
     # 21:30 UTC on 15 Jan is 23:30 in Kyiv: still the 15th; 22:30 UTC is already the 16th
-    repo.save_call(call_at(20, datetime(2026, 1, 15, 21, 30, tzinfo=UTC), 5, "D1",
-                           Outcome.SELF_SERVED))
-    repo.save_call(call_at(21, datetime(2026, 1, 15, 22, 30, tzinfo=UTC), 5, "D1",
-                           Outcome.SELF_SERVED))
+    repo.save_call(
+        call_at(20, datetime(2026, 1, 15, 21, 30, tzinfo=UTC), 5, "D1", Outcome.SELF_SERVED)
+    )
+    repo.save_call(
+        call_at(21, datetime(2026, 1, 15, 22, 30, tzinfo=UTC), 5, "D1", Outcome.SELF_SERVED)
+    )
     # outside the range
-    repo.save_call(call_at(22, datetime(2026, 1, 13, 12, 0, tzinfo=UTC), 5, "D1",
-                           Outcome.SELF_SERVED))
+    repo.save_call(
+        call_at(22, datetime(2026, 1, 13, 12, 0, tzinfo=UTC), 5, "D1", Outcome.SELF_SERVED)
+    )
     return repo
 
 
@@ -79,8 +93,13 @@ def test_call_report_figures(populated):
     assert report.calls_by_period["2026-01-15"]["D1"] == 5
     assert report.calls_by_period["2026-01-16"] == {"D1": 1}
     assert report.outcome_summary() == {
-        "self_served": 6, "transferred": 3, "redirected": 1, "abandoned": 1,
-        "after_hours": 0, "failed": 1, "interrupted": 0,
+        "self_served": 6,
+        "transferred": 3,
+        "redirected": 1,
+        "abandoned": 1,
+        "after_hours": 0,
+        "failed": 1,
+        "interrupted": 0,
     }
     # durations in seconds: 5 5 10 20 30 40 50 60 70 80 90 100
     assert report.duration.median_s == pytest.approx(45.0)
@@ -93,13 +112,16 @@ def test_summer_time_buckets(db_url):
     repo = CallRepository(db_url)
     repo.ensure_schema()
     # Kyiv is UTC+3 in July: 21:30 UTC is 00:30 on the next day
-    repo.save_call(call_at(1, datetime(2026, 7, 15, 20, 30, tzinfo=UTC), 5, "D1",
-                           Outcome.SELF_SERVED))
-    repo.save_call(call_at(2, datetime(2026, 7, 15, 21, 30, tzinfo=UTC), 5, "D1",
-                           Outcome.SELF_SERVED))
+    repo.save_call(
+        call_at(1, datetime(2026, 7, 15, 20, 30, tzinfo=UTC), 5, "D1", Outcome.SELF_SERVED)
+    )
+    repo.save_call(
+        call_at(2, datetime(2026, 7, 15, 21, 30, tzinfo=UTC), 5, "D1", Outcome.SELF_SERVED)
+    )
     # 23:30 UTC on 15 July is 02:30 on the 16th
-    repo.save_call(call_at(3, datetime(2026, 7, 15, 23, 30, tzinfo=UTC), 5, "D1",
-                           Outcome.SELF_SERVED))
+    repo.save_call(
+        call_at(3, datetime(2026, 7, 15, 23, 30, tzinfo=UTC), 5, "D1", Outcome.SELF_SERVED)
+    )
     rng = ReportRange(date(2026, 7, 15), date(2026, 7, 16), KYIV)
     report = build_call_report(repo.engine, rng, Granularity.DAY, dso_catalogue(), "dso")
     assert report.period_total("2026-07-15") == 1
@@ -109,8 +131,12 @@ def test_summer_time_buckets(db_url):
     assert weekly.periods == ["2026-W29"]
     assert weekly.period_total("2026-W29") == 3
     only_15th = ReportRange(date(2026, 7, 15), date(2026, 7, 15), KYIV)
-    assert build_call_report(repo.engine, only_15th, Granularity.DAY, dso_catalogue(),
-                             "dso").total_calls == 1
+    assert (
+        build_call_report(
+            repo.engine, only_15th, Granularity.DAY, dso_catalogue(), "dso"
+        ).total_calls
+        == 1
+    )
 
 
 def test_day_of_the_spring_clock_change(db_url):
@@ -118,22 +144,28 @@ def test_day_of_the_spring_clock_change(db_url):
     from 28 March 22:00 UTC to 29 March 21:00 UTC."""
     repo = CallRepository(db_url)
     repo.ensure_schema()
-    for n, moment in enumerate([
-        datetime(2026, 3, 28, 21, 59, tzinfo=UTC),  # 23:59 on the 28th
-        datetime(2026, 3, 28, 22, 0, tzinfo=UTC),  # 00:00 on the 29th
-        datetime(2026, 3, 29, 0, 30, tzinfo=UTC),  # 02:30, winter time
-        datetime(2026, 3, 29, 1, 30, tzinfo=UTC),  # 04:30, summer time (03:xx never exists)
-        datetime(2026, 3, 29, 20, 59, tzinfo=UTC),  # 23:59 on the 29th
-        datetime(2026, 3, 29, 21, 0, tzinfo=UTC),  # 00:00 on the 30th
-    ]):
+    for n, moment in enumerate(
+        [
+            datetime(2026, 3, 28, 21, 59, tzinfo=UTC),  # 23:59 on the 28th
+            datetime(2026, 3, 28, 22, 0, tzinfo=UTC),  # 00:00 on the 29th
+            datetime(2026, 3, 29, 0, 30, tzinfo=UTC),  # 02:30, winter time
+            datetime(2026, 3, 29, 1, 30, tzinfo=UTC),  # 04:30, summer time (03:xx never exists)
+            datetime(2026, 3, 29, 20, 59, tzinfo=UTC),  # 23:59 on the 29th
+            datetime(2026, 3, 29, 21, 0, tzinfo=UTC),  # 00:00 on the 30th
+        ]
+    ):
         repo.save_call(call_at(n, moment, 5, "D1", Outcome.SELF_SERVED))
     rng = ReportRange(date(2026, 3, 29), date(2026, 3, 29), KYIV)
     report = build_call_report(repo.engine, rng, Granularity.DAY, dso_catalogue(), "dso")
     assert report.total_calls == 4
     assert [h for h in range(24) if report.hours[h]] == [0, 2, 4, 23]
-    monthly = build_call_report(repo.engine, ReportRange(date(2026, 3, 1), date(2026, 4, 30),
-                                                         KYIV), Granularity.MONTH,
-                                dso_catalogue(), "dso")
+    monthly = build_call_report(
+        repo.engine,
+        ReportRange(date(2026, 3, 1), date(2026, 4, 30), KYIV),
+        Granularity.MONTH,
+        dso_catalogue(),
+        "dso",
+    )
     assert monthly.periods == ["2026-03", "2026-04"]
     assert monthly.calls_by_period == {"2026-03": {"D1": 6}, "2026-04": {}}
 
@@ -156,12 +188,19 @@ def test_duration_percentiles_match_the_definition(db_url, count):
     repo = CallRepository(db_url)
     repo.ensure_schema()
     start = datetime(2026, 2, 10, 9, 0, tzinfo=UTC)
-    durations = [generator.choice([999, 1000, 1001, 5000, 5000]) if i % 3 == 0
-                 else generator.randrange(0, 600_000) for i in range(count)]
+    durations = [
+        generator.choice([999, 1000, 1001, 5000, 5000])
+        if i % 3 == 0
+        else generator.randrange(0, 600_000)
+        for i in range(count)
+    ]
     for n, ms in enumerate(durations):
         moment = start + timedelta(minutes=n)
-        repo.save_call(make_record(f"{n:032d}", started_at=moment,
-                                   ended_at=moment + timedelta(milliseconds=ms)))
+        repo.save_call(
+            make_record(
+                f"{n:032d}", started_at=moment, ended_at=moment + timedelta(milliseconds=ms)
+            )
+        )
     rng = ReportRange(date(2026, 2, 10), date(2026, 2, 10), KYIV)
     report = build_call_report(repo.engine, rng, Granularity.DAY, dso_catalogue(), "dso")
     assert report.duration.calls == count
@@ -224,13 +263,21 @@ def test_queue_log_sample_indicators():
     assert stats.average_wait_answered_s == pytest.approx(574 / 30)
     assert (stats.waiting, stats.outside_range, stats.other_queue_events) == (1, 2, 2)
     assert stats.lines == 144
-    days = {p: (f.offered, f.answered_within, f.answered, f.lost, f.left_by_key)
-            for p, f in stats.by_period.items()}
-    assert days == {"2025-11-24": (12, 9, 10, 1, 1), "2025-11-25": (12, 7, 9, 3, 0),
-                    "2025-11-26": (12, 11, 11, 0, 1)}
+    days = {
+        p: (f.offered, f.answered_within, f.answered, f.lost, f.left_by_key)
+        for p, f in stats.by_period.items()
+    }
+    assert days == {
+        "2025-11-24": (12, 9, 10, 1, 1),
+        "2025-11-25": (12, 7, 9, 3, 0),
+        "2025-11-26": (12, 11, 11, 0, 1),
+    }
     verdicts = {p: (f.service_level_met, f.lost_met) for p, f in stats.by_period.items()}
-    assert verdicts == {"2025-11-24": (True, True), "2025-11-25": (False, False),
-                        "2025-11-26": (True, True)}
+    assert verdicts == {
+        "2025-11-24": (True, True),
+        "2025-11-25": (False, False),
+        "2025-11-26": (True, True),
+    }
     assert (stats.malformed, stats.unknown_events) == (3, 1)
     assert stats.unknown_names == {"CALLBACKREQUEST": 1}
     assert stats.examples == [
@@ -272,8 +319,15 @@ def test_one_call_counts_once_and_its_final_fate_decides():
 
 
 def test_queue_log_garbage_is_never_fatal():
-    lines = ["", "|||", "\x00\xff|x", "1|a|q|NONE|ENTERQUEUE", "2|a|q|NONE|CONNECT|soon",
-             "3|a|q|NONE|CONNECT|3|x|1", "9" * 400 + "|a|q|NONE|ENTERQUEUE"]
+    lines = [
+        "",
+        "|||",
+        "\x00\xff|x",
+        "1|a|q|NONE|ENTERQUEUE",
+        "2|a|q|NONE|CONNECT|soon",
+        "3|a|q|NONE|CONNECT|3|x|1",
+        "9" * 400 + "|a|q|NONE|ENTERQUEUE",
+    ]
     stats = compute_indicators(lines)
     assert stats.offered == 1 and stats.answered == 1 and stats.answered_within == 1
     assert stats.malformed == 4
@@ -296,8 +350,14 @@ def test_dates_in_the_wrong_order():
 
 
 def ivr(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "ivr", *args], capture_output=True, text=True,
-                          cwd=cwd, env=ENV, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "ivr", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=ENV,
+        timeout=120,
+    )
 
 
 @pytest.fixture
@@ -312,16 +372,25 @@ def report_dir(tmp_path, populated):
 def test_report_command_prints_indicators_and_writes_a_chart(report_dir):
     """The shipped sample over its three days, queue from the config (dso-callcentre)."""
     chart = report_dir / "report.png"
-    result = ivr("report", "--from", "2025-11-24", "--to", "2025-11-26", "--queue-log",
-                 str(SAMPLE), "--chart", str(chart), cwd=report_dir)
+    result = ivr(
+        "report",
+        "--from",
+        "2025-11-24",
+        "--to",
+        "2025-11-26",
+        "--queue-log",
+        str(SAMPLE),
+        "--chart",
+        str(chart),
+        cwd=report_dir,
+    )
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "offered to the queue            36" in out
     assert "service level (<= 30 s)       75.0 %  target >= 75 %  PASS" in out
     assert "lost in queue                 11.1 %  target <= 10 %  FAIL" in out
     assert "never reach the queue" in out
-    assert "2025-11-25       12         9        7     3       0    58.3 % FAIL  25.0 % FAIL" \
-        in out
+    assert "2025-11-25       12         9        7     3       0    58.3 % FAIL  25.0 % FAIL" in out
     assert "queue_log: 3 malformed line(s), 1 unknown event(s) skipped:" in out
     assert "line 77: unknown event 'CALLBACKREQUEST'" in out
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -330,8 +399,20 @@ def test_report_command_prints_indicators_and_writes_a_chart(report_dir):
 
 
 def test_report_command_calls_and_every_queue(report_dir):
-    result = ivr("report", "--from", "2026-01-15", "--to", "2026-01-16", "--queue-log",
-                 str(SAMPLE), "--queue", "*", "--format", "json", cwd=report_dir)
+    result = ivr(
+        "report",
+        "--from",
+        "2026-01-15",
+        "--to",
+        "2026-01-16",
+        "--queue-log",
+        str(SAMPLE),
+        "--queue",
+        "*",
+        "--format",
+        "json",
+        cwd=report_dir,
+    )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["calls"] == 12 and data["appeals"] == 2
@@ -341,16 +422,20 @@ def test_report_command_calls_and_every_queue(report_dir):
 
 
 def test_report_command_json(report_dir):
-    result = ivr("report", "--from", "2026-01-15", "--to", "2026-01-15", "--format", "json",
-                 cwd=report_dir)
+    result = ivr(
+        "report", "--from", "2026-01-15", "--to", "2026-01-15", "--format", "json", cwd=report_dir
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["calls"] == 11
 
 
-@pytest.mark.parametrize("first, last, message", [
-    ("2026-02-01", "2026-01-01", "is after"),
-    ("2026-13-01", "2026-12-31", "is not a date"),
-])
+@pytest.mark.parametrize(
+    "first, last, message",
+    [
+        ("2026-02-01", "2026-01-01", "is after"),
+        ("2026-13-01", "2026-12-31", "is not a date"),
+    ],
+)
 def test_report_command_bad_dates(report_dir, first, last, message):
     result = ivr("report", "--from", first, "--to", last, cwd=report_dir)
     assert result.returncode == 2
@@ -360,8 +445,16 @@ def test_report_command_bad_dates(report_dir, first, last, message):
 def test_report_command_with_a_bad_queue_log_line(report_dir, tmp_path):
     log = tmp_path / "queue_log"
     log.write_bytes(SAMPLE.read_bytes() + b"\xff\xfe garbage\n")
-    result = ivr("report", "--from", "2025-11-24", "--to", "2025-11-26", "--queue-log",
-                 str(log), cwd=report_dir)
+    result = ivr(
+        "report",
+        "--from",
+        "2025-11-24",
+        "--to",
+        "2025-11-26",
+        "--queue-log",
+        str(log),
+        cwd=report_dir,
+    )
     assert result.returncode == 0, result.stderr
     assert "4 malformed line(s), 1 unknown event(s) skipped" in result.stdout
     assert "line 145: 1 fields, expected 5 to 10" in result.stdout
@@ -377,8 +470,16 @@ def test_report_on_a_database_without_the_schema(tmp_path):
     assert result.returncode == 2
     assert "has no IVR tables" in result.stderr and "no such table" not in result.stderr
     assert not (tmp_path / "ivr.sqlite3").exists()
-    result = ivr("report", "--from", "2025-11-24", "--to", "2025-11-26", "--queue-log",
-                 str(SAMPLE), cwd=tmp_path)
+    result = ivr(
+        "report",
+        "--from",
+        "2025-11-24",
+        "--to",
+        "2025-11-26",
+        "--queue-log",
+        str(SAMPLE),
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert "queue_log indicators only" in result.stderr
     assert "service level (<= 30 s)       75.0 %  target >= 75 %  PASS" in result.stdout
@@ -391,10 +492,12 @@ def test_test_calls_are_left_out_of_reports_unless_asked(db_url, shipped_config)
     from ivr.simulator import asterisk_env
 
     assert CallContext.from_env(asterisk_env("0441234567", "0800000373"), "fastagi").test
-    assert not CallContext.from_env(asterisk_env("0441234567", "0800000373", test=False),
-                                    "fastagi").test
-    assert CallContext.from_env(asterisk_env("0441234567", "0800000373", test=False),
-                                "simulator").test
+    assert not CallContext.from_env(
+        asterisk_env("0441234567", "0800000373", test=False), "fastagi"
+    ).test
+    assert CallContext.from_env(
+        asterisk_env("0441234567", "0800000373", test=False), "simulator"
+    ).test
     repo = CallRepository(db_url)
     repo.ensure_schema()
     real = make_record("r" * 32)
@@ -407,7 +510,8 @@ def test_test_calls_are_left_out_of_reports_unless_asked(db_url, shipped_config)
     report = build_call_report(repo.engine, rng, Granularity.DAY, catalogue, "dso")
     assert report.total_calls == 1 and report.test_calls_left_out == 1
     assert report.outcomes["operator"] == 1 and report.outcomes["self_served"] == 0
-    everything = build_call_report(repo.engine, rng, Granularity.DAY, catalogue, "dso",
-                                   include_test=True)
+    everything = build_call_report(
+        repo.engine, rng, Granularity.DAY, catalogue, "dso", include_test=True
+    )
     assert everything.total_calls == 2 and everything.test_calls_left_out == 0
     repo.dispose()

@@ -21,8 +21,9 @@ from ivr.speech import plan_appeal_number, plan_money, plan_time
 
 
 def with_audio(config: Config, audio: set[str]) -> Config:
-    return dataclasses.replace(config, prompts=dataclasses.replace(
-        config.prompts, audio=frozenset(audio)))
+    return dataclasses.replace(
+        config, prompts=dataclasses.replace(config.prompts, audio=frozenset(audio))
+    )
 
 
 def everything(config: Config) -> set[str]:
@@ -80,25 +81,33 @@ def say_over_agi(config: Config, plan, keys: str = "", escape: str = ""):
 
     thread = threading.Thread(target=ivr_side, daemon=True)
     thread.start()
-    fake = FakeAsterisk(theirs.makefile("rb"), theirs.makefile("wb"),
-                        asterisk_env("0441234567", "0800000373"),
-                        KeyScript(parse_keys(keys)), prompt_describer(config))
+    fake = FakeAsterisk(
+        theirs.makefile("rb"),
+        theirs.makefile("wb"),
+        asterisk_env("0441234567", "0800000373"),
+        KeyScript(parse_keys(keys)),
+        prompt_describer(config),
+    )
     transcript = fake.run()
     theirs.close()
     thread.join(10)
     return transcript, result.get("digit")
 
 
-@pytest.mark.parametrize("plan", [
-    plan_appeal_number("2611280700425"),
-    plan_money("4,32", per_kwh=True),
-    plan_time(18, 30, "until"),
-], ids=["appeal", "tariff", "time"])
+@pytest.mark.parametrize(
+    "plan",
+    [
+        plan_appeal_number("2611280700425"),
+        plan_money("4,32", per_kwh=True),
+        plan_time(18, 30, "until"),
+    ],
+    ids=["appeal", "tariff", "time"],
+)
 def test_transcript_shows_the_spoken_ukrainian_of_dynamic_values(config, plan):
     transcript, _ = say_over_agi(config, plan)
     prompts = [e for e in transcript.events if e["type"] == "prompt"]
     assert [e["id"] for e in prompts] == list(plan) * 2
-    spoken = " ".join(e["text"] for e in prompts[:len(plan)]).replace(" …", ",")
+    spoken = " ".join(e["text"] for e in prompts[: len(plan)]).replace(" …", ",")
     assert spoken == plan.text()
     assert not any(e["type"] == "missing_prompt" for e in transcript.events)
 

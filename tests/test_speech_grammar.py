@@ -45,8 +45,20 @@ FORMS = {  # independent of the fragment catalogue: typed here from a grammar
     "day": ("день", "дні", "днів"),
     "kwh": ("кіловат-година", "кіловат-години", "кіловат-годин"),
 }
-MONTHS = ("січня", "лютого", "березня", "квітня", "травня", "червня", "липня", "серпня",
-          "вересня", "жовтня", "листопада", "грудня")
+MONTHS = (
+    "січня",
+    "лютого",
+    "березня",
+    "квітня",
+    "травня",
+    "червня",
+    "липня",
+    "серпня",
+    "вересня",
+    "жовтня",
+    "листопада",
+    "грудня",
+)
 GENDER_WORD = {Gender.MASCULINE: "masculine", Gender.FEMININE: "feminine"}
 
 
@@ -99,16 +111,26 @@ def test_counted_nouns_agree_in_gender_and_number(noun):
         assert text(plan_count(n, noun)) == expected, (noun, n)
 
 
-@pytest.mark.parametrize("n, noun, expected", [
-    (1, "hour", "одна година"), (2, "hour", "дві години"), (5, "hour", "п'ять годин"),
-    (1, "hryvnia", "одна гривня"), (22, "hryvnia", "двадцять дві гривні"),
-    (1, "minute", "одна хвилина"), (11, "minute", "одинадцять хвилин"),
-    (21, "minute", "двадцять одна хвилина"), (112, "minute", "сто дванадцять хвилин"),
-    (1, "day", "один день"), (2, "day", "два дні"), (15, "day", "п'ятнадцять днів"),
-    (21_000, "hryvnia", "двадцять одна тисяча гривень"),
-    (22_001, "hryvnia", "двадцять дві тисячі одна гривня"),
-    (0, "kwh", "нуль кіловат-годин"),
-])
+@pytest.mark.parametrize(
+    "n, noun, expected",
+    [
+        (1, "hour", "одна година"),
+        (2, "hour", "дві години"),
+        (5, "hour", "п'ять годин"),
+        (1, "hryvnia", "одна гривня"),
+        (22, "hryvnia", "двадцять дві гривні"),
+        (1, "minute", "одна хвилина"),
+        (11, "minute", "одинадцять хвилин"),
+        (21, "minute", "двадцять одна хвилина"),
+        (112, "minute", "сто дванадцять хвилин"),
+        (1, "day", "один день"),
+        (2, "day", "два дні"),
+        (15, "day", "п'ятнадцять днів"),
+        (21_000, "hryvnia", "двадцять одна тисяча гривень"),
+        (22_001, "hryvnia", "двадцять дві тисячі одна гривня"),
+        (0, "kwh", "нуль кіловат-годин"),
+    ],
+)
 def test_counted_nouns_by_hand(n, noun, expected):
     assert text(plan_count(n, noun)) == expected
 
@@ -125,6 +147,7 @@ def test_number_out_of_range_and_wrong_types():
 
 
 # -- times -------------------------------------------------------------------------------
+
 
 def ordinal_stem(n: int) -> str:
     """num2words' masculine nominative ordinal without its ending, e.g. "вісімнадцят"."""
@@ -157,19 +180,22 @@ def test_every_time_of_day():
             assert text(plan_time(hour, minute, "until")) == f"до {genitive}{until_tail}"
 
 
-@pytest.mark.parametrize("hour, minute, preposition, expected", [
-    (18, 30, "at", "о вісімнадцятій тридцять"),
-    (18, 30, "until", "до вісімнадцятої тридцять"),
-    (11, 5, "at", "об одинадцятій нуль п'ять"),
-    (11, 0, "until", "до одинадцятої години"),
-    (0, 0, "at", "о нульовій годині"),
-    (3, 21, "at", "о третій двадцять одна"),
-    (3, 2, "until", "до третьої нуль дві"),
-    (21, 45, "at", "о двадцять першій сорок п'ять"),
-    (23, 59, "until", "до двадцять третьої п'ятдесят дев'ять"),
-    (8, 0, "at", "о восьмій годині"),
-    (7, 12, "at", "о сьомій дванадцять"),
-])
+@pytest.mark.parametrize(
+    "hour, minute, preposition, expected",
+    [
+        (18, 30, "at", "о вісімнадцятій тридцять"),
+        (18, 30, "until", "до вісімнадцятої тридцять"),
+        (11, 5, "at", "об одинадцятій нуль п'ять"),
+        (11, 0, "until", "до одинадцятої години"),
+        (0, 0, "at", "о нульовій годині"),
+        (3, 21, "at", "о третій двадцять одна"),
+        (3, 2, "until", "до третьої нуль дві"),
+        (21, 45, "at", "о двадцять першій сорок п'ять"),
+        (23, 59, "until", "до двадцять третьої п'ятдесят дев'ять"),
+        (8, 0, "at", "о восьмій годині"),
+        (7, 12, "at", "о сьомій дванадцять"),
+    ],
+)
 def test_times_by_hand(hour, minute, preposition, expected):
     assert text(plan_time(hour, minute, preposition)) == expected
 
@@ -187,11 +213,17 @@ def test_durations_match_num2words():
         for minutes in range(60):
             parts = []
             if hours:
-                parts.append(num2words(hours, lang="uk", gender="feminine") + " "
-                             + UK.pluralize(hours, FORMS["hour"]))
+                parts.append(
+                    num2words(hours, lang="uk", gender="feminine")
+                    + " "
+                    + UK.pluralize(hours, FORMS["hour"])
+                )
             if minutes or not hours:
-                parts.append(num2words(minutes, lang="uk", gender="feminine") + " "
-                             + UK.pluralize(minutes, FORMS["minute"]))
+                parts.append(
+                    num2words(minutes, lang="uk", gender="feminine")
+                    + " "
+                    + UK.pluralize(minutes, FORMS["minute"])
+                )
             assert text(plan_duration(hours, minutes)) == " ".join(parts)
     assert text(plan_duration(2, 15)) == "дві години п'ятнадцять хвилин"
     assert text(plan_duration(0, 135)) == "дві години п'ятнадцять хвилин"
@@ -224,17 +256,20 @@ def test_years_match_num2words_ordinals():
             plan_year(bad)
 
 
-@pytest.mark.parametrize("day, today, expected", [
-    (date(2025, 11, 27), None, "двадцять сьомого листопада дві тисячі двадцять п'ятого року"),
-    (date(2025, 11, 27), date(2025, 11, 1), "двадцять сьомого листопада"),
-    (date(2025, 11, 27), date(2025, 11, 27), "сьогодні"),
-    (date(2025, 11, 28), date(2025, 11, 27), "завтра"),
-    (date(2026, 1, 1), date(2025, 12, 31), "завтра"),
-    (date(2026, 1, 2), date(2025, 12, 31), "другого січня дві тисячі двадцять шостого року"),
-    (date(2025, 3, 3), date(2025, 1, 1), "третього березня"),
-    (date(2000, 2, 29), None, "двадцять дев'ятого лютого двохтисячного року"),
-    (date(2040, 5, 31), None, "тридцять першого травня дві тисячі сорокового року"),
-])
+@pytest.mark.parametrize(
+    "day, today, expected",
+    [
+        (date(2025, 11, 27), None, "двадцять сьомого листопада дві тисячі двадцять п'ятого року"),
+        (date(2025, 11, 27), date(2025, 11, 1), "двадцять сьомого листопада"),
+        (date(2025, 11, 27), date(2025, 11, 27), "сьогодні"),
+        (date(2025, 11, 28), date(2025, 11, 27), "завтра"),
+        (date(2026, 1, 1), date(2025, 12, 31), "завтра"),
+        (date(2026, 1, 2), date(2025, 12, 31), "другого січня дві тисячі двадцять шостого року"),
+        (date(2025, 3, 3), date(2025, 1, 1), "третього березня"),
+        (date(2000, 2, 29), None, "двадцять дев'ятого лютого двохтисячного року"),
+        (date(2040, 5, 31), None, "тридцять першого травня дві тисячі сорокового року"),
+    ],
+)
 def test_dates_by_hand(day, today, expected):
     assert text(plan_date(day, today)) == expected
 
@@ -244,8 +279,7 @@ def test_dates_by_hand(day, today, expected):
 
 def reference_money(amount: Decimal) -> str:
     """num2words' UAH wording without its comma and without a "нуль" part."""
-    hryvnias, kopiykas = num2words(amount, lang="uk", to="currency",
-                                   currency="UAH").split(", ")
+    hryvnias, kopiykas = num2words(amount, lang="uk", to="currency", currency="UAH").split(", ")
     if amount == 0:
         return hryvnias
     parts = [p for p in (hryvnias, kopiykas) if not p.startswith("нуль ")]
@@ -261,24 +295,33 @@ def test_money_matches_num2words():
         assert text(plan_money(amount)) == reference_money(amount), amount
 
 
-@pytest.mark.parametrize("amount, per_kwh, expected", [
-    ("4,32", True, "чотири гривні тридцять дві копійки за кіловат-годину"),
-    ("4.32", False, "чотири гривні тридцять дві копійки"),
-    ("1", False, "одна гривня"),
-    ("0,50", False, "п'ятдесят копійок"),
-    ("0", False, "нуль гривень"),
-    ("21.21", False, "двадцять одна гривня двадцять одна копійка"),
-    ("2,64", True, "дві гривні шістдесят чотири копійки за кіловат-годину"),
-    ("1 234,5", False, "одна тисяча двісті тридцять чотири гривні п'ятдесят копійок"),
-])
+@pytest.mark.parametrize(
+    "amount, per_kwh, expected",
+    [
+        ("4,32", True, "чотири гривні тридцять дві копійки за кіловат-годину"),
+        ("4.32", False, "чотири гривні тридцять дві копійки"),
+        ("1", False, "одна гривня"),
+        ("0,50", False, "п'ятдесят копійок"),
+        ("0", False, "нуль гривень"),
+        ("21.21", False, "двадцять одна гривня двадцять одна копійка"),
+        ("2,64", True, "дві гривні шістдесят чотири копійки за кіловат-годину"),
+        ("1 234,5", False, "одна тисяча двісті тридцять чотири гривні п'ятдесят копійок"),
+    ],
+)
 def test_money_by_hand(amount, per_kwh, expected):
     assert text(plan_money(amount, per_kwh)) == expected
 
 
-@pytest.mark.parametrize("amount, message", [
-    ("-1", "negative"), ("1.234", "two digits"), ("1000000", "out of range"),
-    ("abc", "not an amount"), ("NaN", "not an amount"),
-])
+@pytest.mark.parametrize(
+    "amount, message",
+    [
+        ("-1", "negative"),
+        ("1.234", "two digits"),
+        ("1000000", "out of range"),
+        ("abc", "not an amount"),
+        ("NaN", "not an amount"),
+    ],
+)
 def test_bad_money(amount, message):
     with pytest.raises(SayError, match=message):
         plan_money(amount)
@@ -286,8 +329,7 @@ def test_bad_money(amount, message):
 
 # -- digit strings ------------------------------------------------------------------------
 
-DIGIT_WORDS = ("нуль", "один", "два", "три", "чотири", "п'ять", "шість", "сім", "вісім",
-               "дев'ять")
+DIGIT_WORDS = ("нуль", "один", "два", "три", "чотири", "п'ять", "шість", "сім", "вісім", "дев'ять")
 
 
 def test_digit_groups_for_every_length():
@@ -311,13 +353,13 @@ def test_digit_strings_are_read_digit_by_digit():
 
 def test_appeal_and_phone_numbers():
     assert text(plan_appeal_number("2611280700425")) == (
-        "два шість один, один два вісім, нуль сім нуль, нуль чотири, два п'ять")
-    assert text(plan_appeal_number("26-1128-07")) == (
-        "два шість, один один, два вісім, нуль сім")
+        "два шість один, один два вісім, нуль сім нуль, нуль чотири, два п'ять"
+    )
+    assert text(plan_appeal_number("26-1128-07")) == ("два шість, один один, два вісім, нуль сім")
     assert text(plan_phone("+380 44 123 45 67")) == (
-        "нуль чотири чотири, один два три, чотири п'ять, шість сім")
-    assert text(plan_phone("0800300100")) == (
-        "нуль вісім нуль нуль, три нуль нуль, один нуль нуль")
+        "нуль чотири чотири, один два три, чотири п'ять, шість сім"
+    )
+    assert text(plan_phone("0800300100")) == ("нуль вісім нуль нуль, три нуль нуль, один нуль нуль")
     assert text(plan_phone("112")) == "один один два"
     for bad in ("", "12a4", "+1 555 0100", "1" * 33, "١٢٣"):
         with pytest.raises(SayError):
@@ -331,8 +373,12 @@ def test_every_planned_fragment_is_in_the_catalogue():
     plans += [plan_year(y) for y in range(2000, 2100)]
     plans += [plan_count(n, noun) for n in range(30) for noun in NOUNS]
     plans += [plan_date(date(2025, 1, 1) + timedelta(days=d)) for d in range(365)]
-    plans += [plan_money("4,32", True), plan_date(date(2025, 1, 1), date(2025, 1, 1)),
-              plan_date(date(2025, 1, 2), date(2025, 1, 1)), plan_digits("0123456789 12")]
+    plans += [
+        plan_money("4,32", True),
+        plan_date(date(2025, 1, 1), date(2025, 1, 1)),
+        plan_date(date(2025, 1, 2), date(2025, 1, 1)),
+        plan_digits("0123456789 12"),
+    ]
     used = {f for plan in plans for f in plan}
     assert used <= set(fragments)
     assert set(fragments) - used == set(), "fragments no plan uses"

@@ -174,8 +174,7 @@ class AsyncAgiSession:
             return await self._read_reply()
         except AgiError as exc:
             if self._timed_out:
-                raise AgiHangup(f"no reply from Asterisk within {self._reply_timeout} s") \
-                    from exc
+                raise AgiHangup(f"no reply from Asterisk within {self._reply_timeout} s") from exc
             raise
         finally:
             self._deadline = 0.0

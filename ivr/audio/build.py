@@ -68,10 +68,17 @@ class BuildReport:
 
 
 def cache_key(text: str, engine: str, voice: str, speed: float, formats: Sequence[str]) -> str:
-    payload = {"pipeline": PIPELINE_VERSION, "text": text, "engine": engine, "voice": voice,
-               "speed": round(speed, 3), "formats": sorted(formats)}
-    return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True)
-                          .encode("utf-8")).hexdigest()
+    payload = {
+        "pipeline": PIPELINE_VERSION,
+        "text": text,
+        "engine": engine,
+        "voice": voice,
+        "speed": round(speed, 3),
+        "formats": sorted(formats),
+    }
+    return hashlib.sha256(
+        json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    ).hexdigest()
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -90,9 +97,11 @@ def check_writable(directory: Path) -> None:
         probe.unlink()
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        raise BuildError(f"cannot write prompt audio to {directory}: {reason}. Make the "
-                         "directory writable for this user, or set prompts.sounds in the "
-                         "config to a writable directory") from None
+        raise BuildError(
+            f"cannot write prompt audio to {directory}: {reason}. Make the "
+            "directory writable for this user, or set prompts.sounds in the "
+            "config to a writable directory"
+        ) from None
 
 
 class PromptBuilder:
@@ -165,8 +174,12 @@ class PromptBuilder:
 
     def _cached(self, manifest: Manifest, spec: PromptSpec, key: str) -> bool:
         entry = manifest.prompts.get(spec.id)
-        return (not self.force and entry is not None and entry.get("key") == key
-                and manifest.files_present(spec.id))
+        return (
+            not self.force
+            and entry is not None
+            and entry.get("key") == key
+            and manifest.files_present(spec.id)
+        )
 
     def _one(self, spec: PromptSpec, manifest: Manifest, report: BuildReport) -> ItemResult:
         if spec.silence_ms:
@@ -198,9 +211,13 @@ class PromptBuilder:
             except AudioError as exc:
                 return ItemResult(spec.id, FAILED, engine.name, str(exc))
             return self._store(spec, manifest, key, pcm, engine.name, voice)
-        return ItemResult(spec.id, FAILED, self.engine.name,
-                          f"not built: {self._primary_down}"
-                          + (f"; fallback: {self._fallback_error}" if self._fallback_error else ""))
+        return ItemResult(
+            spec.id,
+            FAILED,
+            self.engine.name,
+            f"not built: {self._primary_down}"
+            + (f"; fallback: {self._fallback_error}" if self._fallback_error else ""),
+        )
 
     def _fallback_engine(self, report: BuildReport) -> Synthesizer | None:
         if self._fallback is not None:
@@ -211,15 +228,20 @@ class PromptBuilder:
             self._fallback = self.fallback_factory()
         except EngineMissing as exc:
             self._fallback_error = str(exc)
-            report.notices.append(f"{self.engine.name}: {self._primary_down}; the fallback "
-                                  f"engine is not available: {exc}")
+            report.notices.append(
+                f"{self.engine.name}: {self._primary_down}; the fallback "
+                f"engine is not available: {exc}"
+            )
             return None
-        report.notices.append(f"{self.engine.name}: {self._primary_down}; building the rest "
-                              f"with {self._fallback.name}")
+        report.notices.append(
+            f"{self.engine.name}: {self._primary_down}; building the rest "
+            f"with {self._fallback.name}"
+        )
         return self._fallback
 
-    def _store(self, spec: PromptSpec, manifest: Manifest, key: str, pcm: Pcm, engine: str,
-               voice: str) -> ItemResult:
+    def _store(
+        self, spec: PromptSpec, manifest: Manifest, key: str, pcm: Pcm, engine: str, voice: str
+    ) -> ItemResult:
         files: dict[str, str] = {}
         duration_ms = round(pcm.duration_s * 1000)
         try:
@@ -231,8 +253,13 @@ class PromptBuilder:
         except OSError as exc:
             return ItemResult(spec.id, FAILED, engine, f"cannot write {name}: {exc}")
         manifest.prompts[spec.id] = {
-            "text": spec.text, "engine": engine, "voice": voice, "speed": spec.speed,
-            "formats": list(self.formats), "key": key, "files": files,
+            "text": spec.text,
+            "engine": engine,
+            "voice": voice,
+            "speed": spec.speed,
+            "formats": list(self.formats),
+            "key": key,
+            "files": files,
             "duration_ms": duration_ms,
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }

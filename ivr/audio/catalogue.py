@@ -36,8 +36,11 @@ class PromptSpec:
 def read_hints(value: dict[str, Any]) -> tuple[Any, dict[str, Any], list[str]]:
     """Split ``{text, voice, speed}``: the text, the valid hints and the problems found."""
     hints: dict[str, Any] = {}
-    problems = [f"unknown key '{key}': a prompt takes {', '.join(HINT_KEYS)}"
-                for key in value if key not in HINT_KEYS]
+    problems = [
+        f"unknown key '{key}': a prompt takes {', '.join(HINT_KEYS)}"
+        for key in value
+        if key not in HINT_KEYS
+    ]
     if "text" not in value:
         problems.append("missing 'text'")
     voice = value.get("voice")
@@ -63,14 +66,19 @@ def config_specs(config: Config) -> list[PromptSpec]:
     for pid, text in prompts.texts.items():
         hints = prompts.hints.get(pid, {})
         voice, speed = hints.get("voice"), hints.get("speed", 1.0)
-        result.append(PromptSpec(pid, text, voice if isinstance(voice, str) else None,
-                                 float(speed) if isinstance(speed, int | float) else 1.0))
+        result.append(
+            PromptSpec(
+                pid,
+                text,
+                voice if isinstance(voice, str) else None,
+                float(speed) if isinstance(speed, int | float) else 1.0,
+            )
+        )
     return result
 
 
 def fragment_specs(language: str) -> list[PromptSpec]:
-    return [PromptSpec(f.id, f.text, silence_ms=f.silence_ms)
-            for f in catalogue(language).values()]
+    return [PromptSpec(f.id, f.text, silence_ms=f.silence_ms) for f in catalogue(language).values()]
 
 
 def all_specs(config: Config) -> list[PromptSpec]:

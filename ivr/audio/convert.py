@@ -64,8 +64,9 @@ def decode(data: bytes) -> Pcm:
         rate = _native_rate(data)
         if not 4000 <= rate <= 192000:
             raise DecodeError(f"implausible sample rate {rate} Hz")
-        decoded = miniaudio.decode(data, output_format=miniaudio.SampleFormat.SIGNED16,
-                                   nchannels=1, sample_rate=rate)
+        decoded = miniaudio.decode(
+            data, output_format=miniaudio.SampleFormat.SIGNED16, nchannels=1, sample_rate=rate
+        )
     except (miniaudio.MiniaudioError, ZeroDivisionError, ValueError) as exc:
         raise DecodeError(f"the audio cannot be decoded (corrupt or not audio): {exc}") from None
     samples = np.frombuffer(decoded.samples.tobytes(), dtype=np.int16)
@@ -85,7 +86,7 @@ def trim(pcm: Pcm) -> Pcm:
     if count == 0:
         return pcm
     frames = pcm.samples[: count * frame].astype(np.float64).reshape(count, frame)
-    rms = np.sqrt(np.mean(frames ** 2, axis=1)) / FULL_SCALE
+    rms = np.sqrt(np.mean(frames**2, axis=1)) / FULL_SCALE
     loud = np.nonzero(rms > 10 ** (SILENCE_DBFS / 20))[0]
     if loud.size == 0:
         return Pcm(pcm.samples[:0], pcm.rate)
@@ -98,12 +99,13 @@ def trim(pcm: Pcm) -> Pcm:
 def normalise(pcm: Pcm) -> Pcm:
     """Gain toward -20 dBFS RMS, capped so that the peak stays at or below -1 dBFS."""
     x = pcm.samples.astype(np.float64)
-    rms = float(np.sqrt(np.mean(x ** 2))) if x.size else 0.0
+    rms = float(np.sqrt(np.mean(x**2))) if x.size else 0.0
     peak = float(np.max(np.abs(x))) if x.size else 0.0
     if rms == 0.0:
         return pcm
-    gain = min(FULL_SCALE * 10 ** (TARGET_RMS_DBFS / 20) / rms,
-               FULL_SCALE * 10 ** (PEAK_DBFS / 20) / peak)
+    gain = min(
+        FULL_SCALE * 10 ** (TARGET_RMS_DBFS / 20) / rms, FULL_SCALE * 10 ** (PEAK_DBFS / 20) / peak
+    )
     y = np.clip(np.round(x * gain), -32768, 32767).astype(np.int16)
     return Pcm(y, pcm.rate)
 

@@ -22,7 +22,8 @@ class EspeakEngine:
         if path is None:
             raise EngineMissing(
                 f"{binary} is not installed: install the Debian package '{DEBIAN_PACKAGE}' "
-                f"(apt-get install -y {DEBIAN_PACKAGE}), or use --engine gtts")
+                f"(apt-get install -y {DEBIAN_PACKAGE}), or use --engine gtts"
+            )
         self.binary = path
 
     def voice(self, hint: str | None) -> str:
@@ -33,8 +34,13 @@ class EspeakEngine:
         rate = max(80, min(450, round(WORDS_PER_MINUTE * speed)))
         command = [self.binary, "-v", voice, "-s", str(rate), "-b", "1", "--stdout"]
         try:
-            done = subprocess.run(command, input=text.encode("utf-8"), capture_output=True,
-                                  timeout=TIMEOUT_S, check=False)
+            done = subprocess.run(
+                command,
+                input=text.encode("utf-8"),
+                capture_output=True,
+                timeout=TIMEOUT_S,
+                check=False,
+            )
         except subprocess.TimeoutExpired:
             raise SynthesisError(f"{BINARY} did not finish within {TIMEOUT_S} s") from None
         except OSError as exc:

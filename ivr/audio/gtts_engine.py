@@ -74,8 +74,10 @@ class GttsEngine:
                     self.sleep(self._wait(exc.rsp, attempt))
                     continue
                 if status == 429:
-                    raise NetworkError(f"Google TTS kept answering 429 (Too Many Requests) "
-                                       f"after {self.retries} retries; try again later") from exc
+                    raise NetworkError(
+                        f"Google TTS kept answering 429 (Too Many Requests) "
+                        f"after {self.retries} retries; try again later"
+                    ) from exc
                 raise SynthesisError(f"Google TTS answered HTTP {status}: {exc}") from exc
             data = buffer.getvalue()
             if not data:
@@ -92,7 +94,7 @@ class GttsEngine:
         self._last = self.clock()
 
     def _wait(self, response: requests.Response, attempt: int) -> float:
-        wait = self.backoff_s * 2 ** attempt
+        wait = self.backoff_s * 2**attempt
         retry_after = str(response.headers.get("Retry-After") or "") if response.headers else ""
         if retry_after.strip().isdigit():
             wait = max(wait, float(retry_after))
@@ -102,9 +104,10 @@ class GttsEngine:
 def _network_message(exc: Exception, timeout: float | tuple[float, float]) -> str:
     cause = exc.__context__ or exc.__cause__
     if isinstance(cause, requests.exceptions.Timeout):
-        return (f"Google TTS did not answer within the timeout {timeout} s "
-                "(network slow or blocked)")
+        return f"Google TTS did not answer within the timeout {timeout} s (network slow or blocked)"
     if isinstance(cause, requests.exceptions.ConnectionError):
-        return ("cannot reach Google TTS (translate.google.com): the network is unreachable "
-                "from this machine (no route, DNS or proxy); use --engine espeak to build offline")
+        return (
+            "cannot reach Google TTS (translate.google.com): the network is unreachable "
+            "from this machine (no route, DNS or proxy); use --engine espeak to build offline"
+        )
     return f"Google TTS request failed: {exc}"

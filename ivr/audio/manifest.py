@@ -42,15 +42,19 @@ class Manifest:
     def playable(self) -> frozenset[str]:
         """Ids whose WAV file is listed and present on disk."""
         return frozenset(
-            pid for pid, entry in self.prompts.items()
+            pid
+            for pid, entry in self.prompts.items()
             if "wav" in entry.get("files", {})
             and (self.directory / entry["files"]["wav"]).is_file()
         )
 
     def save(self) -> None:
         """Write atomically: a reader never sees half a manifest."""
-        data = {"format": MANIFEST_FORMAT, "language": self.language,
-                "prompts": dict(sorted(self.prompts.items()))}
+        data = {
+            "format": MANIFEST_FORMAT,
+            "language": self.language,
+            "prompts": dict(sorted(self.prompts.items())),
+        }
         tmp = self.path.with_name(f".{MANIFEST_NAME}.tmp")
         tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         os.replace(tmp, self.path)
@@ -79,10 +83,14 @@ def read_manifest(sounds_dir: Path, language: str) -> Manifest | None:
     except json.JSONDecodeError as exc:
         raise ManifestError(f"{path} is not valid JSON ({exc}); rebuild the prompts") from exc
     prompts = data.get("prompts") if isinstance(data, dict) else None
-    if not isinstance(prompts, dict) or data.get("format") != MANIFEST_FORMAT or not all(
-            isinstance(v, dict) for v in prompts.values()):
-        raise ManifestError(f"{path} is not a prompt manifest of format {MANIFEST_FORMAT}; "
-                            "rebuild the prompts")
+    if (
+        not isinstance(prompts, dict)
+        or data.get("format") != MANIFEST_FORMAT
+        or not all(isinstance(v, dict) for v in prompts.values())
+    ):
+        raise ManifestError(
+            f"{path} is not a prompt manifest of format {MANIFEST_FORMAT}; rebuild the prompts"
+        )
     return Manifest(directory, language, prompts)
 
 
@@ -98,8 +106,9 @@ def playable_ids(sounds_dir: Path, language: str) -> frozenset[str] | None:
     return None if manifest is None else manifest.playable()
 
 
-def missing_audio(sounds_dir: Path, language: str, audio: frozenset[str] | None,
-                  config_file: str) -> list[str]:
+def missing_audio(
+    sounds_dir: Path, language: str, audio: frozenset[str] | None, config_file: str
+) -> list[str]:
     """Config-level audio problems: no build at all, or speech fragments not built.
 
     Missing audio of individual prompts is reported where each prompt is referenced.
@@ -122,5 +131,7 @@ def missing_audio(sounds_dir: Path, language: str, audio: frozenset[str] | None,
     if not missing:
         return []
     shown = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
-    return [f"{len(missing)} speech fragment(s) for numbers, times and dates have no built "
-            f"audio ({shown}): run {build}"]
+    return [
+        f"{len(missing)} speech fragment(s) for numbers, times and dates have no built "
+        f"audio ({shown}): run {build}"
+    ]

@@ -6,13 +6,12 @@ import unicodedata
 
 UKRAINIAN_LETTERS = frozenset("абвгґдеєжзиіїйклмнопрстуфхцчшщьюя")
 APOSTROPHES = frozenset("'\u2019\u02bc")
-PUNCTUATION = frozenset(".,!?;:-\u2013\u2014\u2026«»\"\u201e\u201c\u201d()")
+PUNCTUATION = frozenset('.,!?;:-\u2013\u2014\u2026«»"\u201e\u201c\u201d()')
 RUSSIAN_ONLY = frozenset("ыэъё")
 
 
 def _is_sayable(ch: str) -> bool:
-    return (ch.lower() in UKRAINIAN_LETTERS or ch in APOSTROPHES or ch in PUNCTUATION
-            or ch.isspace())
+    return ch.lower() in UKRAINIAN_LETTERS or ch in APOSTROPHES or ch in PUNCTUATION or ch.isspace()
 
 
 def _describe(ch: str) -> str:
@@ -33,11 +32,15 @@ def text_problems(text: str) -> list[str]:
     russian = [ch for ch in bad if ch.lower() in RUSSIAN_ONLY]
     other = [ch for ch in bad if ch not in digits + latin + russian]
     if digits:
-        problems.append("digits " + "".join(digits) + ": write numbers in words as they are "
-                        "said (`ivr say` shows the words); the voice reads digits wrongly")
+        problems.append(
+            "digits " + "".join(digits) + ": write numbers in words as they are "
+            "said (`ivr say` shows the words); the voice reads digits wrongly"
+        )
     if latin:
-        problems.append("Latin letters " + "".join(latin) + ": write the words in Ukrainian "
-                        "letters; the voice would read them in English or not at all")
+        problems.append(
+            "Latin letters " + "".join(latin) + ": write the words in Ukrainian "
+            "letters; the voice would read them in English or not at all"
+        )
     if russian:
         problems.append("letters " + "".join(russian) + " are not Ukrainian")
     if other:

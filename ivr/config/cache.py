@@ -54,8 +54,11 @@ def _audit(event: str, args: tuple) -> None:
     files = getattr(_recording, "files", None)
     if files is None:
         return
-    if (event in ("open", "os.listdir", "os.scandir") and args
-            and isinstance(args[0], str | bytes | os.PathLike)):
+    if (
+        event in ("open", "os.listdir", "os.scandir")
+        and args
+        and isinstance(args[0], str | bytes | os.PathLike)
+    ):
         files.add(os.path.abspath(os.fsdecode(args[0])))
 
 
@@ -64,7 +67,8 @@ _hook_installed = False
 
 def _key(files: set[str]) -> tuple:
     sources = sorted(
-        os.path.abspath(path) for name, m in list(sys.modules.items())
+        os.path.abspath(path)
+        for name, m in list(sys.modules.items())
         if (name == "ivr" or name.startswith("ivr.")) and (path := getattr(m, "__file__", None))
     )
     stamps = [_stamp(f) for f in sorted(files | set(sources))]
@@ -92,8 +96,9 @@ def read_cache(config_path: str | Path, require_audio: bool) -> Config | None:
         return None
     try:
         if not _trusted(fd):
-            log.warning("ignoring config cache %s: not owned by this user or writable by "
-                        "others", path)
+            log.warning(
+                "ignoring config cache %s: not owned by this user or writable by others", path
+            )
             return None
         with os.fdopen(os.dup(fd), "rb") as stream:
             entry = pickle.load(stream)
@@ -102,19 +107,28 @@ def read_cache(config_path: str | Path, require_audio: bool) -> Config | None:
         return None
     finally:
         os.close(fd)
-    if not (isinstance(entry, dict) and entry.get("source") == str(Path(config_path).absolute())
-            and entry.get("require_audio") == require_audio and _current(entry["key"])):
+    if not (
+        isinstance(entry, dict)
+        and entry.get("source") == str(Path(config_path).absolute())
+        and entry.get("require_audio") == require_audio
+        and _current(entry["key"])
+    ):
         return None
     config = entry.get("config")
     return config if isinstance(config, Config) else None
 
 
-def write_cache(config_path: str | Path, require_audio: bool, config: Config,
-                files: set[str]) -> None:
+def write_cache(
+    config_path: str | Path, require_audio: bool, config: Config, files: set[str]
+) -> None:
     path = cache_path(config_path)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    entry = {"source": str(Path(config_path).absolute()), "require_audio": require_audio,
-             "key": _key(files), "config": config}
+    entry = {
+        "source": str(Path(config_path).absolute()),
+        "require_audio": require_audio,
+        "key": _key(files),
+        "config": config,
+    }
     try:
         mode = os.stat(config_path).st_mode & 0o755
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)

@@ -41,8 +41,9 @@ class Checks:
 
     # -- reporting -----------------------------------------------------------------------
 
-    def report(self, path: YamlPath, message: str, severity: Severity = "error",
-               line: int | None = None) -> None:
+    def report(
+        self, path: YamlPath, message: str, severity: Severity = "error", line: int | None = None
+    ) -> None:
         where = line if line is not None else self.doc.line(path)
         self.problems.append(Problem(self.file, where, dotted(path), message, severity))
 
@@ -51,11 +52,18 @@ class Checks:
 
     # -- typed getters (report and return None on a wrong value) -------------------------
 
-    def mapping(self, path: YamlPath, value: Any, known: Iterable[str] | None = None,
-                required: Iterable[str] = (), what: str = "a mapping") -> dict[str, Any] | None:
+    def mapping(
+        self,
+        path: YamlPath,
+        value: Any,
+        known: Iterable[str] | None = None,
+        required: Iterable[str] = (),
+        what: str = "a mapping",
+    ) -> dict[str, Any] | None:
         if not isinstance(value, dict):
-            self.report(path, f"expected {what}, got {describe(value)}",
-                        line=self.doc.value_line(path))
+            self.report(
+                path, f"expected {what}, got {describe(value)}", line=self.doc.value_line(path)
+            )
             return None
         if known is not None:
             known = tuple(known)
@@ -83,13 +91,17 @@ class Checks:
             return None
         return result
 
-    def number(self, path: YamlPath, value: Any, bounds: tuple[int, int], unit: str,
-               integer: bool = False) -> float | None:
+    def number(
+        self, path: YamlPath, value: Any, bounds: tuple[int, int], unit: str, integer: bool = False
+    ) -> float | None:
         low, high = bounds
         wanted = "a whole number" if integer else "a number"
         wanted += f" of{unit}" if unit else ""
-        if isinstance(value, bool) or not isinstance(value, int | float) or (
-                integer and not isinstance(value, int)):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or (integer and not isinstance(value, int))
+        ):
             self.report(path, f"expected {wanted}, got {describe(value)}")
             return None
         if not low <= value <= high:
@@ -103,13 +115,18 @@ class Checks:
 
     def phone(self, path: YamlPath, value: Any) -> str | None:
         if isinstance(value, int) and not isinstance(value, bool):
-            self.report(path, f"expected a phone number in quotes, got {describe(value)} "
-                              "(YAML drops leading zeros of unquoted numbers)")
+            self.report(
+                path,
+                f"expected a phone number in quotes, got {describe(value)} "
+                "(YAML drops leading zeros of unquoted numbers)",
+            )
             return None
         number = self.text(path, value, "a phone number")
         if number is not None and not PHONE_RE.match(number):
-            self.report(path, f"'{number}' is not a phone number: use digits only, "
-                              "optionally with a leading '+'")
+            self.report(
+                path,
+                f"'{number}' is not a phone number: use digits only, optionally with a leading '+'",
+            )
             return None
         return number
 
@@ -117,7 +134,7 @@ class Checks:
         """A key bound in ``defaults.keys`` or ``transfer_key``."""
         if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 9:
             value = str(value)
-        key = self.text(path, value, "a keypad key in quotes, e.g. \"0\"")
+        key = self.text(path, value, 'a keypad key in quotes, e.g. "0"')
         if key is not None and not KEY_RE.match(key):
             self.report(path, f"'{key}' is not a keypad key: use 1 to 3 of 0-9, * and #")
             return None
@@ -130,24 +147,34 @@ class Checks:
             return prompt_id
         if prompt_id in self.prompt_file.empty:
             line = self.prompt_file.empty[prompt_id]
-            self.report(path, f"prompt '{prompt_id}' has no text "
-                              f"(see {self.prompt_file.display}:{line})")
+            self.report(
+                path, f"prompt '{prompt_id}' has no text (see {self.prompt_file.display}:{line})"
+            )
             return None
         if prompt_id not in texts:
             hint = did_you_mean(prompt_id, texts)
-            self.report(path, f"unknown prompt '{prompt_id}' (no text in "
-                              f"{self.prompt_file.display}){hint}")
+            self.report(
+                path, f"unknown prompt '{prompt_id}' (no text in {self.prompt_file.display}){hint}"
+            )
             return None
         if self.require_audio and self.audio is not None and prompt_id not in self.audio:
-            self.report(path, f"prompt '{prompt_id}' has no built audio: run "
-                              f"'ivr prompts build --config {self.file}'")
+            self.report(
+                path,
+                f"prompt '{prompt_id}' has no built audio: run "
+                f"'ivr prompts build --config {self.file}'",
+            )
         return prompt_id
 
-    def prompt_list(self, path: YamlPath, value: Any, allow_empty: bool = False,
-                    ) -> tuple[str, ...] | None:
+    def prompt_list(
+        self,
+        path: YamlPath,
+        value: Any,
+        allow_empty: bool = False,
+    ) -> tuple[str, ...] | None:
         if not isinstance(value, list):
-            self.report(path, "expected a list of prompt ids, e.g. [welcome], "
-                              f"got {describe(value)}")
+            self.report(
+                path, f"expected a list of prompt ids, e.g. [welcome], got {describe(value)}"
+            )
             return None
         if not value and not allow_empty:
             self.report(path, "expected at least one prompt id")
@@ -165,9 +192,15 @@ class Checks:
         for role, topics in self.catalogues.items():
             if role is not self.role and code in {t.code for t in topics}:
                 hint = did_you_mean(code, active)
-                self.report(path, f"topic '{code}' is from the {role.value} catalogue; this "
-                                  f"company's role is {self.role.value}{hint}")
+                self.report(
+                    path,
+                    f"topic '{code}' is from the {role.value} catalogue; this "
+                    f"company's role is {self.role.value}{hint}",
+                )
                 return None
-        self.report(path, f"unknown topic '{code}' (not in the {self.role.value} catalogue)"
-                          f"{did_you_mean(code, active)}")
+        self.report(
+            path,
+            f"unknown topic '{code}' (not in the {self.role.value} catalogue)"
+            f"{did_you_mean(code, active)}",
+        )
         return None

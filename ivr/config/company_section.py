@@ -38,8 +38,10 @@ class CompanySection(Checks):
             raw = self.text((*path, "role"), data["role"], "'dso' or 'supplier'")
             roles = [r.value for r in Role]
             if raw is not None and raw not in roles:
-                self.report((*path, "role"), f"unknown role '{raw}': use 'dso' or 'supplier'"
-                                             f"{did_you_mean(raw, roles)}")
+                self.report(
+                    (*path, "role"),
+                    f"unknown role '{raw}': use 'dso' or 'supplier'{did_you_mean(raw, roles)}",
+                )
             elif raw is not None:
                 role = self.role = Role(raw)
         name = None
@@ -55,8 +57,10 @@ class CompanySection(Checks):
         if "working_hours" in data:
             hours = self.working_hours((*path, "working_hours"), data["working_hours"]) or hours
             if role is Role.DSO and not hours.always:
-                self.warn((*path, "working_hours"),
-                          "a DSO call centre must work 24/7 (Resolution 373): use 'always'")
+                self.warn(
+                    (*path, "working_hours"),
+                    "a DSO call centre must work 24/7 (Resolution 373): use 'always'",
+                )
         if role is None or name is None or numbers is None:
             return None
         return Company(role, name, numbers, timezone, hours)
@@ -87,8 +91,11 @@ class CompanySection(Checks):
         if value == "always":
             return WorkingHours()
         if not isinstance(value, dict):
-            self.report(path, "expected 'always' or a weekly schedule such as "
-                              f"{{mon-fri: \"08:00-20:00\"}}, got {describe(value)}")
+            self.report(
+                path,
+                "expected 'always' or a weekly schedule such as "
+                f'{{mon-fri: "08:00-20:00"}}, got {describe(value)}',
+            )
             return None
         weekly: dict[int, list[tuple[time, time]]] = {}
         scheduled_by: dict[int, str] = {}
@@ -102,8 +109,9 @@ class CompanySection(Checks):
                 continue
             for day in days:
                 if day in scheduled_by:
-                    self.report(entry, f"'{DAYS[day]}' is already scheduled by "
-                                       f"'{scheduled_by[day]}'")
+                    self.report(
+                        entry, f"'{DAYS[day]}' is already scheduled by '{scheduled_by[day]}'"
+                    )
                     ok = False
                 scheduled_by[day] = spec
                 weekly[day] = intervals
@@ -112,8 +120,9 @@ class CompanySection(Checks):
         if not any(weekly.values()):
             self.report(path, "no open hours at all; use 'always' for 24/7")
             return None
-        return WorkingHours(always=False,
-                            weekly={d: tuple(v) for d, v in sorted(weekly.items()) if v})
+        return WorkingHours(
+            always=False, weekly={d: tuple(v) for d, v in sorted(weekly.items()) if v}
+        )
 
     def days(self, path: YamlPath, spec: str) -> list[int] | None:
         days: list[int] = []
@@ -126,8 +135,11 @@ class CompanySection(Checks):
             for end in ends:
                 if end not in DAYS:
                     hint = did_you_mean(end, DAYS) or did_you_mean(end[:3], DAYS)
-                    self.report(path, f"unknown day '{end}': use {', '.join(DAYS)}, daily, or a "
-                                      f"range such as mon-fri{hint}")
+                    self.report(
+                        path,
+                        f"unknown day '{end}': use {', '.join(DAYS)}, daily, or a "
+                        f"range such as mon-fri{hint}",
+                    )
                     return None
             if len(ends) > 2:
                 self.report(path, f"day range '{part}' has more than two ends")
@@ -147,8 +159,9 @@ class CompanySection(Checks):
         for i, item in enumerate(items):
             where = (*path, i) if isinstance(value, list) else path
             if not isinstance(item, str):
-                self.report(where, f"expected hours in quotes such as \"08:00-20:00\", "
-                                   f"got {describe(item)}")
+                self.report(
+                    where, f'expected hours in quotes such as "08:00-20:00", got {describe(item)}'
+                )
                 return None
             interval = self.interval(where, item)
             if interval is None:
@@ -164,20 +177,26 @@ class CompanySection(Checks):
     def interval(self, path: YamlPath, text: str) -> tuple[time, time] | None:
         match = HOURS_RE.match(text)
         if not match:
-            self.report(path, f"bad hours '{text}': write them as \"HH:MM-HH:MM\", "
-                              "e.g. \"08:00-20:00\", or closed")
+            self.report(
+                path,
+                f'bad hours \'{text}\': write them as "HH:MM-HH:MM", e.g. "08:00-20:00", or closed',
+            )
             return None
         h1, m1, h2, m2 = (int(g) for g in match.groups())
         bounds = []
         for hour, minute, label in ((h1, m1, match.group(1)), (h2, m2, match.group(3))):
             if hour > 24 or minute > 59 or (hour == 24 and minute):
-                self.report(path, f"bad time '{label}:{minute:02d}' in '{text}': "
-                                  "use 00:00 to 24:00")
+                self.report(
+                    path, f"bad time '{label}:{minute:02d}' in '{text}': use 00:00 to 24:00"
+                )
                 return None
             bounds.append(time.max if hour == 24 else time(hour, minute))
         start, end = bounds
         if start >= end:
-            self.report(path, f"opening time {h1:02d}:{m1:02d} is not before closing time "
-                              f"{h2:02d}:{m2:02d} (split hours past midnight over two days)")
+            self.report(
+                path,
+                f"opening time {h1:02d}:{m1:02d} is not before closing time "
+                f"{h2:02d}:{m2:02d} (split hours past midnight over two days)",
+            )
             return None
         return start, end

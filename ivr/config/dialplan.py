@@ -61,14 +61,26 @@ def check_dialplan(config: Config, dialplan: Path) -> list[Problem]:
         return [Problem(str(dialplan), None, "", f"cannot read the dialplan: {exc}")]
     fallback = values.get("IVR_FALLBACK_QUEUE")
     if fallback is None:
-        return [Problem(str(dialplan), None, "globals", "no IVR_FALLBACK_QUEUE: a caller the "
-                        "IVR cannot serve would not reach a queue")]
+        return [
+            Problem(
+                str(dialplan),
+                None,
+                "globals",
+                "no IVR_FALLBACK_QUEUE: a caller the IVR cannot serve would not reach a queue",
+            )
+        ]
     if fallback.value != config.operator.queue:
-        return [Problem(
-            str(dialplan), fallback.line, "globals.IVR_FALLBACK_QUEUE",
-            f"is '{fallback.value}' but {config.source.name} operator.queue is "
-            f"'{config.operator.queue}': callers the IVR cannot serve would go to another "
-            "queue; make them equal (or define both queues in Asterisk)", "warning")]
+        return [
+            Problem(
+                str(dialplan),
+                fallback.line,
+                "globals.IVR_FALLBACK_QUEUE",
+                f"is '{fallback.value}' but {config.source.name} operator.queue is "
+                f"'{config.operator.queue}': callers the IVR cannot serve would go to another "
+                "queue; make them equal (or define both queues in Asterisk)",
+                "warning",
+            )
+        ]
     return []
 
 
@@ -82,9 +94,10 @@ def asterisk_requirements(config: Config, dialplan: Path | None) -> list[str]:
             fallback = None
         if fallback is not None and fallback.value != config.operator.queue:
             queues.append(f"'{fallback.value}' (IVR_FALLBACK_QUEUE in {dialplan})")
-    numbers = sorted({r.number for r in config.redirects.values()}
-                     | {a.number for m in config.menus.values() for a in m.options.values()
-                        if a.number})
+    numbers = sorted(
+        {r.number for r in config.redirects.values()}
+        | {a.number for m in config.menus.values() for a in m.options.values() if a.number}
+    )
     lines = [
         "Asterisk must define:",
         f"  queues.conf: {', '.join(queues)}, with members and music on hold",
@@ -95,6 +108,7 @@ def asterisk_requirements(config: Config, dialplan: Path | None) -> list[str]:
         "which Asterisk's user must be able to read",
     ]
     if numbers:
-        lines.append(f"  a trunk that reaches {', '.join(numbers)} (IVR_TRUNK_PREFIX/SUFFIX "
-                     "in [globals])")
+        lines.append(
+            f"  a trunk that reaches {', '.join(numbers)} (IVR_TRUNK_PREFIX/SUFFIX in [globals])"
+        )
     return lines

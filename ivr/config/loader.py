@@ -73,20 +73,29 @@ def database_url_problem(url: str) -> str | None:
         return f"'{url}' is not a database URL; write e.g. sqlite:///ivr.sqlite3"
     dialect, _, driver = scheme.partition("+")
     if dialect == "postgres":
-        return ("'postgres://' is not understood (SQLAlchemy removed that name); write "
-                "postgresql+psycopg://USER:PASSWORD@HOST/DATABASE")
+        return (
+            "'postgres://' is not understood (SQLAlchemy removed that name); write "
+            "postgresql+psycopg://USER:PASSWORD@HOST/DATABASE"
+        )
     drivers = DATABASE_DRIVERS.get(dialect)
     if drivers is None:
-        return (f"database '{dialect}' is not supported; use sqlite:///FILE or "
-                "postgresql+psycopg://USER:PASSWORD@HOST/DATABASE")
+        return (
+            f"database '{dialect}' is not supported; use sqlite:///FILE or "
+            "postgresql+psycopg://USER:PASSWORD@HOST/DATABASE"
+        )
     module = drivers.get(driver or None)
     if module is None:
-        return f"driver '{driver}' is not supported for {dialect}; use {dialect}+psycopg://" \
-            if dialect == "postgresql" else f"driver '{driver}' is not supported for {dialect}"
+        return (
+            f"driver '{driver}' is not supported for {dialect}; use {dialect}+psycopg://"
+            if dialect == "postgresql"
+            else f"driver '{driver}' is not supported for {dialect}"
+        )
     if importlib.util.find_spec(module) is None:
         default = " (the default of postgresql://)" if not driver else ""
-        return (f"the driver {module}{default} is not installed; write "
-                "postgresql+psycopg://... (psycopg 3 is installed with ivr)")
+        return (
+            f"the driver {module}{default} is not installed; write "
+            "postgresql+psycopg://... (psycopg 3 is installed with ivr)"
+        )
     return None
 
 
@@ -158,10 +167,20 @@ class _Loader(CompanySection, MenuSection):
             return None
         for number, line in enumerate(text.splitlines(), start=1):
             if COMMENT_KEY_RE.match(line):
-                self.report((), "this line is a YAML comment, so its '#' option is ignored; "
-                                "quote the key: \"#\":", "warning", line=number)
-        root = self.mapping((), self.doc.data, ROOT_KEYS, ROOT_REQUIRED,
-                            "a mapping with company, operator, defaults, topics and menus")
+                self.report(
+                    (),
+                    "this line is a YAML comment, so its '#' option is ignored; "
+                    'quote the key: "#":',
+                    "warning",
+                    line=number,
+                )
+        root = self.mapping(
+            (),
+            self.doc.data,
+            ROOT_KEYS,
+            ROOT_REQUIRED,
+            "a mapping with company, operator, defaults, topics and menus",
+        )
         if root is None:
             return None
         company = self.company(root)
@@ -224,8 +243,7 @@ class _Loader(CompanySection, MenuSection):
             else:
                 self.catalogues[role] = topics
         if self.role is not None and self.role.value not in data:
-            self.report(path, f"missing the catalogue of the company's role: "
-                              f"'{self.role.value}'")
+            self.report(path, f"missing the catalogue of the company's role: '{self.role.value}'")
             ok = False
         self.catalogues_ok = ok
 
@@ -247,12 +265,17 @@ class _Loader(CompanySection, MenuSection):
             code = self.text((*path, i, "code"), entry["code"], "a topic code")
             label = self.text((*path, i, "label"), entry["label"], "a topic label")
             if code is not None and not CODE_RE.match(code):
-                self.report((*path, i, "code"), f"topic code '{code}' may contain only letters, "
-                                                "digits, '_' and '-' (at most 16)")
+                self.report(
+                    (*path, i, "code"),
+                    f"topic code '{code}' may contain only letters, "
+                    "digits, '_' and '-' (at most 16)",
+                )
                 code = None
             if code is not None and code in first_line:
-                self.report((*path, i, "code"),
-                            f"duplicate topic code '{code}' (first at line {first_line[code]})")
+                self.report(
+                    (*path, i, "code"),
+                    f"duplicate topic code '{code}' (first at line {first_line[code]})",
+                )
                 code = None
             if code is None or label is None:
                 ok = False
@@ -277,8 +300,10 @@ class _Loader(CompanySection, MenuSection):
                 language = ""
         texts = f"prompts/{language or DEFAULT_LANGUAGE}.yaml"
         if "texts" in data:
-            texts = self.text((*path, "texts"), data["texts"],
-                              "the path of the prompt texts file") or ""
+            texts = (
+                self.text((*path, "texts"), data["texts"], "the path of the prompt texts file")
+                or ""
+            )
         sounds = DEFAULT_SOUNDS
         if "sounds" in data:
             sounds = self.text((*path, "sounds"), data["sounds"], "a directory path") or ""
@@ -292,8 +317,13 @@ class _Loader(CompanySection, MenuSection):
         if self.require_audio:
             for message in missing_audio(sounds_dir, language, self.audio, self.file):
                 self.report((*path, "sounds") if "sounds" in data else path, message)
-        return Prompts(language, dict(self.prompt_file.texts), sounds_dir,
-                       dict(self.prompt_file.hints), self.audio)
+        return Prompts(
+            language,
+            dict(self.prompt_file.texts),
+            sounds_dir,
+            dict(self.prompt_file.hints),
+            self.audio,
+        )
 
     def read_prompt_texts(self, file: Path, path: YamlPath) -> _PromptFile:
         result = _PromptFile(str(file))
@@ -318,8 +348,11 @@ class _Loader(CompanySection, MenuSection):
                 for message in hint_problems:
                     problem((prompt_id,), message)
             if not NAME_RE.match(prompt_id):
-                problem((prompt_id,), f"prompt id '{prompt_id}' may contain only letters, digits, "
-                                      "'_' and '-' (it becomes a sound file name)")
+                problem(
+                    (prompt_id,),
+                    f"prompt id '{prompt_id}' may contain only letters, digits, "
+                    "'_' and '-' (it becomes a sound file name)",
+                )
             elif text is None or (isinstance(text, str) and not text.strip()):
                 problem((prompt_id,), "empty text")
                 result.empty[prompt_id] = doc.line((prompt_id,))
@@ -344,25 +377,29 @@ class _Loader(CompanySection, MenuSection):
             keys = self.mapping((*path, "keys"), data["keys"], DEFAULT_KEYS)
             for role, value in (keys or {}).items():
                 if role in DEFAULT_KEYS:
-                    result.keys[role] = (None if value is None else
-                                         self.keypad_key((*path, "keys", role), value))
+                    result.keys[role] = (
+                        None if value is None else self.keypad_key((*path, "keys", role), value)
+                    )
             bound: dict[str, str] = {}
             for role, key in result.keys.items():
                 if key is not None and key in bound:
-                    self.report((*path, "keys", role),
-                                f"key '{key}' is already the {bound[key]} key")
+                    self.report(
+                        (*path, "keys", role), f"key '{key}' is already the {bound[key]} key"
+                    )
                 elif key is not None:
                     bound[key] = role
         timing = self.timing(path, data)
         result.timeout_ms = timing.get("timeout", result.timeout_ms)
-        result.inter_digit_timeout_ms = timing.get("inter_digit_timeout",
-                                                   result.inter_digit_timeout_ms)
+        result.inter_digit_timeout_ms = timing.get(
+            "inter_digit_timeout", result.inter_digit_timeout_ms
+        )
         result.max_failures = timing.get("max_failures", result.max_failures)
         result.invalid_prompt = timing.get("invalid_prompt")
         result.timeout_prompt = timing.get("timeout_prompt")
         if "farewell_prompt" in data:
-            result.farewell_prompt = self.prompt((*path, "farewell_prompt"),
-                                                 data["farewell_prompt"])
+            result.farewell_prompt = self.prompt(
+                (*path, "farewell_prompt"), data["farewell_prompt"]
+            )
         return result
 
     def operator(self, root: dict[str, Any]) -> Operator | None:
@@ -376,16 +413,28 @@ class _Loader(CompanySection, MenuSection):
         if "queue" in data:
             queue = self.text((*path, "queue"), data["queue"], "an Asterisk queue name")
             if queue is not None and not QUEUE_RE.match(queue):
-                self.report((*path, "queue"), f"queue name '{queue}' must not contain spaces, "
-                                              "commas, quotes, '|' or brackets")
+                self.report(
+                    (*path, "queue"),
+                    f"queue name '{queue}' must not contain spaces, "
+                    "commas, quotes, '|' or brackets",
+                )
                 queue = None
-        connecting = self.prompt((*path, "connecting_prompt"), data["connecting_prompt"]) \
-            if "connecting_prompt" in data else None
-        closed = self.prompt((*path, "closed_prompt"), data["closed_prompt"]) \
-            if "closed_prompt" in data else None
+        connecting = (
+            self.prompt((*path, "connecting_prompt"), data["connecting_prompt"])
+            if "connecting_prompt" in data
+            else None
+        )
+        closed = (
+            self.prompt((*path, "closed_prompt"), data["closed_prompt"])
+            if "closed_prompt" in data
+            else None
+        )
         topic = self.topic((*path, "topic"), data["topic"]) if "topic" in data else None
-        appeal = self.prompt((*path, "appeal_prompt"), data["appeal_prompt"]) \
-            if data.get("appeal_prompt") is not None else None
+        appeal = (
+            self.prompt((*path, "appeal_prompt"), data["appeal_prompt"])
+            if data.get("appeal_prompt") is not None
+            else None
+        )
         if queue is None or connecting is None or closed is None or topic is None:
             return None
         if "appeal_prompt" in data and data["appeal_prompt"] is not None and appeal is None:
@@ -417,13 +466,20 @@ class _Loader(CompanySection, MenuSection):
         data = self.mapping(path, value, REDIRECT_KEYS, REDIRECT_REQUIRED)
         if data is None:
             return None
-        company = self.text((*path, "company"), data["company"], "the company name") \
-            if "company" in data else None
+        company = (
+            self.text((*path, "company"), data["company"], "the company name")
+            if "company" in data
+            else None
+        )
         number = self.phone((*path, "number"), data["number"]) if "number" in data else None
-        prompts = self.prompt_list((*path, "prompts"), data["prompts"]) \
-            if "prompts" in data else None
-        offer = self.prompt((*path, "offer_prompt"), data["offer_prompt"]) \
-            if "offer_prompt" in data else None
+        prompts = (
+            self.prompt_list((*path, "prompts"), data["prompts"]) if "prompts" in data else None
+        )
+        offer = (
+            self.prompt((*path, "offer_prompt"), data["offer_prompt"])
+            if "offer_prompt" in data
+            else None
+        )
         key: str | None = "1"
         if "transfer_key" in data:
             key = self.keypad_key((*path, "transfer_key"), data["transfer_key"])
@@ -442,8 +498,9 @@ class _Loader(CompanySection, MenuSection):
             return None, journal, 1
         url: str | None = DEFAULT_DATABASE_URL
         if "url" in data:
-            url = self.text(("database", "url"), data["url"], "a database URL such as "
-                                                              "sqlite:///ivr.sqlite3")
+            url = self.text(
+                ("database", "url"), data["url"], "a database URL such as sqlite:///ivr.sqlite3"
+            )
             problem = database_url_problem(url) if url else None
             if problem is not None:
                 self.report(("database", "url"), problem)
@@ -454,7 +511,8 @@ class _Loader(CompanySection, MenuSection):
                 journal = self.path.parent / name
         server_id = 1
         if "server_id" in data:
-            value = self.number(("database", "server_id"), data["server_id"], (1, 99), "",
-                                integer=True)
+            value = self.number(
+                ("database", "server_id"), data["server_id"], (1, 99), "", integer=True
+            )
             server_id = int(value) if value is not None else 1
         return url, journal, server_id

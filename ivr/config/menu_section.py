@@ -41,19 +41,24 @@ class MenuSection(Checks):
             result["timeout"] = self.seconds_ms((*path, "timeout"), data["timeout"], TIMEOUT_RANGE)
         if "inter_digit_timeout" in data:
             result["inter_digit_timeout"] = self.seconds_ms(
-                (*path, "inter_digit_timeout"), data["inter_digit_timeout"], INTER_DIGIT_RANGE)
+                (*path, "inter_digit_timeout"), data["inter_digit_timeout"], INTER_DIGIT_RANGE
+            )
         if "max_failures" in data:
-            failures = self.number((*path, "max_failures"), data["max_failures"],
-                                   MAX_FAILURES_RANGE, "", integer=True)
+            failures = self.number(
+                (*path, "max_failures"), data["max_failures"], MAX_FAILURES_RANGE, "", integer=True
+            )
             result["max_failures"] = None if failures is None else int(failures)
         for key in ("invalid_prompt", "timeout_prompt"):
             if key in data:
                 result[key] = self.prompt((*path, key), data[key])
         return {k: v for k, v in result.items() if v is not None}
 
-
-    def menus(self, root: dict[str, Any], defaults: MenuDefaults, operator: Operator | None,
-              ) -> tuple[str | None, dict[str, Menu] | None]:
+    def menus(
+        self,
+        root: dict[str, Any],
+        defaults: MenuDefaults,
+        operator: Operator | None,
+    ) -> tuple[str | None, dict[str, Menu] | None]:
         if "menus" not in root:
             return None, None
         path: YamlPath = ("menus",)
@@ -73,8 +78,16 @@ class MenuSection(Checks):
             if self.name(menu_path, name, "a menu name") is None:
                 ok = False
                 continue
-            menu = self.menu(menu_path, name, value, set(data), edges[name], defaults,
-                             operator, is_entry=name == entry)
+            menu = self.menu(
+                menu_path,
+                name,
+                value,
+                set(data),
+                edges[name],
+                defaults,
+                operator,
+                is_entry=name == entry,
+            )
             if menu is None:
                 ok = False
             else:
@@ -87,8 +100,11 @@ class MenuSection(Checks):
         if "entry_menu" not in root:
             if "main" in menus:
                 return "main"
-            self.report(("entry_menu",), "no menu is called 'main': set 'entry_menu: <menu name>'",
-                        line=self.doc.line(("menus",)))
+            self.report(
+                ("entry_menu",),
+                "no menu is called 'main': set 'entry_menu: <menu name>'",
+                line=self.doc.line(("menus",)),
+            )
             return None
         entry = self.text(("entry_menu",), root["entry_menu"], "a menu name")
         if entry is not None and entry not in menus:
@@ -106,36 +122,57 @@ class MenuSection(Checks):
                     todo.append(target)
         for name in edges:
             if name not in seen:
-                self.report(("menus", name),
-                            f"menu '{name}' is not reachable from the entry menu '{entry}'")
+                self.report(
+                    ("menus", name), f"menu '{name}' is not reachable from the entry menu '{entry}'"
+                )
 
-    def menu(self, path: YamlPath, name: str, value: Any, names: set[str], edges: set[str],
-             defaults: MenuDefaults, operator: Operator | None, is_entry: bool) -> Menu | None:
+    def menu(
+        self,
+        path: YamlPath,
+        name: str,
+        value: Any,
+        names: set[str],
+        edges: set[str],
+        defaults: MenuDefaults,
+        operator: Operator | None,
+        is_entry: bool,
+    ) -> Menu | None:
         data = self.mapping(path, value, MENU_KEYS, ("greeting",))
         if data is None:
             return None
-        greeting = self.prompt_list((*path, "greeting"), data["greeting"]) \
-            if "greeting" in data else None
+        greeting = (
+            self.prompt_list((*path, "greeting"), data["greeting"]) if "greeting" in data else None
+        )
         short = greeting
         if "short_greeting" in data:
             short = self.prompt_list((*path, "short_greeting"), data["short_greeting"])
         topic = self.topic((*path, "topic"), data["topic"]) if "topic" in data else None
         timing = self.timing(path, data)
         bad_timing = any(key in data and key not in timing for key in TIMING_KEYS)
-        options = self.options((*path, "options"), data.get("options"), names, edges) \
-            if "options" in data else {}
+        options = (
+            self.options((*path, "options"), data.get("options"), names, edges)
+            if "options" in data
+            else {}
+        )
         if options == {}:
             where = (*path, "options") if "options" in data else path
             self.warn(where, "menu has no options of its own (only the default keys)")
-        if (greeting is None or short is None or options is None or bad_timing
-                or ("topic" in data and topic is None)):
+        if (
+            greeting is None
+            or short is None
+            or options is None
+            or bad_timing
+            or ("topic" in data and topic is None)
+        ):
             return None
         merged = dict(options)
         keys = defaults.keys
         fallback_topic = topic or (operator.topic if operator else None)
-        extra = (("operator", Action(ActionKind.OPERATOR, topic=fallback_topic)),
-                 ("repeat", Action(ActionKind.REPEAT)),
-                 ("back", None if is_entry else Action(ActionKind.BACK)))
+        extra = (
+            ("operator", Action(ActionKind.OPERATOR, topic=fallback_topic)),
+            ("repeat", Action(ActionKind.REPEAT)),
+            ("back", None if is_entry else Action(ActionKind.BACK)),
+        )
         for role, action in extra:
             key = keys.get(role)
             if key is not None and action is not None and key not in merged:
@@ -150,16 +187,22 @@ class MenuSection(Checks):
             short_greeting=short,
             options=merged,
             timeout_ms=timing.get("timeout", defaults.timeout_ms),
-            inter_digit_timeout_ms=timing.get("inter_digit_timeout",
-                                              defaults.inter_digit_timeout_ms),
+            inter_digit_timeout_ms=timing.get(
+                "inter_digit_timeout", defaults.inter_digit_timeout_ms
+            ),
             max_failures=timing.get("max_failures", defaults.max_failures),
             invalid_prompt=invalid,
             timeout_prompt=timeout_prompt,
             topic=topic,
         )
 
-    def options(self, path: YamlPath, value: Any, names: set[str], edges: set[str],
-                ) -> dict[str, Action] | None:
+    def options(
+        self,
+        path: YamlPath,
+        value: Any,
+        names: set[str],
+        edges: set[str],
+    ) -> dict[str, Action] | None:
         data = self.mapping(path, value, what="a mapping of keypad key -> action")
         if data is None:
             return None
@@ -182,21 +225,32 @@ class MenuSection(Checks):
     def option_key(self, path: YamlPath, key: str) -> bool:
         if path in self.doc.plain_keys:
             read_as = self.doc.plain_keys[path]
-            single_digit = (isinstance(read_as, int) and not isinstance(read_as, bool)
-                            and key == str(read_as) and len(key) == 1)
+            single_digit = (
+                isinstance(read_as, int)
+                and not isinstance(read_as, bool)
+                and key == str(read_as)
+                and len(key) == 1
+            )
             if not single_digit:
-                self.report(path, f"unquoted key {key} is read by YAML as {read_as!r}; "
-                                  f"quote it: \"{key}\"")
+                self.report(
+                    path, f'unquoted key {key} is read by YAML as {read_as!r}; quote it: "{key}"'
+                )
                 return False
         if not KEY_RE.match(key):
             self.report(path, f"'{key}' is not a keypad key: use 1 to 3 of 0-9, * and #")
             return False
         return True
 
-    def option(self, path: YamlPath, value: Any, names: set[str], edges: set[str],
-               ) -> Action | None:
-        data = self.mapping(path, value, OPTION_KEYS, ("action",),
-                            "a mapping such as {action: menu, menu: outages}")
+    def option(
+        self,
+        path: YamlPath,
+        value: Any,
+        names: set[str],
+        edges: set[str],
+    ) -> Action | None:
+        data = self.mapping(
+            path, value, OPTION_KEYS, ("action",), "a mapping such as {action: menu, menu: outages}"
+        )
         if data is None:
             return None
         if data.get("menu") in names:  # keep reachability right even if this option is bad
@@ -208,8 +262,10 @@ class MenuSection(Checks):
         if raw is None:
             return None
         if raw not in kinds:
-            self.report((*path, "action"), f"unknown action '{raw}': use one of "
-                                           f"{', '.join(kinds)}{did_you_mean(raw, kinds)}")
+            self.report(
+                (*path, "action"),
+                f"unknown action '{raw}': use one of {', '.join(kinds)}{did_you_mean(raw, kinds)}",
+            )
             return None
         kind = ActionKind(raw)
         required, optional = ACTION_FIELDS[kind]
@@ -222,15 +278,17 @@ class MenuSection(Checks):
             self.broken_menu_refs = True
         for key in required:
             if key not in data:
-                self.report(path, f"missing required key '{key}': action '{raw}' needs "
-                                  f"{FIELD_HINTS[key]}")
+                self.report(
+                    path, f"missing required key '{key}': action '{raw}' needs {FIELD_HINTS[key]}"
+                )
                 ok = False
         fields: dict[str, Any] = {}
         if "menu" in data and "menu" in required:
             target = self.text((*path, "menu"), data["menu"], "a menu name")
             if target is not None and target not in names:
-                self.report((*path, "menu"),
-                            f"unknown menu '{target}'{did_you_mean(target, names)}")
+                self.report(
+                    (*path, "menu"), f"unknown menu '{target}'{did_you_mean(target, names)}"
+                )
                 target = None
             if target is not None:
                 edges.add(target)
@@ -238,8 +296,9 @@ class MenuSection(Checks):
                 self.broken_menu_refs = True
             fields["menu"] = target
         if "prompts" in data and "prompts" in required + optional:
-            fields["prompts"] = self.prompt_list((*path, "prompts"), data["prompts"],
-                                                 allow_empty=kind is ActionKind.HANGUP)
+            fields["prompts"] = self.prompt_list(
+                (*path, "prompts"), data["prompts"], allow_empty=kind is ActionKind.HANGUP
+            )
         if "number" in data and "number" in required:
             fields["number"] = self.phone((*path, "number"), data["number"])
         if "to" in data and "to" in required:
@@ -249,8 +308,11 @@ class MenuSection(Checks):
         if "then" in data and "then" in optional:
             then = self.text((*path, "then"), data["then"], "'menu' or 'hangup'")
             if then is not None and then not in THEN_VALUES:
-                self.report((*path, "then"), f"unknown value '{then}': use 'menu' (back to the "
-                                             f"menu) or 'hangup'{did_you_mean(then, THEN_VALUES)}")
+                self.report(
+                    (*path, "then"),
+                    f"unknown value '{then}': use 'menu' (back to the "
+                    f"menu) or 'hangup'{did_you_mean(then, THEN_VALUES)}",
+                )
                 then = None
             fields["then"] = then
         if not ok or None in fields.values():

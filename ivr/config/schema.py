@@ -24,19 +24,35 @@ TIMEOUT_RANGE = (1, 60)
 INTER_DIGIT_RANGE = (1, 10)
 MAX_FAILURES_RANGE = (1, 10)
 
-ROOT_KEYS = ("company", "operator", "database", "prompts", "defaults", "topics", "redirects",
-             "entry_menu", "menus", "log_file")
+ROOT_KEYS = (
+    "company",
+    "operator",
+    "database",
+    "prompts",
+    "defaults",
+    "topics",
+    "redirects",
+    "entry_menu",
+    "menus",
+    "log_file",
+)
 ROOT_REQUIRED = ("company", "operator", "defaults", "topics", "menus")
 COMPANY_KEYS = ("role", "name", "dialled_numbers", "timezone", "working_hours")
 COMPANY_REQUIRED = ("role", "name", "dialled_numbers")
 OPERATOR_REQUIRED = ("queue", "connecting_prompt", "closed_prompt", "topic")
 OPERATOR_KEYS = (*OPERATOR_REQUIRED, "appeal_prompt")
 PROMPTS_KEYS = ("language", "texts", "sounds")
-DEFAULTS_KEYS = ("keys", "timeout", "inter_digit_timeout", "max_failures", "invalid_prompt",
-                 "timeout_prompt", "farewell_prompt")
+DEFAULTS_KEYS = (
+    "keys",
+    "timeout",
+    "inter_digit_timeout",
+    "max_failures",
+    "invalid_prompt",
+    "timeout_prompt",
+    "farewell_prompt",
+)
 DEFAULTS_REQUIRED = ("invalid_prompt", "timeout_prompt", "farewell_prompt")
-TIMING_KEYS = ("timeout", "inter_digit_timeout", "max_failures", "invalid_prompt",
-               "timeout_prompt")
+TIMING_KEYS = ("timeout", "inter_digit_timeout", "max_failures", "invalid_prompt", "timeout_prompt")
 MENU_KEYS = ("greeting", "short_greeting", "topic", *TIMING_KEYS, "options")
 REDIRECT_KEYS = ("company", "number", "prompts", "offer_prompt", "transfer_key")
 REDIRECT_REQUIRED = ("company", "number", "prompts", "offer_prompt")

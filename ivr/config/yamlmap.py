@@ -88,8 +88,9 @@ def load_yaml(text: str, filename: str) -> YamlDoc:
         if indentation is not None:
             doc.problems.append(Problem(filename, *indentation))
         else:
-            doc.problems.append(Problem(filename, line, _path_at(text, line),
-                                        _syntax_message(exc, text, line)))
+            doc.problems.append(
+                Problem(filename, line, _path_at(text, line), _syntax_message(exc, text, line))
+            )
         doc.data = None
     except yaml.YAMLError as exc:  # e.g. a reader error on control characters
         doc.problems.append(Problem(filename, None, "", f"YAML error: {exc}"))
@@ -139,8 +140,7 @@ def _content_line(lines: list[str], number: int, step: int) -> int | None:
     return None
 
 
-def _indentation_problem(exc: yaml.MarkedYAMLError, text: str
-                         ) -> tuple[int, str, str] | None:
+def _indentation_problem(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, str, str] | None:
     """Keys of one mapping that do not line up, in plain words: (line, path, message), on
     the line that is out of step with its neighbours."""
     if exc.problem is None or not exc.problem.startswith("expected <block end>"):
@@ -163,21 +163,37 @@ def _indentation_problem(exc: yaml.MarkedYAMLError, text: str
         above_what = "the list item"
     if here[0] < indent:
         below = _content_line(lines, bad + 1, 1)
-        below_indent = None if below is None else \
-            len(lines[below - 1]) - len(lines[below - 1].lstrip(" "))
+        below_indent = (
+            None if below is None else len(lines[below - 1]) - len(lines[below - 1].lstrip(" "))
+        )
         if below_indent == here[0]:  # the lines after agree with this one: the one above is odd
-            return above, _path_at(text, above), (
-                f"indentation: {above_what} starts at column {indent + 1}, deeper than "
-                f"{what} and the keys after it (column {here[0] + 1}); the keys of one "
-                "mapping must start in the same column (indent with spaces)")
-        return bad, _path_at(text, bad), (
-            f"indentation: {what} starts at column {here[0] + 1}, but {above_what} above it "
-            f"starts at column {indent + 1}; the keys of one mapping must start in the same "
-            "column (indent with spaces)")
-    return bad, _path_at(text, above), (
-        f"indentation: {what} starts at column {here[0] + 1}, deeper than {above_what} above "
-        f"it (column {indent + 1}), which already has its value; indent it like "
-        f"{above_what}, or give {above_what} no value on its line to open a mapping")
+            return (
+                above,
+                _path_at(text, above),
+                (
+                    f"indentation: {above_what} starts at column {indent + 1}, deeper than "
+                    f"{what} and the keys after it (column {here[0] + 1}); the keys of one "
+                    "mapping must start in the same column (indent with spaces)"
+                ),
+            )
+        return (
+            bad,
+            _path_at(text, bad),
+            (
+                f"indentation: {what} starts at column {here[0] + 1}, but {above_what} above it "
+                f"starts at column {indent + 1}; the keys of one mapping must start in the same "
+                "column (indent with spaces)"
+            ),
+        )
+    return (
+        bad,
+        _path_at(text, above),
+        (
+            f"indentation: {what} starts at column {here[0] + 1}, deeper than {above_what} above "
+            f"it (column {indent + 1}), which already has its value; indent it like "
+            f"{above_what}, or give {above_what} no value on its line to open a mapping"
+        ),
+    )
 
 
 def _syntax_message(exc: yaml.MarkedYAMLError, text: str, line: int | None) -> str:
@@ -224,7 +240,11 @@ class _Walker:
             return node.value  # reported once; checks go on with the text as written
 
     def mapping_into(
-        self, node: MappingNode, path: YamlPath, active: set[int], result: dict[str, Any],
+        self,
+        node: MappingNode,
+        path: YamlPath,
+        active: set[int],
+        result: dict[str, Any],
         merged: bool,
     ) -> None:
         """Add ``node``'s pairs to ``result``; merged pairs never override own keys."""
@@ -243,7 +263,8 @@ class _Walker:
                 if not merged:
                     first = self.doc.key_lines.get(key_path)
                     self.problem(
-                        key_line, key_path,
+                        key_line,
+                        key_path,
                         f"duplicate key '{key}' (first at line {first}); "
                         "YAML would silently keep only the last one",
                     )
@@ -258,5 +279,8 @@ class _Walker:
                 if isinstance(source, MappingNode):
                     self.mapping_into(source, path, active, result, merged=True)
                 else:
-                    self.problem(source.start_mark.line + 1, path,
-                                 "'<<' merges only mappings (use an alias of a mapping)")
+                    self.problem(
+                        source.start_mark.line + 1,
+                        path,
+                        "'<<' merges only mappings (use an alias of a mapping)",
+                    )

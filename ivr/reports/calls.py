@@ -130,8 +130,9 @@ def timed(timings: dict[str, float], name: str) -> Iterator[None]:
         timings[name] = timings.get(name, 0.0) + time.perf_counter() - began
 
 
-def _grouped_by_hour(conn: Connection, column: Any, value: Any, rng: ReportRange,
-                     *where: Any) -> list[tuple[Any, Any, int]]:
+def _grouped_by_hour(
+    conn: Connection, column: Any, value: Any, rng: ReportRange, *where: Any
+) -> list[tuple[Any, Any, int]]:
     """[(utc hour bucket, value, count)] for rows of ``column`` in the range."""
     bucket = hour_bucket(column, conn.dialect.name).label("bucket")
     stmt = (
@@ -142,21 +143,23 @@ def _grouped_by_hour(conn: Connection, column: Any, value: Any, rng: ReportRange
     return [(row[0], row[1], int(row[2])) for row in conn.execute(stmt)]
 
 
-def _percentiles_postgresql(conn: Connection, rng: ReportRange, *where: Any
-                            ) -> dict[str, float | None]:
+def _percentiles_postgresql(
+    conn: Connection, rng: ReportRange, *where: Any
+) -> dict[str, float | None]:
     columns = [
         func.percentile_cont(p).within_group(Call.duration_ms).label(name)
         for name, p in PERCENTILES.items()
     ]
-    stmt = select(*columns).where(Call.started_at >= rng.start_utc,
-                                  Call.started_at < rng.end_utc, *where)
+    stmt = select(*columns).where(
+        Call.started_at >= rng.start_utc, Call.started_at < rng.end_utc, *where
+    )
     row = conn.execute(stmt).one()
-    return {name: (None if row[i] is None else float(row[i]))
-            for i, name in enumerate(PERCENTILES)}
+    return {name: (None if row[i] is None else float(row[i])) for i, name in enumerate(PERCENTILES)}
 
 
-def _percentiles_by_offset(conn: Connection, rng: ReportRange, count: int, *where: Any
-                           ) -> dict[str, float | None]:
+def _percentiles_by_offset(
+    conn: Connection, rng: ReportRange, count: int, *where: Any
+) -> dict[str, float | None]:
     """percentile_cont without the function: the two order statistics around (n-1)p.
 
     One grouped pass counts the calls per second of duration (a few thousand rows); each
@@ -167,19 +170,32 @@ def _percentiles_by_offset(conn: Connection, rng: ReportRange, count: int, *wher
         return {name: None for name in PERCENTILES}
     in_range = (Call.started_at >= rng.start_utc, Call.started_at < rng.end_utc, *where)
     second = (Call.duration_ms // 1000).label("second")
-    histogram = [(int(b), int(n)) for b, n in conn.execute(
-        select(second, func.count()).where(*in_range).group_by(literal_column("second"))
-        .order_by(literal_column("second")))]
+    histogram = [
+        (int(b), int(n))
+        for b, n in conn.execute(
+            select(second, func.count())
+            .where(*in_range)
+            .group_by(literal_column("second"))
+            .order_by(literal_column("second"))
+        )
+    ]
 
     def order_statistic(rank: int) -> int:
         """The duration at 0-based ``rank`` in the range sorted by duration."""
         before = 0
         for bucket, n in histogram:
             if rank < before + n:
-                stmt = (select(Call.duration_ms)
-                        .where(*in_range, Call.duration_ms >= bucket * 1000,
-                               Call.duration_ms < (bucket + 1) * 1000)
-                        .order_by(Call.duration_ms).limit(1).offset(rank - before))
+                stmt = (
+                    select(Call.duration_ms)
+                    .where(
+                        *in_range,
+                        Call.duration_ms >= bucket * 1000,
+                        Call.duration_ms < (bucket + 1) * 1000,
+                    )
+                    .order_by(Call.duration_ms)
+                    .limit(1)
+                    .offset(rank - before)
+                )
                 return int(conn.scalar(stmt) or 0)
             before += n
         raise ReportError(f"duration rank {rank} beyond {before} calls")
@@ -198,8 +214,11 @@ def _percentiles_by_offset(conn: Connection, rng: ReportRange, count: int, *wher
 def _topic_labels(conn: Connection, catalogue: Sequence[Topic], role: str) -> dict[str, str]:
     """Labels of the configured catalogue; older codes get their last label from history."""
     labels: dict[str, str] = {}
-    stmt = select(TopicVersion.code, TopicVersion.label).where(TopicVersion.role == role) \
+    stmt = (
+        select(TopicVersion.code, TopicVersion.label)
+        .where(TopicVersion.role == role)
         .order_by(TopicVersion.valid_from)
+    )
     try:
         for code, label in conn.execute(stmt):
             labels[code] = label
@@ -209,8 +228,9 @@ def _topic_labels(conn: Connection, catalogue: Sequence[Topic], role: str) -> di
     return labels
 
 
-def empty_call_report(rng: ReportRange, granularity: Granularity, catalogue: Sequence[Topic],
-                      role: str) -> CallReport:
+def empty_call_report(
+    rng: ReportRange, granularity: Granularity, catalogue: Sequence[Topic], role: str
+) -> CallReport:
     """The report of a period without any call (a database without the IVR's tables)."""
     from sqlalchemy import create_engine
 
@@ -224,9 +244,14 @@ def empty_call_report(rng: ReportRange, granularity: Granularity, catalogue: Seq
         engine.dispose()
 
 
-def build_call_report(engine: Engine, rng: ReportRange, granularity: Granularity,
-                      catalogue: Sequence[Topic], role: str,
-                      include_test: bool = False) -> CallReport:
+def build_call_report(
+    engine: Engine,
+    rng: ReportRange,
+    granularity: Granularity,
+    catalogue: Sequence[Topic],
+    role: str,
+    include_test: bool = False,
+) -> CallReport:
     """Every call and appeal figure of the report, from a handful of grouped queries.
 
     Test calls (simulator, account code ``ivr-test``) are left out unless ``include_test``;
@@ -237,21 +262,32 @@ def build_call_report(engine: Engine, rng: ReportRange, granularity: Granularity
     dialect = engine.dialect.name
     hour_bucket(Call.started_at, dialect)  # refuse unsupported engines before connecting
     with engine.connect() as conn:
-        test_calls = 0 if include_test else int(conn.scalar(
-            select(func.count()).select_from(Call).where(
-                Call.test.is_(True), Call.started_at >= rng.start_utc,
-                Call.started_at < rng.end_utc)) or 0)
+        test_calls = (
+            0
+            if include_test
+            else int(
+                conn.scalar(
+                    select(func.count())
+                    .select_from(Call)
+                    .where(
+                        Call.test.is_(True),
+                        Call.started_at >= rng.start_utc,
+                        Call.started_at < rng.end_utc,
+                    )
+                )
+                or 0
+            )
+        )
         real_calls = (Call.test.is_(False),) if test_calls else ()
         real_appeals = (Appeal.test.is_(False),) if test_calls else ()
         with timed(timings, "calls by topic"):
-            topic_rows = _grouped_by_hour(conn, Call.started_at, Call.topic_code, rng,
-                                          *real_calls)
+            topic_rows = _grouped_by_hour(conn, Call.started_at, Call.topic_code, rng, *real_calls)
         with timed(timings, "calls by outcome"):
-            outcome_rows = _grouped_by_hour(conn, Call.started_at, Call.outcome, rng,
-                                            *real_calls)
+            outcome_rows = _grouped_by_hour(conn, Call.started_at, Call.outcome, rng, *real_calls)
         with timed(timings, "appeals by topic"):
-            appeal_rows = _grouped_by_hour(conn, Appeal.registered_at, Appeal.topic_code, rng,
-                                           *real_appeals)
+            appeal_rows = _grouped_by_hour(
+                conn, Appeal.registered_at, Appeal.topic_code, rng, *real_appeals
+            )
         total = sum(n for _, _, n in outcome_rows)
         with timed(timings, "durations"):
             if dialect == "postgresql":
@@ -317,8 +353,13 @@ def _localiser(rng: ReportRange, granularity: Granularity) -> Callable[[Any], Lo
     return localise
 
 
-def _bucket(rows: list[tuple[Any, Any, int]], rng: ReportRange, granularity: Granularity,
-            periods: list[str], key: Callable[[Any], str]) -> dict[str, dict[str, int]]:
+def _bucket(
+    rows: list[tuple[Any, Any, int]],
+    rng: ReportRange,
+    granularity: Granularity,
+    periods: list[str],
+    key: Callable[[Any], str],
+) -> dict[str, dict[str, int]]:
     result: dict[str, dict[str, int]] = {p: {} for p in periods}
     localise = _localiser(rng, granularity)
     for bucket, value, n in rows:
@@ -329,9 +370,12 @@ def _bucket(rows: list[tuple[Any, Any, int]], rng: ReportRange, granularity: Gra
     return result
 
 
-def _topic_rows(catalogue: Sequence[Topic], labels: Mapping[str, str],
-                calls: Mapping[str, Mapping[str, int]],
-                appeals: Mapping[str, Mapping[str, int]]) -> list[TopicRow]:
+def _topic_rows(
+    catalogue: Sequence[Topic],
+    labels: Mapping[str, str],
+    calls: Mapping[str, Mapping[str, int]],
+    appeals: Mapping[str, Mapping[str, int]],
+) -> list[TopicRow]:
     call_totals: dict[str, int] = defaultdict(int)
     appeal_totals: dict[str, int] = defaultdict(int)
     for counts in calls.values():
@@ -342,9 +386,12 @@ def _topic_rows(catalogue: Sequence[Topic], labels: Mapping[str, str],
             appeal_totals[code] += n
     codes = [t.code for t in catalogue]
     extra = sorted((set(call_totals) | set(appeal_totals)) - set(codes) - {NO_TOPIC})
-    rows = [TopicRow(code, labels.get(code, UNKNOWN_LABEL), call_totals[code],
-                     appeal_totals[code]) for code in [*codes, *extra]]
+    rows = [
+        TopicRow(code, labels.get(code, UNKNOWN_LABEL), call_totals[code], appeal_totals[code])
+        for code in [*codes, *extra]
+    ]
     if call_totals.get(NO_TOPIC) or appeal_totals.get(NO_TOPIC):
-        rows.append(TopicRow(NO_TOPIC, NO_TOPIC_LABEL, call_totals[NO_TOPIC],
-                             appeal_totals[NO_TOPIC]))
+        rows.append(
+            TopicRow(NO_TOPIC, NO_TOPIC_LABEL, call_totals[NO_TOPIC], appeal_totals[NO_TOPIC])
+        )
     return rows

@@ -17,8 +17,7 @@ from ivr.reports.queue_log import (
 
 TOP_TOPICS = 7
 MAX_INDICATOR_PERIODS = 14  # more periods than this: the indicator panel shows the total only
-PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-           "#17becf"]
+PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 OTHER = "#b8b8b8"
 PASS_COLOUR, FAIL_COLOUR = "#2e7d32", "#c62828"
 OUTCOME_STYLE = {  # summary key: (title, colour)
@@ -32,8 +31,9 @@ OUTCOME_STYLE = {  # summary key: (title, colour)
 }
 
 
-def write_chart(report: CallReport, queue: QueueIndicators | None, company: str,
-                path: Path) -> None:
+def write_chart(
+    report: CallReport, queue: QueueIndicators | None, company: str, path: Path
+) -> None:
     import matplotlib
 
     matplotlib.use("Agg")  # files only, no display
@@ -41,9 +41,14 @@ def write_chart(report: CallReport, queue: QueueIndicators | None, company: str,
 
     figure = plt.figure(figsize=(15, 10), dpi=100)
     rng = report.range
-    figure.suptitle(f"{company}: {rng.first.isoformat()} .. {rng.last.isoformat()} "
-                    f"({rng.tz.key}) — {report.total_calls} calls, {report.total_appeals} "
-                    "appeals", fontsize=14, fontweight="bold", y=0.975)
+    figure.suptitle(
+        f"{company}: {rng.first.isoformat()} .. {rng.last.isoformat()} "
+        f"({rng.tz.key}) — {report.total_calls} calls, {report.total_appeals} "
+        "appeals",
+        fontsize=14,
+        fontweight="bold",
+        y=0.975,
+    )
     # fixed places, so long Ukrainian labels never squeeze the plots
     _calls_by_topic(figure.add_axes((0.05, 0.56, 0.63, 0.35)), report)
     _indicators(figure.add_axes((0.05, 0.08, 0.29, 0.34)), queue)
@@ -62,40 +67,71 @@ def _tidy(ax: Any) -> None:
 def _calls_by_topic(ax: Any, report: CallReport) -> None:
     ranked = sorted((t for t in report.topics if t.calls), key=lambda t: -t.calls)
     top = ranked if len(ranked) <= TOP_TOPICS + 1 else ranked[:TOP_TOPICS]
-    rest = {t.code for t in ranked[len(top):]}
+    rest = {t.code for t in ranked[len(top) :]}
     periods = report.periods
     x = list(range(len(periods)))
     bottom = [0] * len(periods)
-    series = [(f"{t.code}  {_short(t.label, 45)}", PALETTE[i % len(PALETTE)], {t.code})
-              for i, t in enumerate(top)]
+    series = [
+        (f"{t.code}  {_short(t.label, 45)}", PALETTE[i % len(PALETTE)], {t.code})
+        for i, t in enumerate(top)
+    ]
     if rest:
         series.append((f"other topics ({len(rest)})", OTHER, rest))
     for label, colour, codes in series:
-        values = [sum(n for c, n in report.calls_by_period.get(p, {}).items() if c in codes)
-                  for p in periods]
+        values = [
+            sum(n for c, n in report.calls_by_period.get(p, {}).items() if c in codes)
+            for p in periods
+        ]
         ax.bar(x, values, bottom=bottom, label=label, color=colour, width=0.75)
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     if len(periods) <= 45:
         for i, total in enumerate(bottom):
             if total:
-                ax.annotate(str(total), (i, total), xytext=(0, 2), textcoords="offset points",
-                            ha="center", va="bottom", fontsize=8)
+                ax.annotate(
+                    str(total),
+                    (i, total),
+                    xytext=(0, 2),
+                    textcoords="offset points",
+                    ha="center",
+                    va="bottom",
+                    fontsize=8,
+                )
     ax.set_title(f"Calls per {report.granularity.value} by topic", loc="left", fontsize=12)
     ax.set_ylabel("calls")
     step = max(1, -(-len(periods) // 31))
     rotate = len(periods) > 8
-    ax.set_xticks(x[::step], periods[::step], rotation=45 if rotate else 0,
-                  ha="right" if rotate else "center", fontsize=9)
+    ax.set_xticks(
+        x[::step],
+        periods[::step],
+        rotation=45 if rotate else 0,
+        ha="right" if rotate else "center",
+        fontsize=9,
+    )
     ax.set_xlim(-0.6, len(periods) - 0.4)
     ax.margins(y=0.1)
     ax.grid(axis="y", alpha=0.3)
     _tidy(ax)
     if series:
-        ax.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=9, frameon=False,
-                  title="topic", title_fontsize=9, alignment="left")
+        ax.legend(
+            loc="upper left",
+            bbox_to_anchor=(1.005, 1.0),
+            fontsize=9,
+            frameon=False,
+            title="topic",
+            title_fontsize=9,
+            alignment="left",
+        )
     else:
-        ax.text(0.5, 0.5, "no calls in these days", ha="center", va="center",
-                transform=ax.transAxes, fontsize=12, color="grey")
+        ax.text(
+            0.5,
+            0.5,
+            "no calls in these days",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+            fontsize=12,
+            color="grey",
+        )
 
 
 def _indicators(ax: Any, queue: QueueIndicators | None) -> None:
@@ -104,8 +140,16 @@ def _indicators(ax: Any, queue: QueueIndicators | None) -> None:
     ax.set_title("Resolution 375 indicators", loc="left", fontsize=11)
     _tidy(ax)
     if queue is None or queue.offered == 0:
-        ax.text(0.5, 0.5, "no queue_log given" if queue is None else "no queued calls",
-                ha="center", va="center", transform=ax.transAxes, fontsize=12, color="grey")
+        ax.text(
+            0.5,
+            0.5,
+            "no queue_log given" if queue is None else "no queued calls",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+            fontsize=12,
+            color="grey",
+        )
         ax.set_axis_off()
         return
     periods = [(p, f) for p, f in queue.by_period.items() if f.offered]
@@ -116,35 +160,70 @@ def _indicators(ax: Any, queue: QueueIndicators | None) -> None:
     width = 0.38
     level = [100 * (f.service_level or 0) for _, f in columns]
     lost = [100 * (f.lost_share or 0) for _, f in columns]
-    level_bars = ax.bar([i - width / 2 for i in x], level, width,
-                        color=[PASS_COLOUR if f.service_level_met else FAIL_COLOUR
-                               for _, f in columns])
-    lost_bars = ax.bar([i + width / 2 for i in x], lost, width, hatch="///",
-                       edgecolor="white", color=[PASS_COLOUR if f.lost_met else FAIL_COLOUR
-                                                 for _, f in columns])
+    level_bars = ax.bar(
+        [i - width / 2 for i in x],
+        level,
+        width,
+        color=[PASS_COLOUR if f.service_level_met else FAIL_COLOUR for _, f in columns],
+    )
+    lost_bars = ax.bar(
+        [i + width / 2 for i in x],
+        lost,
+        width,
+        hatch="///",
+        edgecolor="white",
+        color=[PASS_COLOUR if f.lost_met else FAIL_COLOUR for _, f in columns],
+    )
     for bars in (level_bars, lost_bars):
         ax.bar_label(bars, fmt="%.0f%%", fontsize=8, padding=1)
     ax.axhline(100 * SERVICE_LEVEL_TARGET, color="#222222", linestyle="--", linewidth=1)
     ax.axhline(100 * LOST_TARGET, color="#222222", linestyle=":", linewidth=1.2)
-    ax.legend(handles=[
-        Line2D([], [], color="#222222", linestyle="--", linewidth=1,
-               label=f"target: answered ≤ {SERVICE_LEVEL_SECONDS} s at least "
-                     f"{SERVICE_LEVEL_TARGET:.0%}"),
-        Line2D([], [], color="#222222", linestyle=":", linewidth=1.2,
-               label=f"target: lost in queue at most {LOST_TARGET:.0%}"),
-    ], loc="upper left", fontsize=8, frameon=False, ncol=1)
+    ax.legend(
+        handles=[
+            Line2D(
+                [],
+                [],
+                color="#222222",
+                linestyle="--",
+                linewidth=1,
+                label=f"target: answered ≤ {SERVICE_LEVEL_SECONDS} s at least "
+                f"{SERVICE_LEVEL_TARGET:.0%}",
+            ),
+            Line2D(
+                [],
+                [],
+                color="#222222",
+                linestyle=":",
+                linewidth=1.2,
+                label=f"target: lost in queue at most {LOST_TARGET:.0%}",
+            ),
+        ],
+        loc="upper left",
+        fontsize=8,
+        frameon=False,
+        ncol=1,
+    )
     if len(columns) > 1:
         ax.axvline(len(columns) - 1.5, color="#999999", linewidth=0.8)
     labels = [p[5:] if len(p) == 10 else p for p, _ in columns]  # 2025-11-24 -> 11-24
-    ax.set_xticks(x, labels, fontsize=8, rotation=45 if len(columns) > 6 else 0,
-                  ha="right" if len(columns) > 6 else "center")
+    ax.set_xticks(
+        x,
+        labels,
+        fontsize=8,
+        rotation=45 if len(columns) > 6 else 0,
+        ha="right" if len(columns) > 6 else "center",
+    )
     ax.set_ylim(0, 128)
     ax.set_yticks(range(0, 101, 25))
     ax.set_ylabel("% of calls offered to the queue")
     ax.grid(axis="y", alpha=0.3)
-    ax.set_title(f"Resolution 375: calls queued for an operator ({queue.offered})\n"
-                 f"solid: answered within {SERVICE_LEVEL_SECONDS} s · hatched: lost in the "
-                 "queue · green meets the target, red misses it", loc="left", fontsize=10)
+    ax.set_title(
+        f"Resolution 375: calls queued for an operator ({queue.offered})\n"
+        f"solid: answered within {SERVICE_LEVEL_SECONDS} s · hatched: lost in the "
+        "queue · green meets the target, red misses it",
+        loc="left",
+        fontsize=10,
+    )
 
 
 def _outcomes(ax: Any, report: CallReport) -> None:
@@ -154,8 +233,9 @@ def _outcomes(ax: Any, report: CallReport) -> None:
     bars = ax.barh(titles, values, color=[OUTCOME_STYLE[k][1] for k in summary])
     ax.invert_yaxis()
     total = sum(values) or 1
-    ax.bar_label(bars, labels=[f"{v} ({100 * v / total:.0f}%)" for v in values], fontsize=9,
-                 padding=3)
+    ax.bar_label(
+        bars, labels=[f"{v} ({100 * v / total:.0f}%)" for v in values], fontsize=9, padding=3
+    )
     ax.set_title("How calls ended", loc="left", fontsize=11)
     ax.tick_params(axis="y", labelsize=9)
     ax.set_xlim(0, max([*values, 1]) * 1.35)
@@ -165,10 +245,12 @@ def _outcomes(ax: Any, report: CallReport) -> None:
 
 def _hours(ax: Any, report: CallReport) -> None:
     busiest = {h for h, _ in report.busiest_hours()}
-    ax.bar(range(24), report.hours,
-           color=["#6a1b9a" if h in busiest else "#b39ddb" for h in range(24)])
-    ax.set_title(f"Calls by hour of day ({report.range.tz.key}); busiest dark", loc="left",
-                 fontsize=11)
+    ax.bar(
+        range(24), report.hours, color=["#6a1b9a" if h in busiest else "#b39ddb" for h in range(24)]
+    )
+    ax.set_title(
+        f"Calls by hour of day ({report.range.tz.key}); busiest dark", loc="left", fontsize=11
+    )
     ax.set_xticks(range(0, 24, 3), [f"{h:02d}:00" for h in range(0, 24, 3)], fontsize=8)
     ax.set_xlim(-0.6, 23.6)
     ax.set_ylabel("calls")
@@ -177,7 +259,7 @@ def _hours(ax: Any, report: CallReport) -> None:
 
 
 def _short(text: str, width: int) -> str:
-    return text if len(text) <= width else text[:width - 1] + "…"
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _pct(value: float | None) -> str:

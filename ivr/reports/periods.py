@@ -91,8 +91,7 @@ def parse_utc_hour(value: object) -> datetime:
         moment = value if value.tzinfo else value.replace(tzinfo=UTC)
         return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
     text = str(value)
-    return datetime(int(text[0:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]),
-                    tzinfo=UTC)
+    return datetime(int(text[0:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]), tzinfo=UTC)
 
 
 @dataclass(frozen=True)

@@ -51,11 +51,31 @@ LOST_EVENTS = frozenset({"ABANDON", "EXITWITHTIMEOUT", "EXITEMPTY"})
 FATE_EVENTS = LOST_EVENTS | {ANSWERED, LEFT_BY_KEY}
 #: Standard events that say nothing about whether a queued call was answered or lost.
 KNOWN_EVENTS = FATE_EVENTS | {
-    "ENTERQUEUE", "COMPLETECALLER", "COMPLETEAGENT", "TRANSFER", "BLINDTRANSFER",
-    "ATTENDEDTRANSFER", "RINGNOANSWER", "RINGCANCELED", "AGENTLOGIN", "AGENTLOGOFF",
-    "AGENTCALLBACKLOGIN", "AGENTCALLBACKLOGOFF", "AGENTDUMP", "ADDMEMBER", "REMOVEMEMBER",
-    "PAUSE", "UNPAUSE", "PAUSEALL", "UNPAUSEALL", "CONFIGRELOAD", "QUEUESTART", "SYSCOMPAT",
-    "PENALTY", "DID", "INFO",
+    "ENTERQUEUE",
+    "COMPLETECALLER",
+    "COMPLETEAGENT",
+    "TRANSFER",
+    "BLINDTRANSFER",
+    "ATTENDEDTRANSFER",
+    "RINGNOANSWER",
+    "RINGCANCELED",
+    "AGENTLOGIN",
+    "AGENTLOGOFF",
+    "AGENTCALLBACKLOGIN",
+    "AGENTCALLBACKLOGOFF",
+    "AGENTDUMP",
+    "ADDMEMBER",
+    "REMOVEMEMBER",
+    "PAUSE",
+    "UNPAUSE",
+    "PAUSEALL",
+    "UNPAUSEALL",
+    "CONFIGRELOAD",
+    "QUEUESTART",
+    "SYSCOMPAT",
+    "PENALTY",
+    "DID",
+    "INFO",
 }
 MAX_EXAMPLES = 5  # example line numbers kept per kind of problem
 
@@ -173,7 +193,7 @@ class QueueIndicators(QueueFigures):
             **super().as_dict(),
             "by_period": {p: f.as_dict() for p, f in self.by_period.items()},
             "ivr_calls": "excluded by construction: calls that ended in the IVR menu never "
-                         "enter a queue",
+            "enter a queue",
             "calls_without_fate": self.waiting,
             "calls_outside_range": self.outside_range,
             "lines": self.lines,
@@ -193,15 +213,22 @@ class _Call:
     wait: int = 0
 
 
-def read_queue_log(path: Path | str, rng: ReportRange | None = None, queue: str | None = None,
-                   granularity: Granularity = Granularity.DAY) -> QueueIndicators:
+def read_queue_log(
+    path: Path | str,
+    rng: ReportRange | None = None,
+    queue: str | None = None,
+    granularity: Granularity = Granularity.DAY,
+) -> QueueIndicators:
     with open(path, encoding="utf-8", errors="replace") as stream:
         return compute_indicators(stream, rng, queue, granularity)
 
 
-def compute_indicators(lines: Iterable[str], rng: ReportRange | None = None,
-                       queue: str | None = None,
-                       granularity: Granularity = Granularity.DAY) -> QueueIndicators:
+def compute_indicators(
+    lines: Iterable[str],
+    rng: ReportRange | None = None,
+    queue: str | None = None,
+    granularity: Granularity = Granularity.DAY,
+) -> QueueIndicators:
     """Indicators over the calls whose first entry into ``queue`` (None: any queue) falls in
     ``rng`` (None: the whole file), per the rules of this module."""
     stats = QueueIndicators(queue=queue)
@@ -213,8 +240,7 @@ def compute_indicators(lines: Iterable[str], rng: ReportRange | None = None,
         stats.lines += 1
         fields = line.split("|")
         if not MIN_FIELDS <= len(fields) <= MAX_FIELDS:
-            stats.bad_line(number, f"{len(fields)} fields, expected {MIN_FIELDS} to "
-                                   f"{MAX_FIELDS}")
+            stats.bad_line(number, f"{len(fields)} fields, expected {MIN_FIELDS} to {MAX_FIELDS}")
             continue
         epoch, callid, queue_name, _agent, event = fields[:5]
         data = fields[5:]

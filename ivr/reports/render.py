@@ -52,12 +52,16 @@ def as_dict(report: CallReport, queue: QueueIndicators | None, company: str) -> 
         "outcomes": report.outcomes,
         "outcome_summary": report.outcome_summary(),
         "outcomes_by_period": report.outcomes_by_period,
-        "duration": {"calls": report.duration.calls, "median_s": report.duration.median_s,
-                     "p90_s": report.duration.p90_s},
+        "duration": {
+            "calls": report.duration.calls,
+            "median_s": report.duration.median_s,
+            "p90_s": report.duration.p90_s,
+        },
         "calls_by_hour_of_day": report.hours,
         "busiest_hours": [{"hour": h, "calls": n} for h, n in report.busiest_hours()],
-        "peak_hour": None if report.peak_hour is None else dict(
-            zip(("date", "hour", "calls"), report.peak_hour, strict=True)),
+        "peak_hour": None
+        if report.peak_hour is None
+        else dict(zip(("date", "hour", "calls"), report.peak_hour, strict=True)),
     }
     if queue is not None:
         data["queue"] = queue.as_dict()
@@ -77,8 +81,10 @@ def as_csv(report: CallReport, queue: QueueIndicators | None, company: str) -> s
     for topic in report.topics:
         writer.writerow(["calls_by_topic", "total", topic.code, topic.label, topic.calls])
         writer.writerow(["appeals_by_topic", "total", topic.code, topic.label, topic.appeals])
-    for section, table in (("calls_by_topic", report.calls_by_period),
-                           ("appeals_by_topic", report.appeals_by_period)):
+    for section, table in (
+        ("calls_by_topic", report.calls_by_period),
+        ("appeals_by_topic", report.appeals_by_period),
+    ):
         for period in report.periods:
             for code, n in sorted(table.get(period, {}).items()):
                 writer.writerow([section, period, code, labels.get(code, ""), n])
@@ -95,29 +101,38 @@ def as_csv(report: CallReport, queue: QueueIndicators | None, company: str) -> s
         for period, figures in [("total", queue), *queue.by_period.items()]:
             for item, value in QueueFigures.as_dict(figures).items():
                 writer.writerow(["queue", period, item, "", value])
-        for item in ("calls_without_fate", "calls_outside_range", "lines",
-                     "other_queue_events", "malformed_lines", "unknown_event_lines"):
+        for item in (
+            "calls_without_fate",
+            "calls_outside_range",
+            "lines",
+            "other_queue_events",
+            "malformed_lines",
+            "unknown_event_lines",
+        ):
             writer.writerow(["queue_log", "total", item, "", queue.as_dict()[item]])
         for example in queue.examples:
             writer.writerow(["queue_log", "total", "skipped", example, ""])
     return out.getvalue()
 
 
-def text_table(headers: Sequence[str], rows: Iterable[Sequence[object]],
-               left: int = 1) -> list[str]:
+def text_table(
+    headers: Sequence[str], rows: Iterable[Sequence[object]], left: int = 1
+) -> list[str]:
     """A plain text table: the first ``left`` columns aligned left, the others right."""
     body = [[str(cell) for cell in row] for row in rows]
     widths = [max([len(h), *(len(r[i]) for r in body)]) for i, h in enumerate(headers)]
 
     def line(cells: Sequence[str]) -> str:
-        return "  ".join(c.ljust(w) if i < left else c.rjust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+        return "  ".join(
+            c.ljust(w) if i < left else c.rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
 
     return [line(headers), line(["-" * w for w in widths]), *(line(r) for r in body)]
 
 
 def short(text: str, width: int = 50) -> str:
-    return text if len(text) <= width else text[:width - 1] + "…"
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 OUTCOME_TITLES = {
@@ -142,50 +157,85 @@ def as_table(report: CallReport, queue: QueueIndicators | None, company: str) ->
         "",
     ]
     if report.test_calls_left_out:
-        lines[-1:-1] = [f"({report.test_calls_left_out} test call(s) left out: simulator or "
-                        "account code ivr-test; --include-test counts them)"]
+        lines[-1:-1] = [
+            f"({report.test_calls_left_out} test call(s) left out: simulator or "
+            "account code ivr-test; --include-test counts them)"
+        ]
     total = report.total_calls
     lines += text_table(
         ["topic", "label", "calls", "share", "appeals"],
-        [(t.code, short(t.label), t.calls, percent(t.calls / total if total else None),
-          t.appeals) for t in report.topics], left=2)
+        [
+            (
+                t.code,
+                short(t.label),
+                t.calls,
+                percent(t.calls / total if total else None),
+                t.appeals,
+            )
+            for t in report.topics
+        ],
+        left=2,
+    )
     codes = [t.code for t in report.topics if t.calls]
     lines += ["", f"Calls per {by} by topic (appeals in the last column):"]
     lines += text_table(
         ["period", "calls", *codes, "appeals"],
-        [(p, report.period_total(p), *(report.calls_by_period.get(p, {}).get(c, 0)
-                                       for c in codes),
-          sum(report.appeals_by_period.get(p, {}).values())) for p in report.periods])
+        [
+            (
+                p,
+                report.period_total(p),
+                *(report.calls_by_period.get(p, {}).get(c, 0) for c in codes),
+                sum(report.appeals_by_period.get(p, {}).values()),
+            )
+            for p in report.periods
+        ],
+    )
     summary = report.outcome_summary()
     lines += ["", "Outcomes:"]
     lines += text_table(
         ["outcome", "calls", "share"],
-        [(title, summary[key], percent(summary[key] / total if total else None))
-         for key, title in OUTCOME_TITLES.items()])
-    lines.append(f"(transferred = operator queue {report.outcomes.get('operator', 0)} + "
-                 f"to a number {report.outcomes.get('transferred', 0)})")
+        [
+            (title, summary[key], percent(summary[key] / total if total else None))
+            for key, title in OUTCOME_TITLES.items()
+        ],
+    )
+    lines.append(
+        f"(transferred = operator queue {report.outcomes.get('operator', 0)} + "
+        f"to a number {report.outcomes.get('transferred', 0)})"
+    )
     names = list(report.outcomes)
     lines += ["", f"Outcomes per {by}:"]
     lines += text_table(
         ["period", "calls", *names],
-        [(p, sum(report.outcomes_by_period.get(p, {}).values()),
-          *(report.outcomes_by_period.get(p, {}).get(n, 0) for n in names))
-         for p in report.periods])
+        [
+            (
+                p,
+                sum(report.outcomes_by_period.get(p, {}).values()),
+                *(report.outcomes_by_period.get(p, {}).get(n, 0) for n in names),
+            )
+            for p in report.periods
+        ],
+    )
     lines += [
         "",
         f"Duration: median {seconds(report.duration.median_s)}, "
         f"90th percentile {seconds(report.duration.p90_s)}",
-        f"Busiest hours ({rng.tz.key}): " + (", ".join(
-            f"{h:02d}:00-{h + 1:02d}:00 ({n})" for h, n in report.busiest_hours())
-            or "no calls"),
+        f"Busiest hours ({rng.tz.key}): "
+        + (
+            ", ".join(f"{h:02d}:00-{h + 1:02d}:00 ({n})" for h, n in report.busiest_hours())
+            or "no calls"
+        ),
     ]
     if report.peak_hour:
         day, hour, n = report.peak_hour
         lines.append(f"Peak: {day} {hour:02d}:00-{hour + 1:02d}:00 with {n} calls")
     top = max(report.hours) or 1
     lines += ["hour   calls  per day"]
-    lines += [f"{h:02d}:00 {n:>6}  {n / rng.days:>7.1f}  {'#' * max(1, round(40 * n / top))}"
-              for h, n in enumerate(report.hours) if n]
+    lines += [
+        f"{h:02d}:00 {n:>6}  {n / rng.days:>7.1f}  {'#' * max(1, round(40 * n / top))}"
+        for h, n in enumerate(report.hours)
+        if n
+    ]
     lines += ["", *queue_table(queue)]
     return "\n".join(lines)
 
@@ -215,12 +265,30 @@ def queue_table(queue: QueueIndicators | None) -> list[str]:
     if queue.by_period:
         lines.append("")
         lines += text_table(
-            ["period", "offered", "answered", "<= 30 s", "lost", "by key", "service level",
-             "lost share"],
-            [(p, f.offered, f.answered, f.answered_within, f.lost, f.left_by_key,
-              f"{percent(f.service_level)} {verdict(f.service_level_met)}",
-              f"{percent(f.lost_share)} {verdict(f.lost_met)}")
-             for p, f in queue.by_period.items()])
+            [
+                "period",
+                "offered",
+                "answered",
+                "<= 30 s",
+                "lost",
+                "by key",
+                "service level",
+                "lost share",
+            ],
+            [
+                (
+                    p,
+                    f.offered,
+                    f.answered,
+                    f.answered_within,
+                    f.lost,
+                    f.left_by_key,
+                    f"{percent(f.service_level)} {verdict(f.service_level_met)}",
+                    f"{percent(f.lost_share)} {verdict(f.lost_met)}",
+                )
+                for p, f in queue.by_period.items()
+            ],
+        )
     lines += [
         f"queue_log: {queue.lines} line(s); {queue.waiting} call(s) without a fate in the file "
         "(left out);",
@@ -228,7 +296,9 @@ def queue_table(queue: QueueIndicators | None) -> list[str]:
         f"{queue.other_queue_events} event(s) of other queues",
     ]
     if queue.malformed or queue.unknown_events:
-        lines.append(f"queue_log: {queue.malformed} malformed line(s), "
-                     f"{queue.unknown_events} unknown event(s) skipped:")
+        lines.append(
+            f"queue_log: {queue.malformed} malformed line(s), "
+            f"{queue.unknown_events} unknown event(s) skipped:"
+        )
         lines += [f"  {example}" for example in queue.examples]
     return lines

@@ -109,7 +109,7 @@ def plan_count(n: int, noun: str) -> Plan:
 
 
 def plan_time(hour: int, minute: int, preposition: str = "at") -> Plan:
-    """"о вісімнадцятій тридцять" (``at``) or "до вісімнадцятої тридцять" (``until``)."""
+    """ "о вісімнадцятій тридцять" (``at``) or "до вісімнадцятої тридцять" (``until``)."""
     if preposition not in ("at", "until"):
         raise SayError(f"unknown preposition '{preposition}': use at or until")
     if not (0 <= hour <= 23 and 0 <= minute <= 59):
@@ -125,7 +125,7 @@ def plan_time(hour: int, minute: int, preposition: str = "at") -> Plan:
 
 
 def plan_duration(hours: int, minutes: int) -> Plan:
-    """"дві години п'ятнадцять хвилин"; a zero part is left out ("нуль хвилин" when both are)."""
+    """ "дві години п'ятнадцять хвилин"; a zero part is left out ("нуль хвилин" when both are)."""
     if hours < 0 or minutes < 0:
         raise SayError("a duration cannot be negative")
     hours, minutes = hours + minutes // 60, minutes % 60
@@ -150,7 +150,7 @@ def _ordinal_genitive(n: int) -> list[str]:
 
 
 def plan_year(year: int) -> Plan:
-    """"дві тисячі двадцять п'ятого року"."""
+    """ "дві тисячі двадцять п'ятого року"."""
     low, high = YEARS
     if not low <= year <= high:
         raise SayError(f"year {year} is out of range: {low} to {high}")
@@ -160,7 +160,7 @@ def plan_year(year: int) -> Plan:
 
 
 def plan_date(day: date, today: date | None = None, with_year: bool | None = None) -> Plan:
-    """"двадцять сьомого листопада"; "сьогодні"/"завтра" when ``today`` makes them fit.
+    """ "двадцять сьомого листопада"; "сьогодні"/"завтра" when ``today`` makes them fit.
 
     The year is said when ``with_year`` is true, or (by default) when there is no ``today``
     or the date falls in another year.
@@ -197,7 +197,7 @@ def _money(amount: Decimal | int | str) -> tuple[int, int]:
 
 
 def plan_money(amount: Decimal | int | str, per_kwh: bool = False) -> Plan:
-    """"чотири гривні тридцять дві копійки [за кіловат-годину]"."""
+    """ "чотири гривні тридцять дві копійки [за кіловат-годину]"."""
     hryvnias, kopiykas = _money(amount)
     plan = Plan(())
     if hryvnias or not kopiykas:
@@ -245,7 +245,7 @@ def _digit_string(value: str, what: str) -> list[str]:
 def _split(chunk: str) -> list[str]:
     groups, start = [], 0
     for size in digit_groups(len(chunk)):
-        groups.append(chunk[start:start + size])
+        groups.append(chunk[start : start + size])
         start += size
     return groups
 

@@ -24,20 +24,25 @@ KINDS = ("number", "time", "date", "money", "digits", "phone", "duration")
 _TIME = re.compile(r"^\s*(?:(о|об|at|до|until)\s+)?(\d{1,2})[:.](\d{2})\s*$", re.IGNORECASE)
 _ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
 _DOTTED_DATE = re.compile(r"^\s*(\d{1,2})\.(\d{1,2})(?:\.(\d{4}))?\s*$")
-_PER_KWH = re.compile(r"\s*(?:/|за)\s*(?:квт[·.\-\s]?год(?:ину)?|кіловат-годину|kwh)\.?\s*$",
-                      re.IGNORECASE)
+_PER_KWH = re.compile(
+    r"\s*(?:/|за)\s*(?:квт[·.\-\s]?год(?:ину)?|кіловат-годину|kwh)\.?\s*$", re.IGNORECASE
+)
 _CURRENCY = re.compile(r"\s*(?:грн\.?|гривень|uah)\s*$", re.IGNORECASE)
 _CLOCK_DURATION = re.compile(r"^\s*(\d{1,6}):(\d{2})\s*$")
 _WORD_DURATION = re.compile(
     r"^\s*(?:(\d{1,6})\s*(?:h|год\.?|години|годин|година))?\s*"
-    r"(?:(\d{1,6})\s*(?:m|min|хв\.?|хвилин[аи]?))?\s*$", re.IGNORECASE)
+    r"(?:(\d{1,6})\s*(?:m|min|хв\.?|хвилин[аи]?))?\s*$",
+    re.IGNORECASE,
+)
 
 
 def parse_time(value: str) -> tuple[int, int, str]:
     match = _TIME.match(value)
     if not match:
-        raise SayError(f"'{value}' is not a time: write HH:MM, optionally after 'о' or 'до' "
-                       "(e.g. \"до 18:30\")")
+        raise SayError(
+            f"'{value}' is not a time: write HH:MM, optionally after 'о' or 'до' "
+            '(e.g. "до 18:30")'
+        )
     word, hour, minute = match.group(1), int(match.group(2)), int(match.group(3))
     preposition = "until" if word and word.lower() in ("до", "until") else "at"
     return hour, minute, preposition
@@ -64,7 +69,7 @@ def parse_money(value: str) -> tuple[str, bool]:
     text, per_kwh = value, False
     match = _PER_KWH.search(text)
     if match:
-        text, per_kwh = text[:match.start()], True
+        text, per_kwh = text[: match.start()], True
     text = _CURRENCY.sub("", text).strip()
     if not re.fullmatch(r"[\d\s\u00a0]*\d(?:[.,]\d+)?", text):
         raise SayError(f"'{value}' is not an amount such as 4,32 or \"4,32 грн/кВт·год\"")
@@ -88,11 +93,17 @@ def parse_duration(value: str) -> tuple[int, int]:
     words = _WORD_DURATION.match(value)
     if words and (words.group(1) or words.group(2)):
         return int(words.group(1) or 0), int(words.group(2) or 0)
-    raise SayError(f"'{value}' is not a duration: write H:MM, \"2 год 15 хв\" or \"2h15m\"")
+    raise SayError(f'\'{value}\' is not a duration: write H:MM, "2 год 15 хв" or "2h15m"')
 
 
-def plan_value(value: str, kind: str, *, gender: str | None = None, noun: str | None = None,
-               today: date | None = None) -> Plan:
+def plan_value(
+    value: str,
+    kind: str,
+    *,
+    gender: str | None = None,
+    noun: str | None = None,
+    today: date | None = None,
+) -> Plan:
     """The plan for ``value`` read as ``kind`` (one of :data:`KINDS`)."""
     if kind == "number":
         n = parse_number(value)

@@ -40,5 +40,7 @@ class Plan:
     def pairs(self, language: str = LANGUAGE) -> list[tuple[str, str]]:
         """(fragment id, its text) for each fragment, for ``ivr say`` and the simulator."""
         fragments = catalogue(language)
-        return [(f, fragments[f].text or f"({fragments[f].silence_ms} ms pause)")
-                for f in self.fragments]
+        return [
+            (f, fragments[f].text or f"({fragments[f].silence_ms} ms pause)")
+            for f in self.fragments
+        ]

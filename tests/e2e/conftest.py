@@ -43,8 +43,12 @@ def asterisk_log_is_clean(request, asterisk):
     marker = request.node.get_closest_marker("asterisk_warnings")
     allowed = marker.args if marker else ()
     new = asterisk.full_log()[start:].splitlines()
-    bad = [line for line in new if re.search(r"\] (WARNING|ERROR)\[", line)
-           and not any(fragment in line for fragment in allowed)]
+    bad = [
+        line
+        for line in new
+        if re.search(r"\] (WARNING|ERROR)\[", line)
+        and not any(fragment in line for fragment in allowed)
+    ]
     assert not bad, "Asterisk logged warnings or errors:\n" + "\n".join(bad)
 
 
@@ -61,8 +65,13 @@ def asterisk_binary() -> Path:
 class Site:
     """An IVR installation in a directory: config.yaml, built audio, its SQLite database."""
 
-    def __init__(self, directory: Path, built_prompts: Path, source: Path = SHIPPED_CONFIG,
-                 edit: Callable[[str], str] | None = None) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        built_prompts: Path,
+        source: Path = SHIPPED_CONFIG,
+        edit: Callable[[str], str] | None = None,
+    ) -> None:
         self.dir = directory
         directory.mkdir(parents=True, exist_ok=True)
         text = source.read_text(encoding="utf-8")
@@ -89,9 +98,14 @@ class Site:
 
     def flush(self) -> str:
         """``ivr db flush``: move journalled records (process AGI) into the database."""
-        result = subprocess.run([sys.executable, "-m", "ivr", "db", "flush", "--config",
-                                 str(self.config)], capture_output=True, text=True, env=ENV,
-                                cwd=self.dir, timeout=60)
+        result = subprocess.run(
+            [sys.executable, "-m", "ivr", "db", "flush", "--config", str(self.config)],
+            capture_output=True,
+            text=True,
+            env=ENV,
+            cwd=self.dir,
+            timeout=60,
+        )
         assert result.returncode == 0, result.stderr
         return result.stdout + result.stderr
 
@@ -129,8 +143,9 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def asterisk(asterisk_binary: Path, tmp_path_factory, main_server: ServeProcess
-             ) -> Iterator[Asterisk]:
+def asterisk(
+    asterisk_binary: Path, tmp_path_factory, main_server: ServeProcess
+) -> Iterator[Asterisk]:
     """One Asterisk for every end-to-end test: the shipped dialplan, Local callers and
     operators, the FastAGI server of ``main_site`` as the default IVR_AGI."""
     instance = Asterisk(
@@ -138,8 +153,11 @@ def asterisk(asterisk_binary: Path, tmp_path_factory, main_server: ServeProcess
         workdir=tmp_path_factory.mktemp("asterisk"),
         dialplan=DIALPLAN,
         queues=[Queue("dso-callcentre")],
-        globals_={"IVR_AGI": main_server.url, "IVR_TRUNK_PREFIX": "Local/",
-                  "IVR_TRUNK_SUFFIX": "@e2e-company"},
+        globals_={
+            "IVR_AGI": main_server.url,
+            "IVR_TRUNK_PREFIX": "Local/",
+            "IVR_TRUNK_SUFFIX": "@e2e-company",
+        },
     )
     instance.start()
     yield instance

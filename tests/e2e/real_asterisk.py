@@ -52,9 +52,11 @@ def module_dir(binary: Path) -> Path:
     if explicit:
         return Path(explicit)
     prefix = binary.resolve().parent.parent
-    for candidate in (prefix / "lib" / "asterisk" / "modules",
-                      prefix / "lib64" / "asterisk" / "modules",
-                      *prefix.glob("lib/*-linux-gnu/asterisk/modules")):
+    for candidate in (
+        prefix / "lib" / "asterisk" / "modules",
+        prefix / "lib64" / "asterisk" / "modules",
+        *prefix.glob("lib/*-linux-gnu/asterisk/modules"),
+    ):
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError(f"no module directory for {binary}; set IVR_TEST_ASTERISK_MODULES")
@@ -66,8 +68,12 @@ def data_dir(binary: Path) -> Path:
     if explicit:
         return Path(explicit)
     prefix = binary.resolve().parent.parent
-    for candidate in (prefix / "var" / "lib" / "asterisk", prefix / "share" / "asterisk",
-                      Path("/usr/share/asterisk"), Path("/var/lib/asterisk")):
+    for candidate in (
+        prefix / "var" / "lib" / "asterisk",
+        prefix / "share" / "asterisk",
+        Path("/usr/share/asterisk"),
+        Path("/var/lib/asterisk"),
+    ):
         if (candidate / "documentation").is_dir():
             return candidate
     raise FileNotFoundError(f"no data directory for {binary}; set IVR_TEST_ASTERISK_DATA")
@@ -203,22 +209,33 @@ class Asterisk:
 
     def write_configs(self) -> None:
         w = self.workdir
-        for sub in ("etc", "log", "log/cdr-csv", "run", "lib", "db", "keys/keys", "agi-bin",
-                    "spool", "moh", "cache"):
+        for sub in (
+            "etc",
+            "log",
+            "log/cdr-csv",
+            "run",
+            "lib",
+            "db",
+            "keys/keys",
+            "agi-bin",
+            "spool",
+            "moh",
+            "cache",
+        ):
             (w / sub).mkdir(parents=True, exist_ok=True)
         files = {
             "asterisk.conf": f"""[directories]
 astetcdir => {self.etc}
 astmoddir => {module_dir(self.binary)}
-astvarlibdir => {w / 'lib'}
-astdbdir => {w / 'db'}
-astkeydir => {w / 'keys'}
+astvarlibdir => {w / "lib"}
+astdbdir => {w / "db"}
+astkeydir => {w / "keys"}
 astdatadir => {data_dir(self.binary)}
-astagidir => {w / 'agi-bin'}
-astspooldir => {w / 'spool'}
-astrundir => {w / 'run'}
+astagidir => {w / "agi-bin"}
+astspooldir => {w / "spool"}
+astrundir => {w / "run"}
 astlogdir => {self.logdir}
-astcachedir => {w / 'cache'}
+astcachedir => {w / "cache"}
 astsbindir => {self.binary.parent}
 [options]
 verbose = 5
@@ -228,15 +245,15 @@ maxcalls = 500
 """,
             "modules.conf": "[modules]\nautoload = yes\nnoload => res_timing_pthread.so\n",
             "logger.conf": "[general]\ndateformat = %F %T.%3q\nqueue_log = yes\n"
-                           "[logfiles]\nfull => notice,warning,error,verbose,dtmf\n",
+            "[logfiles]\nfull => notice,warning,error,verbose,dtmf\n",
             "cdr.conf": "[general]\nenable = yes\nunanswered = yes\n[csv]\nusegmtime = yes\n"
-                        "loguniqueid = yes\nloguserfield = yes\naccountlogs = no\n",
+            "loguniqueid = yes\nloguserfield = yes\naccountlogs = no\n",
             "cel.conf": "[general]\nenable = no\n",
             "musiconhold.conf": f"[default]\nmode = files\ndirectory = {w / 'moh'}\n",
             "queues.conf": self._queues_conf(),
             "extensions.conf": "[general]\nstatic = yes\nwriteprotect = yes\n"
-                               "clearglobalvars = no\n\n"
-                               f'#include "{self.dialplan}"\n' + TEST_CONTEXTS,
+            "clearglobalvars = no\n\n"
+            f'#include "{self.dialplan}"\n' + TEST_CONTEXTS,
         }
         files["indications.conf"] = INDICATIONS
         for name in ("ccss.conf", "features.conf", "udptl.conf"):
@@ -249,11 +266,15 @@ maxcalls = 500
     def _queues_conf(self) -> str:
         parts = ["[general]\npersistentmembers = no\n"]
         for queue in self.queues:
-            members = "".join(f"member => Local/agent@e2e-agent/n,0,Operator {i}\n"
-                              for i in range(1, queue.members + 1))
-            parts.append(f"[{queue.name}]\nstrategy = ringall\ntimeout = 15\nretry = 1\n"
-                         "ringinuse = yes\njoinempty = yes\nleavewhenempty = no\n"
-                         f"musicclass = default\n{members}")
+            members = "".join(
+                f"member => Local/agent@e2e-agent/n,0,Operator {i}\n"
+                for i in range(1, queue.members + 1)
+            )
+            parts.append(
+                f"[{queue.name}]\nstrategy = ringall\ntimeout = 15\nretry = 1\n"
+                "ringinuse = yes\njoinempty = yes\nleavewhenempty = no\n"
+                f"musicclass = default\n{members}"
+            )
         return "\n".join(parts)
 
     # -- running -----------------------------------------------------------------------
@@ -264,14 +285,19 @@ maxcalls = 500
         err = open(self.logdir / "stderr.log", "wb")  # noqa: SIM115
         self.proc = subprocess.Popen(
             [str(self.binary), "-f", "-n", "-C", str(self.conf)],
-            stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=self.workdir)
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            cwd=self.workdir,
+        )
         out.close()
         err.close()
         deadline = time.monotonic() + 30
         while True:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"Asterisk exited with {self.proc.returncode}:\n"
-                                   + self.stderr_text()[-3000:])
+                raise RuntimeError(
+                    f"Asterisk exited with {self.proc.returncode}:\n" + self.stderr_text()[-3000:]
+                )
             result = self._rx("core waitfullybooted", timeout=10, check=False)
             if result.returncode == 0 and "fully booted" in result.stdout.lower():
                 break
@@ -283,8 +309,13 @@ maxcalls = 500
         self.cli("agi set debug on")
 
     def _rx(self, command: str, timeout: float = 15, check: bool = True):
-        return subprocess.run([str(self.binary), "-C", str(self.conf), "-rx", command],
-                              capture_output=True, text=True, timeout=timeout, check=check)
+        return subprocess.run(
+            [str(self.binary), "-C", str(self.conf), "-rx", command],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=check,
+        )
 
     def cli(self, command: str) -> str:
         return self._rx(command).stdout
@@ -301,9 +332,16 @@ maxcalls = 500
 
     # -- callers -----------------------------------------------------------------------
 
-    def place(self, steps: str, caller: str = "0441234567", dnid: str = "0800000373",
-              agi: str = "", talk: float = 2, max_call: str = "",
-              company: str = "answer") -> PlacedCall:
+    def place(
+        self,
+        steps: str,
+        caller: str = "0441234567",
+        dnid: str = "0800000373",
+        agi: str = "",
+        talk: float = 2,
+        max_call: str = "",
+        company: str = "answer",
+    ) -> PlacedCall:
         """Originate one caller; ``steps`` like ``"w3000 d1 k9/1000/5 w20000 h"``."""
         self._next_id += 1
         call_id = str(self._next_id)
@@ -324,8 +362,11 @@ maxcalls = 500
         calls = list(calls)
         deadline = time.monotonic() + timeout
         while True:
-            left = [c for c in self.channels()
-                    if any(c.startswith(f"Local/{call.id}@") for call in calls)]
+            left = [
+                c
+                for c in self.channels()
+                if any(c.startswith(f"Local/{call.id}@") for call in calls)
+            ]
             if not left:
                 return
             if time.monotonic() > deadline:
@@ -357,10 +398,21 @@ maxcalls = 500
         needle = f"Local/{call.id}@"
         marker = f"call={call.id}"
         lines = self.full_log().splitlines()
-        tags = {match.group(0) for line in lines if needle in line
-                for match in [CALL_TAG.search(line)] if match}
-        return [line for line in lines if needle in line or marker in line
-                or (match := CALL_TAG.search(line)) is not None and match.group(0) in tags]
+        tags = {
+            match.group(0)
+            for line in lines
+            if needle in line
+            for match in [CALL_TAG.search(line)]
+            if match
+        }
+        return [
+            line
+            for line in lines
+            if needle in line
+            or marker in line
+            or (match := CALL_TAG.search(line)) is not None
+            and match.group(0) in tags
+        ]
 
     def queue_log(self) -> list[list[str]]:
         path = self.logdir / "queue_log"
@@ -372,9 +424,26 @@ maxcalls = 500
         path = self.logdir / "cdr-csv" / "Master.csv"
         if not path.exists():
             return []
-        names = ["accountcode", "src", "dst", "dcontext", "clid", "channel", "dstchannel",
-                 "lastapp", "lastdata", "start", "answer", "end", "duration", "billsec",
-                 "disposition", "amaflags", "uniqueid", "userfield"]
+        names = [
+            "accountcode",
+            "src",
+            "dst",
+            "dcontext",
+            "clid",
+            "channel",
+            "dstchannel",
+            "lastapp",
+            "lastdata",
+            "start",
+            "answer",
+            "end",
+            "duration",
+            "billsec",
+            "disposition",
+            "amaflags",
+            "uniqueid",
+            "userfield",
+        ]
         with path.open(encoding="utf-8", newline="") as stream:
             return [dict(zip(names, row, strict=False)) for row in csv.reader(stream)]
 
@@ -401,8 +470,10 @@ def stamp(line: str) -> float:
     match = STAMP.match(line)
     if not match:
         raise ValueError(f"no time stamp in {line!r}")
-    return time.mktime(time.strptime(match.group(1)[:19], "%Y-%m-%d %H:%M:%S")) + \
-        int(match.group(1)[20:]) / 1000
+    return (
+        time.mktime(time.strptime(match.group(1)[:19], "%Y-%m-%d %H:%M:%S"))
+        + int(match.group(1)[20:]) / 1000
+    )
 
 
 @dataclass
@@ -417,13 +488,15 @@ class CallReport:
     @property
     def ivr_channel(self) -> str:
         pattern = re.compile(rf"Local/{self.call.id}@e2e-in-[0-9a-f]+;2")
-        return next(match.group(0) for line in self.lines
-                    if (match := pattern.search(line)))
+        return next(match.group(0) for line in self.lines if (match := pattern.search(line)))
 
     @property
     def unique_id(self) -> str:
-        return next(line.split("agi_uniqueid: ", 1)[1].strip() for line in self.lines
-                    if "agi_uniqueid: " in line)
+        return next(
+            line.split("agi_uniqueid: ", 1)[1].strip()
+            for line in self.lines
+            if "agi_uniqueid: " in line
+        )
 
     def agi(self, direction: str) -> list[str]:
         """The AGI lines sent by the IVR (``"Rx"``) or by Asterisk (``"Tx"``), in order."""
@@ -455,8 +528,11 @@ class CallReport:
     def agent(self) -> dict[str, str] | None:
         """What the operator's channel inherited (topic, appeal), when an operator answered."""
         for line in self.lines:
-            match = re.search(r"app_verbose\.c: E2E agent answered call=\S+ topic=(\S*) "
-                              r"appeal=(\S*)", line)
+            match = re.search(
+                r"app_verbose\.c: E2E agent answered call=\S+ topic=(\S*) "
+                r"appeal=(\S*)",
+                line,
+            )
             if match:
                 return {"topic": match.group(1), "appeal": match.group(2)}
         return None
@@ -484,9 +560,12 @@ class CallReport:
 
 def report(asterisk: Asterisk, call: PlacedCall) -> CallReport:
     lines = asterisk.call_log(call)
-    unique_ids = {line.split("agi_uniqueid: ", 1)[1].strip() for line in lines
-                  if "agi_uniqueid: " in line}
-    return CallReport(call, lines,
-                      [row for row in asterisk.queue_log() if len(row) > 1
-                       and row[1] in unique_ids],
-                      asterisk.cdr())
+    unique_ids = {
+        line.split("agi_uniqueid: ", 1)[1].strip() for line in lines if "agi_uniqueid: " in line
+    }
+    return CallReport(
+        call,
+        lines,
+        [row for row in asterisk.queue_log() if len(row) > 1 and row[1] in unique_ids],
+        asterisk.cdr(),
+    )

@@ -69,9 +69,14 @@ def batch(asterisk: Asterisk, main_site, main_server) -> dict[tuple[str, str], O
         for transport in TRANSPORTS:
             agi = main_site.process_agi if transport == "agi" else ""
             placed[name, transport] = asterisk.place(
-                str(script["steps"]), caller=CALLER, dnid=DNID, agi=agi,
-                talk=float(script.get("talk", 2)), max_call=str(script.get("max_call", "")),
-                company=str(script.get("company", "answer")))
+                str(script["steps"]),
+                caller=CALLER,
+                dnid=DNID,
+                agi=agi,
+                talk=float(script.get("talk", 2)),
+                max_call=str(script.get("max_call", "")),
+                company=str(script.get("company", "answer")),
+            )
     asterisk.wait_gone(placed.values(), timeout=240)
     main_site.flush()  # process AGI journals its records; move them into the database
     repository = main_site.repository()
@@ -129,8 +134,10 @@ def test_operator_gets_topic_and_appeal_number(batch, transport):
     assert rep.branches == ["operator"]
     assert rep.agent() == {"topic": record.topic_code, "appeal": appeal}
     events = [row[4] for row in rep.queue_events]
-    assert events[:2] == ["ENTERQUEUE", "CONNECT"] and events[-1] in ("COMPLETEAGENT",
-                                                                      "COMPLETECALLER")
+    assert events[:2] == ["ENTERQUEUE", "CONNECT"] and events[-1] in (
+        "COMPLETEAGENT",
+        "COMPLETECALLER",
+    )
     assert {row[2] for row in rep.queue_events} == {"dso-callcentre"}
     assert rep.ivr_cdr["userfield"] == f"{record.topic_code};{appeal}"
     assert rep.problems() == []

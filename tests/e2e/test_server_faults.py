@@ -29,8 +29,7 @@ def test_unreachable_refusing_or_unknown_script_reach_a_person(asterisk: Asteris
         calls = {
             "unreachable": asterisk.place("w1000", agi=f"agi://127.0.0.1:{free_port()}/ivr"),
             "refused": asterisk.place("w1000", agi=refusing.url),
-            "unknown_script": asterisk.place("w1000",
-                                             agi=refusing.url.replace("/ivr", "/nosuch")),
+            "unknown_script": asterisk.place("w1000", agi=refusing.url.replace("/ivr", "/nosuch")),
         }
         asterisk.wait_gone(calls.values(), timeout=60)
     finally:
@@ -44,8 +43,9 @@ def test_unreachable_refusing_or_unknown_script_reach_a_person(asterisk: Asteris
         assert rep.ivr_cdr["userfield"] == "ivr-fallback", name
         problems = rep.problems()
         if name == "unreachable":  # Asterisk's own word that the server is down
-            assert problems and all("Connection refused" in line or "failed" in line
-                                    for line in problems), problems
+            assert problems and all(
+                "Connection refused" in line or "failed" in line for line in problems
+            ), problems
         else:
             assert problems == [], (name, problems)
     unreachable = report(asterisk, calls["unreachable"])
@@ -57,8 +57,9 @@ def test_unreachable_refusing_or_unknown_script_reach_a_person(asterisk: Asteris
 
 @pytest.mark.asterisk_warnings("menu_connection does not exist")
 @pytest.mark.parametrize("transport", ["fastagi", "agi"])
-def test_prompt_gone_while_running_keeps_the_ivr_decision(asterisk: Asterisk, site_factory,
-                                                          transport):
+def test_prompt_gone_while_running_keeps_the_ivr_decision(
+    asterisk: Asterisk, site_factory, transport
+):
     site = site_factory(f"vanish-{transport}")
     server = site.serve() if transport == "fastagi" else None
     try:
@@ -109,8 +110,10 @@ def test_sigterm_hands_running_calls_over_and_records_them(asterisk: Asterisk, s
 def test_sigkill_during_calls_loses_no_call(asterisk: Asterisk, site_factory):
     site = site_factory("kill")
     server = site.serve()
-    calls = [asterisk.place("w2000 d4", caller=f"04412345{i:02d}", agi=server.url, talk=1)
-             for i in range(3)]
+    calls = [
+        asterisk.place("w2000 d4", caller=f"04412345{i:02d}", agi=server.url, talk=1)
+        for i in range(3)
+    ]
     for call in calls:
         wait_in_menu(asterisk, call, "menu_connection")
     server.proc.send_signal(signal.SIGKILL)
@@ -135,8 +138,9 @@ def test_sigkill_during_calls_loses_no_call(asterisk: Asterisk, site_factory):
 def test_process_agi_log_reaches_the_admin(asterisk: Asterisk, site_factory):
     """A record process AGI cannot save is said in the config's log_file, not only on
     Asterisk's stderr (which a daemonised Asterisk sends to /dev/null)."""
-    site = site_factory("agilog", edit=lambda text: text.replace(
-        "journal: ivr-journal.jsonl", "journal: prompts"))  # a directory: no journal
+    site = site_factory(
+        "agilog", edit=lambda text: text.replace("journal: ivr-journal.jsonl", "journal: prompts")
+    )  # a directory: no journal
     call = asterisk.place("w1500 d1 w1500 h", agi=site.process_agi)
     asterisk.wait_gone([call], timeout=60)
     log = (site.dir / "ivr-agi.log").read_text(encoding="utf-8")
@@ -148,9 +152,13 @@ def test_process_agi_log_reaches_the_admin(asterisk: Asterisk, site_factory):
 def test_transfer_to_a_number_and_a_failed_transfer(asterisk: Asterisk, site_factory):
     """A config with a transfer option (contract menu, key 4): the number answers, or it does
     not and a person takes the call instead of a hang-up."""
-    site = site_factory("transfer", edit=lambda text: text.replace(
-        '"4": {action: operator, topic: D8}',
-        '"4": {action: transfer, number: "0800000999", topic: D8}'))
+    site = site_factory(
+        "transfer",
+        edit=lambda text: text.replace(
+            '"4": {action: operator, topic: D8}',
+            '"4": {action: transfer, number: "0800000999", topic: D8}',
+        ),
+    )
     server = site.serve()
     try:
         # 5 (contract) during the welcome, 4 (transfer) during the contract menu

@@ -16,12 +16,14 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("calls", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("test", sa.Boolean(), nullable=False,
-                                      server_default=sa.false()))
+        batch_op.add_column(
+            sa.Column("test", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
         batch_op.create_index("ix_calls_test_started", ["test", "started_at"], unique=False)
     with op.batch_alter_table("appeals", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("test", sa.Boolean(), nullable=False,
-                                      server_default=sa.false()))
+        batch_op.add_column(
+            sa.Column("test", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
 
 
 def downgrade() -> None:
