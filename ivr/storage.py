@@ -7,6 +7,7 @@ catalogue and migrations grow beside it.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -108,27 +109,13 @@ class Call(Base):
     )
 
     def to_record(self) -> CallRecord:
-        return CallRecord(
-            call_uid=self.call_uid,
-            started_at=self.started_at,
-            ended_at=self.ended_at,
-            caller_raw=self.caller_raw,
-            caller_number=self.caller_number,
-            caller_name=self.caller_name,
-            dialled_number=self.dialled_number,
-            unique_id=self.unique_id,
-            channel=self.channel,
-            transport=self.transport,
-            role=self.role,
-            outcome=Outcome(self.outcome),
-            result=Result(self.result) if self.result else None,
-            transfer_to=self.transfer_to,
-            topic_code=self.topic_code,
-            path=list(self.path or []),
-            error=self.error,
-            appeals=[a.to_record() for a in self.appeals],
-            test=bool(self.test),
-        )
+        values = _fields_of(self, CallRecord)
+        values["outcome"] = Outcome(self.outcome)
+        values["result"] = Result(self.result) if self.result else None
+        values["path"] = list(self.path or [])
+        values["test"] = bool(self.test)
+        values["appeals"] = [a.to_record() for a in self.appeals]
+        return CallRecord(**values)
 
 
 class Appeal(Base):
@@ -160,20 +147,7 @@ class Appeal(Base):
     )
 
     def to_record(self) -> AppealRecord:
-        return AppealRecord(
-            appeal_number=self.appeal_number,
-            call_uid=self.call_uid,
-            kind=self.kind,
-            channel=self.channel,
-            role=self.role,
-            topic_code=self.topic_code,
-            topic_label=self.topic_label,
-            caller_number=self.caller_number,
-            caller_raw=self.caller_raw,
-            registered_at=self.registered_at,
-            due_at=self.due_at,
-            status=self.status,
-        )
+        return AppealRecord(**_fields_of(self, AppealRecord))
 
 
 class TopicVersion(Base):
@@ -437,44 +411,31 @@ def _refusal(record: CallRecord, exc: IntegrityError) -> str:
     return reason
 
 
+def _fields_of(row: Base, record_type: type) -> dict[str, Any]:
+    """A row's values for the record dataclass's fields that are columns of its table."""
+    columns = row.__table__.columns
+    return {
+        f.name: getattr(row, f.name) for f in dataclasses.fields(record_type) if f.name in columns
+    }
+
+
+def _columns_of(record: Any, model: type[Base]) -> dict[str, Any]:
+    """A record's values for the model's columns that are fields of the record."""
+    names = {f.name for f in dataclasses.fields(record)}
+    return {c.key: getattr(record, c.key) for c in model.__table__.columns if c.key in names}
+
+
 def _call_row(record: CallRecord) -> Call:
-    """The ``calls`` row of a record (``save_call`` and ``save_calls``)."""
-    return Call(
-        call_uid=record.call_uid,
-        started_at=record.started_at,
-        ended_at=record.ended_at,
-        caller_raw=record.caller_raw,
-        caller_number=record.caller_number,
-        caller_name=record.caller_name,
-        dialled_number=record.dialled_number,
-        unique_id=record.unique_id,
-        channel=record.channel,
-        transport=record.transport,
-        role=record.role,
-        topic_code=record.topic_code,
-        outcome=record.outcome.value,
-        result=record.result.value if record.result else None,
-        transfer_to=record.transfer_to,
-        path=record.path,
-        error=(record.error or None) and record.error[:500],
-        duration_ms=record.duration_ms,
-        test=record.test,
-    )
+    """The ``calls`` row of a record (``save_call`` and ``save_calls``): one column per record
+    field of the same name, plus what is derived (``duration_ms``)."""
+    values = _columns_of(record, Call)
+    values["outcome"] = record.outcome.value
+    values["result"] = record.result.value if record.result else None
+    values["error"] = (record.error or None) and record.error[:500]
+    values["duration_ms"] = record.duration_ms
+    return Call(**values)
 
 
 def _appeal_row(a: AppealRecord, test: bool = False) -> Appeal:
-    return Appeal(
-        test=test,
-        appeal_number=a.appeal_number,
-        call_uid=a.call_uid,
-        kind=a.kind,
-        channel=a.channel,
-        role=a.role,
-        topic_code=a.topic_code,
-        topic_label=a.topic_label,
-        caller_number=a.caller_number,
-        caller_raw=a.caller_raw,
-        status=a.status,
-        registered_at=a.registered_at,
-        due_at=a.due_at,
-    )
+    """The ``appeals`` row of an appeal; ``test`` is its call's."""
+    return Appeal(**_columns_of(a, Appeal), test=test)
