@@ -12,7 +12,6 @@ import sys
 import click
 
 from ivr import logs
-from ivr.call import utcnow
 from ivr.config import Config, ConfigError, default_config_path, load_config
 from ivr.storage import CallRepository, StorageError
 
@@ -45,11 +44,7 @@ def open_repository(config: Config) -> CallRepository:
     try:
         repository = CallRepository(config.database_url)
         repository.ensure_schema()
-        catalogues = {
-            role.value: [(t.code, t.label) for t in topics]
-            for role, topics in config.catalogues.items()
-        }
-        repository.sync_topics(catalogues, utcnow())
+        repository.sync_config_topics(config)
     except StorageError as exc:
         click.echo(f"ivr: {exc}", err=True)
         sys.exit(2)

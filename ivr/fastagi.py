@@ -304,6 +304,14 @@ class FastAgiServer:
             return False
         if config.database_url != self.config.database_url:
             log.warning("config reload: database.url changed; it takes effect on restart only")
+        if config.journal_path != self.config.journal_path:
+            log.warning("config reload: database.journal changed; it takes effect on restart only")
+        repository = getattr(self.recorder.recorder, "repository", None)
+        if repository is not None:  # new topic labels get their history version now
+            try:
+                await loop.run_in_executor(None, repository.sync_config_topics, config)
+            except Exception as exc:  # calls go on; the labels are recorded at the next start
+                log.warning("config reload: topic catalogue not recorded: %s", exc)
         self.config = config
         self.effects = AsyncEffectRunner(call_effect_handlers(config), self._effect_threads)
         self.reloads["ok"] += 1

@@ -303,6 +303,14 @@ class CallRepository:
             session.commit()
         return len(records)
 
+    def sync_config_topics(self, config: Any) -> int:
+        """Record the topic catalogues of a configuration (at start-up and on reload)."""
+        catalogues = {
+            role.value: [(t.code, t.label) for t in topics]
+            for role, topics in config.catalogues.items()
+        }
+        return self.sync_topics(catalogues, datetime.now(UTC))
+
     def sync_topics(
         self, catalogues: Mapping[str, Iterable[tuple[str, str]]], now: datetime
     ) -> int:

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -377,12 +378,16 @@ def test_sighup_reload_during_calls(config_copy: Path):
             text.replace('"1": {action: menu, menu: outages}', "SWAP")
             .replace('"2": {action: menu, menu: quality}', '"2": {action: menu, menu: outages}')
             .replace("SWAP", '"1": {action: menu, menu: quality}')
-        )  # keys 1 and 2 swapped
+            .replace('label: "Приєднання до електромереж"', 'label: "Приєднання (нове)"')
+        )  # keys 1 and 2 swapped, a topic renamed
         assert new_text != text
         config_copy.write_text(new_text, encoding="utf-8")
         mark = len(serve.lines)
         serve.proc.send_signal(signal.SIGHUP)
         serve.wait_for(r"config reloaded", start=mark)
+        history = CallRepository(f"sqlite:///{config_copy.parent / 'ivr.sqlite3'}")
+        assert history.topic_label("dso", "D3", datetime.now(UTC)) == "Приєднання (нове)"
+        history.dispose()
         fresh = tcp_call(serve.address, config, "1 h")
         ids = [e["id"] for e in fresh.events if e["type"] == "prompt"]
         assert "menu_quality" in ids and "menu_outages" not in ids  # new call: new menus
