@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import ClassVar
 from zoneinfo import ZoneInfo
 
+from ivr.dburl import sqlite_file
+
 APPEAL_NUMBER_LENGTH = 14
 MAX_SEQUENCE = 99_999
 
@@ -59,12 +61,9 @@ def format_appeal_number(number: str) -> str:
 
 def sequence_dir(database_url: str, journal_path: Path) -> Path:
     """Where the appeal-number sequence lives: beside a SQLite database file, else beside
-    the journal. (No SQLAlchemy here: process AGI stays lean.)"""
-    prefix, sep, rest = database_url.partition(":///")
-    if sep and prefix.split("+", 1)[0] == "sqlite" and rest and not rest.startswith(":memory:"):
-        database = Path(rest.split("?", 1)[0])
-        return database.parent if database.is_absolute() else Path.cwd() / database.parent
-    return Path(journal_path).parent
+    the journal."""
+    database = sqlite_file(database_url)
+    return database.parent if database is not None else Path(journal_path).parent
 
 
 class AppealNumberAllocator:

@@ -18,7 +18,7 @@ from ivr.cli_common import (
 )
 from ivr.cli_db import db
 from ivr.cli_prompts import prompts, say
-from ivr.config import default_config_path, load_config, validate_file
+from ivr.config import default_config_path
 from ivr.logs import setup_logging as setup_logging_at
 from ivr.reports.cli import report
 
@@ -50,14 +50,14 @@ def validate(file: str, no_audio_check: bool, dialplan_path: str | None) -> None
     from pathlib import Path
 
     from ivr.config.dialplan import asterisk_requirements, check_dialplan, dialplan_for
+    from ivr.config.loader import check_file
 
-    problems = validate_file(file, require_audio=not no_audio_check)
-    config = None
-    if not any(p.is_error for p in problems):
-        config = load_config(file, require_audio=not no_audio_check)
-        dialplan = dialplan_for(Path(file), dialplan_path)
-        if dialplan is not None:
-            problems = problems + check_dialplan(config, dialplan)
+    problems, config = check_file(file, require_audio=not no_audio_check)
+    dialplan = dialplan_for(Path(file), dialplan_path)
+    fallback = None
+    if config is not None and dialplan is not None:
+        found, fallback = check_dialplan(config, dialplan)
+        problems = problems + found
     for problem in problems:
         click.echo(str(problem), err=problem.severity == "error")
     errors = sum(1 for p in problems if p.severity == "error")
@@ -67,7 +67,7 @@ def validate(file: str, no_audio_check: bool, dialplan_path: str | None) -> None
         sys.exit(1)
     click.echo(f"{file}: OK ({warnings} warning(s))")
     assert config is not None
-    for line in asterisk_requirements(config, dialplan_for(Path(file), dialplan_path)):
+    for line in asterisk_requirements(config, dialplan, fallback):
         click.echo(line)
 
 

@@ -6,23 +6,33 @@ Every command module imports from here (never from ``ivr.cli``), so there is no 
 from __future__ import annotations
 
 import logging
-import os
 import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
 from ivr import logs
 from ivr.config import Config, ConfigError, default_config_path, load_config
+from ivr.dburl import dialect, sqlite_file
 from ivr.storage import CallRepository, StorageError
 
-config_option = click.option(
-    "--config",
-    "config_path",
-    default=default_config_path,
-    show_default="$IVR_CONFIG or config.yaml",
-    type=click.Path(dir_okay=False),
-    help="The IVR configuration file.",
-)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def config_option_with(help: str) -> Callable[[F], F]:
+    """The ``--config`` option of every command (``$IVR_CONFIG``, else config.yaml)."""
+    return click.option(
+        "--config",
+        "config_path",
+        default=default_config_path,
+        show_default="$IVR_CONFIG or config.yaml",
+        type=click.Path(dir_okay=False),
+        help=help,
+    )
+
+
+config_option = config_option_with("The IVR configuration file.")
 
 
 def setup_logging(verbose: bool = False) -> None:
@@ -60,15 +70,9 @@ def make_recorder(config: Config, repository: CallRepository):
 
 def existing_repository(config: Config) -> CallRepository | None:
     """The configured database if it exists; None for a SQLite file that is not there."""
-    from sqlalchemy.engine import make_url
-
-    try:
-        url = make_url(config.database_url)
-    except Exception:
-        return None
-    if url.get_backend_name() == "sqlite":
-        path = url.database or ""
-        if not path or path == ":memory:" or not os.path.exists(path):
+    if dialect(config.database_url) == "sqlite":
+        database = sqlite_file(config.database_url)
+        if database is None or not database.exists():
             return None
     try:
         return CallRepository(config.database_url)

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from ivr.audio.synth import DEFAULT_ENGINE, ENGINES, FALLBACK_ENGINE
-from ivr.config import default_config_path
+from ivr.cli_common import config_option_with
 
 
 @click.group()
@@ -20,14 +20,7 @@ def prompts() -> None:
 
 
 @prompts.command()
-@click.option(
-    "--config",
-    "config_path",
-    default=default_config_path,
-    show_default="$IVR_CONFIG or config.yaml",
-    type=click.Path(dir_okay=False),
-    help="The IVR configuration file (its prompts section says where).",
-)
+@config_option_with("The IVR configuration file (its prompts section says where).")
 @click.option(
     "--engine",
     type=click.Choice(ENGINES),

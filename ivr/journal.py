@@ -229,7 +229,7 @@ class Journal:
             try:
                 in_database = stored(open_uids) if stored and open_uids else set()
             except Exception as exc:  # the database is down: keep everything for later
-                report.error = _first_line(exc)
+                report.error = first_line(exc)
                 in_database = set()
             for line, record, owner in entries:
                 if report.error is not None:
@@ -250,7 +250,7 @@ class Journal:
                     broken.append(line)
                     continue
                 except Exception as exc:  # the database failed again: keep the journal
-                    report.error = _first_line(exc)
+                    report.error = first_line(exc)
                     report.remaining += 1
                     keep.append(line)
                     continue
@@ -299,9 +299,10 @@ class Journal:
             os.close(fd)
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
+    """An error in one line for a log or a report (its class name when it says nothing)."""
     text = str(exc).strip()
-    return text.splitlines()[0] if text else repr(exc)
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 class StartWriter:

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ivr.call import CallRecord
 from ivr.callerid import masked
-from ivr.journal import Journal, RecordRejected, ReplayReport, StartWriter
+from ivr.journal import Journal, RecordRejected, ReplayReport, StartWriter, first_line
 from ivr.storage import CallRepository
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ class CallRecorder:
                 self._down_until = self.clock() + self.retry_after
                 log.warning(
                     "database unavailable (%s); journalling call records for %.0f s",
-                    _first_line(exc),
+                    first_line(exc),
                     self.retry_after,
                 )
         if self.journal is not None:
@@ -76,38 +76,39 @@ class CallRecorder:
                 return JOURNAL
             except Exception as exc:
                 error = exc
+        return self._lost(
+            record, first_line(error) if error else "database unavailable and no journal"
+        )
+
+    def _lost(self, record: CallRecord, problem: str) -> str:
+        """Neither the database nor the journal took it: the whole record goes to the log."""
         self.counts[LOST] += 1
-        self.last_problem = _first_line(error) if error else "database unavailable and no journal"
+        self.last_problem = problem
         log.error(
             "CALL RECORD NOT SAVED (%s); record follows, caller numbers masked: %s",
-            self.last_problem,
+            problem,
             json.dumps(masked(record.to_json()), ensure_ascii=False),
         )
         return LOST
 
     def _set_aside(self, record: CallRecord, reason: RecordRejected) -> str:
         """A record the database refuses: kept beside the journal, never retried in a loop."""
-        self.last_problem = str(reason)
+        problem = str(reason)
         if self.journal is not None:
             try:
                 self.journal.set_aside(record)
             except OSError as exc:
-                self.last_problem += f"; not kept either: {exc}"
+                problem += f"; not kept either: {exc}"
             else:
                 self.counts[REJECTED] += 1
+                self.last_problem = problem
                 log.error(
                     "CALL RECORD NOT SAVED in the database (%s); kept in %s",
                     reason,
                     self.journal.broken_path,
                 )
                 return REJECTED
-        self.counts[LOST] += 1
-        log.error(
-            "CALL RECORD NOT SAVED (%s); record follows, caller numbers masked: %s",
-            self.last_problem,
-            json.dumps(masked(record.to_json()), ensure_ascii=False),
-        )
-        return LOST
+        return self._lost(record, problem)
 
     def record_many(self, records: list[CallRecord]) -> list[str]:
         """Store several records, in one database transaction when the database allows it.
@@ -122,7 +123,7 @@ class CallRecorder:
                 save_calls(records)
             except Exception as exc:
                 log.debug(
-                    "batch of %d records failed (%s); one by one", len(records), _first_line(exc)
+                    "batch of %d records failed (%s); one by one", len(records), first_line(exc)
                 )
             else:
                 self.counts[DATABASE] += len(records)
@@ -149,11 +150,6 @@ def _resolve(futures: list[asyncio.Future[str]], places: list[str]) -> None:
     for future, place in zip(futures, places, strict=False):
         if not future.done():
             future.set_result(place)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 #: Records written in one transaction at most (the queue is drained in batches this big).

@@ -39,7 +39,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, rela
 
 from ivr.appeals import AppealRecord
 from ivr.call import CallRecord, Outcome, Result
-from ivr.journal import RecordRejected
+from ivr.journal import RecordRejected, first_line
 
 log = logging.getLogger(__name__)
 
@@ -249,7 +249,7 @@ class CallRepository:
                 raise RecordRejected(_refusal(record, exc)) from exc
             except DataError as exc:
                 session.rollback()
-                raise RecordRejected(f"a value does not fit: {_first_line(exc)}") from exc
+                raise RecordRejected(f"a value does not fit: {_reason(exc)}") from exc
         return True
 
     def _complete_interrupted(self, record: CallRecord) -> bool:
@@ -398,18 +398,18 @@ class CallRepository:
                 with self.engine.connect() as connection:
                     connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
             except Exception as exc:  # the records are safe in the WAL; say why it stayed
-                log.warning("SQLite checkpoint at shutdown failed: %s", _first_line(exc))
+                log.warning("SQLite checkpoint at shutdown failed: %s", _reason(exc))
         self.engine.dispose()
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(getattr(exc, "orig", None) or exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+def _reason(exc: BaseException) -> str:
+    """The database's own words for an error (the driver's message, not SQLAlchemy's)."""
+    return first_line(getattr(exc, "orig", None) or exc)
 
 
 def _refusal(record: CallRecord, exc: IntegrityError) -> str:
     """Why the database refused a new call record, in words an admin can act on."""
-    reason = _first_line(exc)
+    reason = _reason(exc)
     if "appeal_number" in reason or "appeals" in reason:
         numbers = ", ".join(a.appeal_number for a in record.appeals)
         return (

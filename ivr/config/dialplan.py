@@ -53,12 +53,13 @@ def dialplan_for(config_path: Path, explicit: str | Path | None = None) -> Path 
     return candidate if candidate.is_file() else None
 
 
-def check_dialplan(config: Config, dialplan: Path) -> list[Problem]:
-    """The dialplan's fallback queue must be the config's operator queue."""
+def check_dialplan(config: Config, dialplan: Path) -> tuple[list[Problem], str | None]:
+    """The dialplan's fallback queue must be the config's operator queue: the problems, and
+    the dialplan's fallback queue (None when it has none or cannot be read)."""
     try:
         values = dialplan_globals(dialplan)
     except OSError as exc:
-        return [Problem(str(dialplan), None, "", f"cannot read the dialplan: {exc}")]
+        return [Problem(str(dialplan), None, "", f"cannot read the dialplan: {exc}")], None
     fallback = values.get("IVR_FALLBACK_QUEUE")
     if fallback is None:
         return [
@@ -68,7 +69,7 @@ def check_dialplan(config: Config, dialplan: Path) -> list[Problem]:
                 "globals",
                 "no IVR_FALLBACK_QUEUE: a caller the IVR cannot serve would not reach a queue",
             )
-        ]
+        ], None
     if fallback.value != config.operator.queue:
         return [
             Problem(
@@ -80,20 +81,16 @@ def check_dialplan(config: Config, dialplan: Path) -> list[Problem]:
                 "queue; make them equal (or define both queues in Asterisk)",
                 "warning",
             )
-        ]
-    return []
+        ], fallback.value
+    return [], fallback.value
 
 
-def asterisk_requirements(config: Config, dialplan: Path | None) -> list[str]:
-    """What the admin must set up in Asterisk for this configuration, one line each."""
+def asterisk_requirements(config: Config, dialplan: Path | None, fallback: str | None) -> list[str]:
+    """What the admin must set up in Asterisk for this configuration, one line each
+    (``fallback``: the dialplan's IVR_FALLBACK_QUEUE, from ``check_dialplan``)."""
     queues = [f"'{config.operator.queue}' (operator.queue)"]
-    if dialplan is not None:
-        try:
-            fallback = dialplan_globals(dialplan).get("IVR_FALLBACK_QUEUE")
-        except OSError:
-            fallback = None
-        if fallback is not None and fallback.value != config.operator.queue:
-            queues.append(f"'{fallback.value}' (IVR_FALLBACK_QUEUE in {dialplan})")
+    if fallback is not None and fallback != config.operator.queue:
+        queues.append(f"'{fallback}' (IVR_FALLBACK_QUEUE in {dialplan})")
     numbers = sorted(
         {r.number for r in config.redirects.values()}
         | {a.number for m in config.menus.values() for a in m.options.values() if a.number}

@@ -99,13 +99,23 @@ def database_url_problem(url: str) -> str | None:
     return None
 
 
-def validate_file(path: str | Path, require_audio: bool = False) -> list[Problem]:
-    """All problems of a config file and of the files it refers to, sorted by file and line.
+def check_file(
+    path: str | Path, require_audio: bool = False
+) -> tuple[list[Problem], Config | None]:
+    """All problems of a config file and of the files it refers to, sorted by file and line,
+    and the configuration when there is no error (one validation run for both).
 
     ``require_audio``: a referenced prompt (or a speech fragment) without built audio is an error.
     """
-    problems, _ = _Loader(path, require_audio).run()
-    return problems
+    problems, config = _Loader(path, require_audio).run()
+    if any(p.is_error for p in problems):
+        config = None
+    return problems, config
+
+
+def validate_file(path: str | Path, require_audio: bool = False) -> list[Problem]:
+    """All problems of a config file (``check_file`` without the configuration)."""
+    return check_file(path, require_audio)[0]
 
 
 def load_config(path: str | Path, require_audio: bool = False) -> Config:

@@ -46,37 +46,50 @@ def find_asterisk() -> Path | None:
     return shared if shared.exists() else None
 
 
-def module_dir(binary: Path) -> Path:
-    """Where the binary's modules live (``IVR_TEST_ASTERISK_MODULES`` overrides)."""
-    explicit = os.environ.get("IVR_TEST_ASTERISK_MODULES")
+def _install_dir(
+    binary: Path, variable: str, what: str, candidates: Iterable[Path], holds: str | None = None
+) -> Path:
+    """A directory of the binary's installation: ``$variable``, else the first candidate that
+    exists (and contains ``holds``)."""
+    explicit = os.environ.get(variable)
     if explicit:
         return Path(explicit)
-    prefix = binary.resolve().parent.parent
-    for candidate in (
-        prefix / "lib" / "asterisk" / "modules",
-        prefix / "lib64" / "asterisk" / "modules",
-        *prefix.glob("lib/*-linux-gnu/asterisk/modules"),
-    ):
-        if candidate.is_dir():
+    for candidate in candidates:
+        if (candidate / holds if holds else candidate).is_dir():
             return candidate
-    raise FileNotFoundError(f"no module directory for {binary}; set IVR_TEST_ASTERISK_MODULES")
+    raise FileNotFoundError(f"no {what} directory for {binary}; set {variable}")
+
+
+def module_dir(binary: Path) -> Path:
+    """Where the binary's modules live (``IVR_TEST_ASTERISK_MODULES`` overrides)."""
+    prefix = binary.resolve().parent.parent
+    return _install_dir(
+        binary,
+        "IVR_TEST_ASTERISK_MODULES",
+        "module",
+        [
+            prefix / "lib" / "asterisk" / "modules",
+            prefix / "lib64" / "asterisk" / "modules",
+            *prefix.glob("lib/*-linux-gnu/asterisk/modules"),
+        ],
+    )
 
 
 def data_dir(binary: Path) -> Path:
     """The binary's data directory (read only: its XML documentation must be found)."""
-    explicit = os.environ.get("IVR_TEST_ASTERISK_DATA")
-    if explicit:
-        return Path(explicit)
     prefix = binary.resolve().parent.parent
-    for candidate in (
-        prefix / "var" / "lib" / "asterisk",
-        prefix / "share" / "asterisk",
-        Path("/usr/share/asterisk"),
-        Path("/var/lib/asterisk"),
-    ):
-        if (candidate / "documentation").is_dir():
-            return candidate
-    raise FileNotFoundError(f"no data directory for {binary}; set IVR_TEST_ASTERISK_DATA")
+    return _install_dir(
+        binary,
+        "IVR_TEST_ASTERISK_DATA",
+        "data",
+        [
+            prefix / "var" / "lib" / "asterisk",
+            prefix / "share" / "asterisk",
+            Path("/usr/share/asterisk"),
+            Path("/var/lib/asterisk"),
+        ],
+        holds="documentation",
+    )
 
 
 @dataclass(frozen=True)
