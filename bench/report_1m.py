@@ -26,7 +26,8 @@ from sqlalchemy import insert  # noqa: E402
 from ivr.config import load_config  # noqa: E402
 from ivr.reports.calls import build_call_report  # noqa: E402
 from ivr.reports.periods import Granularity, ReportRange  # noqa: E402
-from ivr.storage import Appeal, Call, CallRepository  # noqa: E402
+from ivr.store.models import Appeal, Call
+from ivr.store.repository import CallRepository  # noqa: E402
 
 OUTCOMES = ["self_served"] * 5 + ["operator"] * 3 + ["redirected", "abandoned", "failed"]
 CHUNK = 20_000

@@ -22,8 +22,9 @@ from typing import BinaryIO
 from ivr.agi.asterisk_args import split_command_line
 from ivr.agi.protocol import MAX_LINE
 from ivr.agi.types import DEAD_SAFE_COMMANDS
-from ivr.call import TEST_ACCOUNTCODE, CallRecord, utcnow
 from ivr.config import Config
+from ivr.flow.call import TEST_ACCOUNTCODE, utcnow
+from ivr.store.records import CallRecord
 
 DTMF = "0123456789*#ABCD"
 TIMEOUT_TOKEN = "t"
@@ -353,7 +354,7 @@ def simulate_builtin(
 ) -> Transcript:
     """Run the real flow (process-AGI transport) in a thread against a fake Asterisk."""
     from ivr.agi.sync_session import PystAgi  # pyst2 is only needed here
-    from ivr.process_agi import run_call
+    from ivr.transport.process_agi import run_call
 
     ours, theirs = socket.socketpair()
     ours.settimeout(60)

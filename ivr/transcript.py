@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from ivr.appeals import format_appeal_number
 from ivr.config import Config
 from ivr.simulator import Transcript
+from ivr.store.appeals import format_appeal_number
 
 
 def event_line(event: dict[str, object]) -> str:

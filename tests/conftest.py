@@ -13,9 +13,9 @@ from audio_support import built_prompts  # noqa: F401  (session fixture: prompts
 from pg import PostgresUnavailable, ThrowawayPostgres
 
 from ivr.config import Config, load_config
-from ivr.recorder import CallRecorder
 from ivr.simulator import KeyScript, asterisk_env, parse_keys, simulate_builtin
-from ivr.storage import CallRepository
+from ivr.store.recorder import CallRecorder
+from ivr.store.repository import CallRepository
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_CONFIG = ROOT / "config.yaml"

@@ -10,19 +10,18 @@ import pytest
 import sqlalchemy as sa
 from test_storage import make_record
 
-from ivr.appeals import (
+from ivr.store.appeals import (
     AppealNumberAllocator,
-    AppealRecord,
     appeal_deadline,
     format_appeal_number,
     is_valid_appeal_number,
     luhn_digit,
 )
-from ivr.call import Outcome
-from ivr.journal import Journal, encode, owner_alive, process_owner
-from ivr.recorder import DATABASE, JOURNAL, CallRecorder
-from ivr.retention import RetentionError, cutoff_for
-from ivr.storage import CallRepository, StorageError
+from ivr.store.journal import Journal, encode, owner_alive, process_owner
+from ivr.store.recorder import DATABASE, JOURNAL, CallRecorder
+from ivr.store.records import AppealRecord, Outcome
+from ivr.store.repository import CallRepository, StorageError
+from ivr.store.retention import RetentionError, cutoff_for
 
 KYIV = ZoneInfo("Europe/Kyiv")
 
@@ -124,7 +123,7 @@ def test_an_installed_database_upgrades_in_place_and_keeps_its_calls(db_url):
     for every call already there) and loses nothing."""
     from alembic import command
 
-    from ivr.storage import alembic_config
+    from ivr.store.repository import alembic_config
 
     repo = CallRepository(db_url)
     with repo.engine.begin() as connection:
@@ -402,8 +401,8 @@ def test_journal_lines_of_other_versions_stay_readable(tmp_path):
     import json
     import zlib
 
-    from ivr.call import CallRecord
-    from ivr.journal import decode_entry
+    from ivr.store.journal import decode_entry
+    from ivr.store.records import CallRecord
 
     def line(values: dict) -> bytes:
         data = json.dumps(values).encode()

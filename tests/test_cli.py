@@ -15,7 +15,7 @@ import pytest
 from conftest import ROOT
 
 from ivr.simulator import FakeAsterisk, KeyScript, asterisk_env, parse_keys, prompt_describer
-from ivr.storage import CallRepository
+from ivr.store.repository import CallRepository
 
 #: Run the package from this checkout even where it is not installed.
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}

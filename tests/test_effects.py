@@ -11,16 +11,17 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from ivr.agi.types import Command, Reply
-from ivr.call import CallContext, Outcome
-from ivr.effects import (
+from ivr.flow.call import CallContext
+from ivr.flow.effects import (
     AllocateAppealNumber,
     AsyncEffectRunner,
     Effect,
     EffectResult,
     EffectRunner,
 )
-from ivr.engine import CallFlow, drive_async, drive_sync
+from ivr.flow.engine import CallFlow, drive_async, drive_sync
 from ivr.simulator import asterisk_env
+from ivr.store.records import Outcome
 
 
 def operator_caller(commands: list[str]):

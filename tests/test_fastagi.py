@@ -10,8 +10,6 @@ import time
 import pytest
 from conftest import prompts_played
 
-from ivr.fastagi import FastAgiServer, ServerSettings
-from ivr.recorder import AsyncCallRecorder, CallRecorder
 from ivr.simulator import (
     KeyScript,
     asterisk_env,
@@ -20,6 +18,8 @@ from ivr.simulator import (
     prompt_describer,
     simulate_fastagi,
 )
+from ivr.store.recorder import AsyncCallRecorder, CallRecorder
+from ivr.transport.fastagi import FastAgiServer, ServerSettings
 
 COMPARED_FIELDS = (
     "caller_raw",

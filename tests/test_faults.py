@@ -23,9 +23,6 @@ from conftest import SHIPPED_CONFIG
 from serve_process import ENV, ServeProcess
 
 from ivr.config import load_config
-from ivr.fastagi import FastAgiServer, ServerSettings, parse_allow, peer_allowed
-from ivr.journal import Journal
-from ivr.recorder import DATABASE, JOURNAL, AsyncCallRecorder, CallRecorder
 from ivr.simulator import (
     KeyScript,
     asterisk_env,
@@ -34,7 +31,10 @@ from ivr.simulator import (
     prompt_describer,
     simulate_fastagi,
 )
-from ivr.storage import CallRepository
+from ivr.store.journal import Journal
+from ivr.store.recorder import DATABASE, JOURNAL, AsyncCallRecorder, CallRecorder
+from ivr.store.repository import CallRepository
+from ivr.transport.fastagi import FastAgiServer, ServerSettings, parse_allow, peer_allowed
 
 
 class Server:
@@ -505,7 +505,7 @@ def test_slow_blocking_work_never_stalls_the_event_loop(config, repository, monk
     """Appeal numbers come from a locked, fsynced file: on a slow disk that takes time. The
     server runs such work as effects in threads, so a watchdog on the event loop sees no
     stall while operator calls (each allocating a number) run at once."""
-    from ivr.appeals import AppealNumberAllocator
+    from ivr.store.appeals import AppealNumberAllocator
 
     original = AppealNumberAllocator.next
 

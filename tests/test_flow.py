@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 import pytest
 from conftest import SHIPPED_CONFIG, SUPPLIER_CONFIG, prompts_played
 
-from ivr.call import Outcome
 from ivr.config import load_config
 from ivr.config.model import ActionKind, Config
 from ivr.simulator import asterisk_env
+from ivr.store.records import Outcome
 
 NAVIGATION = (ActionKind.MENU, ActionKind.BACK, ActionKind.MAIN, ActionKind.REPEAT)
 
@@ -230,9 +230,9 @@ def test_missing_prompt_file_is_logged_and_the_call_goes_on(config, simulate, ca
 def test_unwritable_database_reports_the_record_loudly(config, simulate, tmp_path, caplog):
     import dataclasses
 
-    from ivr.recorder import CallRecorder
     from ivr.simulator import KeyScript, simulate_builtin
-    from ivr.storage import CallRepository
+    from ivr.store.recorder import CallRecorder
+    from ivr.store.repository import CallRepository
 
     (tmp_path / "dir.sqlite3").mkdir()
     repo = CallRepository(f"sqlite:///{tmp_path / 'dir.sqlite3'}")

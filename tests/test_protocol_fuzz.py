@@ -17,9 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_faults import Server, tcp_call
 
-from ivr.recorder import CallRecorder
 from ivr.simulator import asterisk_env, env_block
-from ivr.storage import CallRepository
+from ivr.store.recorder import CallRecorder
+from ivr.store.repository import CallRepository
 
 #: A command line as Asterisk's parser expects it from us: NAME "arg" "arg"...\n
 COMMAND_RE = re.compile(rb'[A-Z][A-Z ]*[A-Z]( "(?:[^"\\\r\n\x00]|\\["\\])*")*\n')

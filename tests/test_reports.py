@@ -12,13 +12,13 @@ import pytest
 from conftest import ROOT, SHIPPED_CONFIG
 from test_storage import make_record
 
-from ivr.call import Outcome
 from ivr.config import load_config
 from ivr.reports.calls import build_call_report
 from ivr.reports.periods import Granularity, PeriodError, ReportRange
 from ivr.reports.queue_log import compute_indicators, read_queue_log
 from ivr.reports.render import as_csv, as_json, as_table
-from ivr.storage import CallRepository
+from ivr.store.records import Outcome
+from ivr.store.repository import CallRepository
 
 KYIV = ZoneInfo("Europe/Kyiv")
 SAMPLE = ROOT / "tests" / "data" / "queue_log.sample"
@@ -488,7 +488,7 @@ def test_report_on_a_database_without_the_schema(tmp_path):
 def test_test_calls_are_left_out_of_reports_unless_asked(db_url, shipped_config):
     """Simulated and test calls (account code ivr-test) are kept in the database but not
     counted as the call centre's calls, in the report for the regulator above all."""
-    from ivr.call import CallContext
+    from ivr.flow.call import CallContext
     from ivr.simulator import asterisk_env
 
     assert CallContext.from_env(asterisk_env("0441234567", "0800000373"), "fastagi").test

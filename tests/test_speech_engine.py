@@ -13,9 +13,9 @@ import pytest
 from conftest import prompts_played
 
 from ivr.agi.sync_session import PystAgi
-from ivr.call import CallContext
 from ivr.config import Config
-from ivr.engine import CallFlow, drive_sync
+from ivr.flow.call import CallContext
+from ivr.flow.engine import CallFlow, drive_sync
 from ivr.simulator import FakeAsterisk, KeyScript, asterisk_env, parse_keys, prompt_describer
 from ivr.speech import plan_appeal_number, plan_money, plan_time
 

@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ivr.call import CallRecord, Outcome, Result
-from ivr.storage import CallRepository, StorageError
+from ivr.store.records import CallRecord, Outcome, Result
+from ivr.store.repository import CallRepository, StorageError
 
 
 def make_record(uid="a" * 32, **changes):
@@ -82,8 +82,8 @@ def test_records_and_tables_are_one_definition():
     adding a field means the field plus a migration; a column without a field is derived."""
     import dataclasses
 
-    from ivr.appeals import AppealRecord
-    from ivr.storage import Appeal, Call
+    from ivr.store.models import Appeal, Call
+    from ivr.store.records import AppealRecord
 
     call_fields = {f.name for f in dataclasses.fields(CallRecord)} - {"appeals"}
     call_columns = set(Call.__table__.columns.keys()) - {"id", "duration_ms"}
@@ -104,7 +104,7 @@ def test_the_migrations_build_exactly_the_models(db_url):
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    from ivr.storage import Base
+    from ivr.store.models import Base
 
     repo = CallRepository(db_url)
     repo.ensure_schema()

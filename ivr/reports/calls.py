@@ -24,7 +24,6 @@ from typing import Any
 from sqlalchemy import ColumnElement, String, func, literal_column, select, type_coerce
 from sqlalchemy.engine import Connection, Engine
 
-from ivr.call import Outcome
 from ivr.config import Topic
 from ivr.reports.periods import (
     Granularity,
@@ -33,7 +32,8 @@ from ivr.reports.periods import (
     localise_hour,
     parse_utc_hour,
 )
-from ivr.storage import Appeal, Call, TopicVersion
+from ivr.store.models import Appeal, Call, TopicVersion
+from ivr.store.records import Outcome
 
 #: Code shown for calls that ended before any topic was chosen (topic_code IS NULL).
 NO_TOPIC = "-"
@@ -234,7 +234,7 @@ def empty_call_report(
     """The report of a period without any call (a database without the IVR's tables)."""
     from sqlalchemy import create_engine
 
-    from ivr.storage import Base
+    from ivr.store.models import Base
 
     engine = create_engine("sqlite://")
     Base.metadata.create_all(engine)

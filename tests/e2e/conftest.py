@@ -20,7 +20,7 @@ import pytest
 from serve_process import ENV, ServeProcess
 
 from e2e.real_asterisk import INSTALL_HINT, Asterisk, Queue, find_asterisk
-from ivr.storage import CallRepository
+from ivr.store.repository import CallRepository
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED_CONFIG = ROOT / "config.yaml"

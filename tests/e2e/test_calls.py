@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from e2e.real_asterisk import Asterisk, CallReport, report
-from ivr.call import CallRecord
+from ivr.store.records import CallRecord
 
 TRANSPORTS = ("fastagi", "agi")
 CALLER = "0441234567"

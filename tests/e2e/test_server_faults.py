@@ -12,7 +12,7 @@ import pytest
 
 from e2e.conftest import free_port
 from e2e.real_asterisk import Asterisk, report
-from ivr.call import Outcome
+from ivr.store.records import Outcome
 
 FALLBACK_LINE = "IVR: fallback to dso-callcentre"
 

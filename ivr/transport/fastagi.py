@@ -25,11 +25,12 @@ from pathlib import Path
 from ivr.agi.async_session import AsyncAgiSession
 from ivr.agi.protocol import MAX_LINE
 from ivr.agi.types import AgiError, AgiHangup
-from ivr.call import CallContext, CallRecord
 from ivr.config import Config, ConfigError, load_config
-from ivr.effects import AsyncEffectRunner, call_effect_handlers
-from ivr.engine import CallFlow, Flow, drive_async
-from ivr.recorder import AsyncCallRecorder
+from ivr.flow.call import CallContext
+from ivr.flow.effects import AsyncEffectRunner, call_effect_handlers
+from ivr.flow.engine import CallFlow, Flow, drive_async
+from ivr.store.recorder import AsyncCallRecorder
+from ivr.store.records import CallRecord
 
 log = logging.getLogger(__name__)
 

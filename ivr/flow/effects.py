@@ -87,7 +87,7 @@ class AsyncEffectRunner(EffectRunner):
 
 def call_effect_handlers(config: Any) -> dict[type[Effect], Handler]:
     """The effects a call of this configuration can ask for, bound to their services."""
-    from ivr.appeals import AppealNumberAllocator
+    from ivr.store.appeals import AppealNumberAllocator
 
     allocator = AppealNumberAllocator.for_config(config)
 

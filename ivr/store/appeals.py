@@ -17,13 +17,11 @@ from __future__ import annotations
 
 import fcntl
 import os
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import ClassVar
 from zoneinfo import ZoneInfo
 
-from ivr.dburl import sqlite_file
+from ivr.store.dburl import sqlite_file
 
 APPEAL_NUMBER_LENGTH = 14
 MAX_SEQUENCE = 99_999
@@ -145,40 +143,3 @@ def appeal_deadline(topic_code: str | None, registered_at: datetime, tz: ZoneInf
         due_day = local.date() + timedelta(days=30)
     end = datetime.combine(due_day, datetime.max.time().replace(microsecond=0), tz)
     return end.astimezone(ZoneInfo("UTC"))
-
-
-@dataclass
-class AppealRecord:
-    """An appeal registered during a call; stored with the call record."""
-
-    appeal_number: str
-    call_uid: str
-    kind: str  # operator | outage_report | meter_reading | callback | complaint
-    channel: str  # phone (IVR) now; e-mail and others later
-    role: str
-    topic_code: str | None
-    topic_label: str | None
-    caller_number: str | None
-    caller_raw: str
-    registered_at: datetime
-    due_at: datetime
-    status: str = "registered"
-
-    def to_json(self) -> dict[str, object]:
-        data = dict(self.__dict__)
-        data["registered_at"] = self.registered_at.isoformat()
-        data["due_at"] = self.due_at.isoformat()
-        return data
-
-    #: Journal keys of earlier versions -> today's field names (add one when renaming a field).
-    RENAMED: ClassVar[dict[str, str]] = {}
-
-    @classmethod
-    def from_json(cls, data: dict[str, object]) -> AppealRecord:
-        """An appeal from ``to_json()`` output of this or any other version."""
-        from ivr.records import known_fields
-
-        values = known_fields(cls, data, cls.RENAMED)
-        values["registered_at"] = datetime.fromisoformat(str(values["registered_at"]))
-        values["due_at"] = datetime.fromisoformat(str(values["due_at"]))
-        return cls(**values)

@@ -2,7 +2,7 @@
 
 The engine never touches a socket, a file or the database. ``CallFlow.run()`` yields AGI
 ``Command`` objects and receives ``Reply`` objects (or has ``AgiError`` thrown into it), and
-yields ``Effect`` objects (``ivr.effects``: blocking work such as allocating an appeal number)
+yields ``Effect`` objects (``ivr.flow.effects``: blocking work such as allocating an appeal number)
 and receives an ``EffectResult``. ``drive_sync`` and ``drive_async`` connect it to a session
 and an effect runner. Process AGI, the FastAGI server and the simulator all use these two
 drivers, so they walk exactly the same flow.
@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ivr.agi.types import AgiError, AgiHangup, Command, Reply
-from ivr.appeals import AppealRecord, appeal_deadline
-from ivr.call import CallContext, CallRecord, Outcome, Result, utcnow
 from ivr.callerid import mask
 from ivr.config.model import Action, ActionKind, Config, Menu, Redirect
-from ivr.effects import AllocateAppealNumber, Effect, EffectResult, EffectRunner
+from ivr.flow.call import Audio, CallContext, utcnow
+from ivr.flow.effects import AllocateAppealNumber, Effect, EffectResult, EffectRunner
 from ivr.speech.grammar import plan_appeal_number
 from ivr.speech.plan import Plan
+from ivr.store.appeals import appeal_deadline
+from ivr.store.records import AppealRecord, CallRecord, Outcome, Result
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +69,11 @@ class CallFlow:
         call: CallContext,
         clock: Callable[[], datetime] = utcnow,
         register_appeals: bool = True,
+        audio: Audio | None = None,
     ) -> None:
         self.config = config
+        #: What is playable (the audio catalogue); the configuration's prompts by default.
+        self.audio: Audio = audio or config.prompts
         self.call = call
         self.clock = clock
         self.register_appeals = register_appeals  # False: no appeal numbers (tests, tools)
@@ -430,7 +434,7 @@ class CallFlow:
 
     def _play(self, prompt_id: str, escape: str) -> Generator[Request, Response, str | None]:
         """STREAM FILE with barge-in; returns the key that interrupted it, if any."""
-        if not self.config.prompts.playable(prompt_id):
+        if not self.audio.playable(prompt_id):
             # The build manifest has no audio for it: never let Asterisk fall back to an
             # English file of that name or fail the command; say nothing and go on.
             log.error(
@@ -440,7 +444,7 @@ class CallFlow:
             )
             return None
         reply = yield from self._command(
-            Command("STREAM FILE", (self.config.prompts.file_for(prompt_id), escape))
+            Command("STREAM FILE", (self.audio.file_for(prompt_id), escape))
         )
         if reply.value == -1:
             # A missing file and a hang-up both give -1. CHANNEL STATUS tells them apart: on a
@@ -453,7 +457,7 @@ class CallFlow:
         return reply.digit
 
     def can_say(self, plan: Plan) -> bool:
-        return all(self.config.prompts.playable(fragment_id) for fragment_id in plan)
+        return all(self.audio.playable(fragment_id) for fragment_id in plan)
 
     def _say(self, plan: Plan, escape: str) -> Generator[Request, Response, str | None]:
         """Play a speech plan (``ivr.speech``: numbers, times, appeal numbers) fragment by

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from ivr.audio.synth import DEFAULT_ENGINE, ENGINES, FALLBACK_ENGINE
-from ivr.cli_common import config_option_with
+from ivr.cli.common import config_option_with
 
 
 @click.group()

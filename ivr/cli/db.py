@@ -6,9 +6,9 @@ import sys
 
 import click
 
-from ivr.call import utcnow
-from ivr.cli_common import config_option, load_or_exit, make_recorder, open_repository
-from ivr.retention import RetentionError, cutoff_for
+from ivr.cli.common import config_option, load_or_exit, make_recorder, open_repository
+from ivr.flow.call import utcnow
+from ivr.store.retention import RetentionError, cutoff_for
 
 
 def _context(config_path: str):

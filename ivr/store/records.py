@@ -1,16 +1,23 @@
-"""What the engine knows about one call, and the record it leaves behind."""
+"""The call and appeal records: each defined once, here.
+
+Database rows (``ivr.store.models``) and journal lines (``ivr.store.journal``) are derived
+from these dataclasses.
+
+A journal line may have been written by an older ``ivr`` (a field it did not have yet, one it
+had under another name) or a newer one (a field this version does not know). Records are
+therefore built from JSON by their dataclass fields: renamed keys are mapped, unknown keys
+are dropped, missing fields take their defaults. Only a field without a default that is
+missing makes a line unreadable.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import enum
-import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import ClassVar
-
-from ivr.appeals import AppealRecord
-from ivr.callerid import CallerId, clean_text, from_env
-from ivr.records import known_fields
+from datetime import datetime
+from typing import Any, ClassVar
 
 
 class Outcome(enum.StrEnum):
@@ -35,44 +42,39 @@ class Result(enum.StrEnum):
     HANGUP = "hangup"  # Hangup()
 
 
-#: The account code that marks a test call (``Set(CHANNEL(accountcode)=ivr-test)`` on a test
-#: trunk; the simulator sends it): recorded with ``test`` set, left out of reports.
-TEST_ACCOUNTCODE = "ivr-test"
+@dataclass
+class AppealRecord:
+    """An appeal registered during a call; stored with the call record."""
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class CallContext:
-    """Facts about a call known when it starts, taken from the AGI environment."""
-
+    appeal_number: str
     call_uid: str
-    caller: CallerId
-    dialled_number: str
-    unique_id: str
-    channel: str
-    transport: str
-    started_at: datetime
-    test: bool = False  # a simulated or test call: kept, but left out of reports
+    kind: str  # operator | outage_report | meter_reading | callback | complaint
+    channel: str  # phone (IVR) now; e-mail and others later
+    role: str
+    topic_code: str | None
+    topic_label: str | None
+    caller_number: str | None
+    caller_raw: str
+    registered_at: datetime
+    due_at: datetime
+    status: str = "registered"
+
+    def to_json(self) -> dict[str, object]:
+        data = dict(self.__dict__)
+        data["registered_at"] = self.registered_at.isoformat()
+        data["due_at"] = self.due_at.isoformat()
+        return data
+
+    #: Journal keys of earlier versions -> today's field names (add one when renaming a field).
+    RENAMED: ClassVar[dict[str, str]] = {}
 
     @classmethod
-    def from_env(cls, env: dict[str, str], transport: str, started_at: datetime | None = None):
-        dnid = clean_text(env.get("agi_dnid", ""), 64)
-        if dnid.lower() in ("", "unknown"):
-            dnid = clean_text(env.get("agi_extension", ""), 64)
-        return cls(
-            call_uid=uuid.uuid4().hex,
-            caller=from_env(env),
-            dialled_number=dnid or "unknown",
-            unique_id=clean_text(env.get("agi_uniqueid", ""), 64),
-            channel=clean_text(env.get("agi_channel", ""), 128),
-            transport=transport,
-            started_at=started_at or utcnow(),
-            test=transport == "simulator"
-            or env.get("agi_accountcode", "").strip() == TEST_ACCOUNTCODE,
-        )
+    def from_json(cls, data: dict[str, object]) -> AppealRecord:
+        """An appeal from ``to_json()`` output of this or any other version."""
+        values = known_fields(cls, data, cls.RENAMED)
+        values["registered_at"] = datetime.fromisoformat(str(values["registered_at"]))
+        values["due_at"] = datetime.fromisoformat(str(values["due_at"]))
+        return cls(**values)
 
 
 @dataclass
@@ -117,7 +119,7 @@ class CallRecord:
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> CallRecord:
-        """A record from ``to_json()`` output of this or any other version (``ivr.records``)."""
+        """A record from ``to_json()`` output of this or any other version (``known_fields``)."""
         values = known_fields(cls, data, cls.RENAMED)
         values["started_at"] = datetime.fromisoformat(str(values["started_at"]))
         values["ended_at"] = datetime.fromisoformat(str(values["ended_at"]))
@@ -127,3 +129,16 @@ class CallRecord:
         assert isinstance(appeals, list)
         values["appeals"] = [AppealRecord.from_json(a) for a in appeals]
         return cls(**values)
+
+
+def known_fields(
+    cls: type, values: Mapping[str, Any], renamed: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """``values`` reduced to the dataclass ``cls``'s fields, old names mapped to new ones."""
+    names = {f.name for f in dataclasses.fields(cls)}
+    result: dict[str, Any] = {}
+    for key, value in values.items():
+        key = (renamed or {}).get(key, key)
+        if key in names:
+            result[key] = value
+    return result

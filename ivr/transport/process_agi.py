@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, BinaryIO, Protocol
 if TYPE_CHECKING:
     from ivr.agi.sync_session import PystAgi
     from ivr.agi.types import AgiError, Command, Reply
-    from ivr.call import CallRecord
     from ivr.config import Config
-    from ivr.journal import Journal
+    from ivr.store.journal import Journal
+    from ivr.store.records import CallRecord
 
 
 class Recorder(Protocol):
@@ -40,9 +40,9 @@ def run_call(
     clock: Callable[[], datetime] | None = None,
 ) -> CallRecord:
     """Walk one call through the flow on a blocking session and record it."""
-    from ivr.call import CallContext, utcnow
-    from ivr.effects import EffectRunner, call_effect_handlers
-    from ivr.engine import CallFlow, drive_sync
+    from ivr.flow.call import CallContext, utcnow
+    from ivr.flow.effects import EffectRunner, call_effect_handlers
+    from ivr.flow.engine import CallFlow, drive_sync
 
     clock = clock or utcnow
     call = CallContext.from_env(session.env, transport, started_at=clock())
@@ -150,7 +150,7 @@ def run(config_path: str) -> CallRecord:
     setup_logging(syslog=True)
     from ivr.config.cache import load_config_cached
     from ivr.config.problems import ConfigError
-    from ivr.journal import Journal
+    from ivr.store.journal import Journal
 
     try:
         config = load_config_cached(config_path, require_audio=True)

@@ -1,13 +1,12 @@
-"""Storage behind one small repository: SQLAlchemy 2 typed models and ``CallRepository``.
+"""The repository: the only code that writes the appeals database (SQLAlchemy 2).
 
 SQLite (a file in the working directory) is the embedded default; any SQLAlchemy URL works.
-The ``calls`` table is the call log of the electronic appeals database; appeals, the topic
-catalogue and migrations grow beside it.
+The ``calls`` table is the call log of the electronic appeals database; appeals and the topic
+catalogue live beside it (``ivr.store.models``), migrations in ``ivr.store.migrations``.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -17,155 +16,20 @@ from typing import Any
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    TypeDecorator,
-    UniqueConstraint,
-    create_engine,
-    delete,
-    event,
-    func,
-    select,
-)
+from sqlalchemy import create_engine, delete, event, func, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DataError, IntegrityError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Session
 
-from ivr.appeals import AppealRecord
-from ivr.call import CallRecord, Outcome, Result
-from ivr.journal import RecordRejected, first_line
+from ivr.store.journal import RecordRejected, first_line
+from ivr.store.models import Appeal, Call, TopicVersion, columns_of
+from ivr.store.records import AppealRecord, CallRecord, Outcome
 
 log = logging.getLogger(__name__)
 
 
 class StorageError(Exception):
     """The database URL is wrong or the database cannot be used."""
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Timezone-aware UTC timestamps on every engine (SQLite stores them naive)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given; use timezone-aware UTC")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class Call(Base):
-    """One call that reached the IVR."""
-
-    __tablename__ = "calls"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    call_uid: Mapped[str] = mapped_column(String(32), unique=True)  # idempotency key
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    ended_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    caller_raw: Mapped[str] = mapped_column(String(128))
-    caller_number: Mapped[str | None] = mapped_column(String(16))  # +380XXXXXXXXX
-    caller_name: Mapped[str] = mapped_column(String(128), default="")
-    dialled_number: Mapped[str] = mapped_column(String(64))
-    unique_id: Mapped[str] = mapped_column(String(64))  # Asterisk ${UNIQUEID}
-    channel: Mapped[str] = mapped_column(String(128))
-    transport: Mapped[str] = mapped_column(String(16))  # agi | fastagi
-    role: Mapped[str] = mapped_column(String(16))  # dso | supplier
-    topic_code: Mapped[str | None] = mapped_column(String(16))
-    outcome: Mapped[str] = mapped_column(String(16))
-    result: Mapped[str | None] = mapped_column(String(16))
-    transfer_to: Mapped[str | None] = mapped_column(String(64))
-    path: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
-    error: Mapped[str | None] = mapped_column(String(500))
-    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
-    test: Mapped[bool] = mapped_column(Boolean, default=False)  # simulated or test call
-    appeals: Mapped[list[Appeal]] = relationship(order_by="Appeal.id", lazy="selectin")
-
-    __table_args__ = (
-        Index("ix_calls_started_at", "started_at"),
-        Index("ix_calls_started_topic", "started_at", "topic_code"),
-        Index("ix_calls_started_outcome", "started_at", "outcome"),
-        Index("ix_calls_started_duration", "started_at", "duration_ms"),
-        Index("ix_calls_caller_number", "caller_number"),
-        Index("ix_calls_unique_id", "unique_id"),
-        Index("ix_calls_test_started", "test", "started_at"),
-    )
-
-    def to_record(self) -> CallRecord:
-        values = _fields_of(self, CallRecord)
-        values["outcome"] = Outcome(self.outcome)
-        values["result"] = Result(self.result) if self.result else None
-        values["path"] = list(self.path or [])
-        values["test"] = bool(self.test)
-        values["appeals"] = [a.to_record() for a in self.appeals]
-        return CallRecord(**values)
-
-
-class Appeal(Base):
-    """An appeal (звернення) that needs follow-up: the call centre's legal record."""
-
-    __tablename__ = "appeals"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    appeal_number: Mapped[str] = mapped_column(String(20), unique=True)
-    call_uid: Mapped[str] = mapped_column(ForeignKey("calls.call_uid", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(24))
-    channel: Mapped[str] = mapped_column(String(16))
-    role: Mapped[str] = mapped_column(String(16))
-    topic_code: Mapped[str | None] = mapped_column(String(16))
-    topic_label: Mapped[str | None] = mapped_column(String(300))  # as it was at that time
-    caller_number: Mapped[str | None] = mapped_column(String(16))
-    caller_raw: Mapped[str] = mapped_column(String(128))
-    status: Mapped[str] = mapped_column(String(16), default="registered")
-    registered_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    test: Mapped[bool] = mapped_column(Boolean, default=False)  # the call was a test call
-
-    __table_args__ = (
-        Index("ix_appeals_registered_topic", "registered_at", "topic_code"),
-        Index("ix_appeals_call_uid", "call_uid"),
-        Index("ix_appeals_status_due", "status", "due_at"),
-    )
-
-    def to_record(self) -> AppealRecord:
-        return AppealRecord(**_fields_of(self, AppealRecord))
-
-
-class TopicVersion(Base):
-    """The topic catalogue over time, so old records keep their meaning after it changes."""
-
-    __tablename__ = "topics"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    role: Mapped[str] = mapped_column(String(16))
-    code: Mapped[str] = mapped_column(String(16))
-    label: Mapped[str] = mapped_column(String(300))
-    valid_from: Mapped[datetime] = mapped_column(UTCDateTime)
-    valid_to: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    __table_args__ = (
-        UniqueConstraint("role", "code", "valid_from", name="uq_topics_role_code_from"),
-        Index("ix_topics_role_code", "role", "code"),
-    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -419,24 +283,10 @@ def _refusal(record: CallRecord, exc: IntegrityError) -> str:
     return reason
 
 
-def _fields_of(row: Base, record_type: type) -> dict[str, Any]:
-    """A row's values for the record dataclass's fields that are columns of its table."""
-    columns = row.__table__.columns
-    return {
-        f.name: getattr(row, f.name) for f in dataclasses.fields(record_type) if f.name in columns
-    }
-
-
-def _columns_of(record: Any, model: type[Base]) -> dict[str, Any]:
-    """A record's values for the model's columns that are fields of the record."""
-    names = {f.name for f in dataclasses.fields(record)}
-    return {c.key: getattr(record, c.key) for c in model.__table__.columns if c.key in names}
-
-
 def _call_row(record: CallRecord) -> Call:
     """The ``calls`` row of a record (``save_call`` and ``save_calls``): one column per record
     field of the same name, plus what is derived (``duration_ms``)."""
-    values = _columns_of(record, Call)
+    values = columns_of(record, Call)
     values["outcome"] = record.outcome.value
     values["result"] = record.result.value if record.result else None
     values["error"] = (record.error or None) and record.error[:500]
@@ -446,4 +296,4 @@ def _call_row(record: CallRecord) -> Call:
 
 def _appeal_row(a: AppealRecord, test: bool = False) -> Appeal:
     """The ``appeals`` row of an appeal; ``test`` is its call's."""
-    return Appeal(**_columns_of(a, Appeal), test=test)
+    return Appeal(**columns_of(a, Appeal), test=test)

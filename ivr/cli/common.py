@@ -14,8 +14,8 @@ import click
 
 from ivr import logs
 from ivr.config import Config, ConfigError, default_config_path, load_config
-from ivr.dburl import dialect, sqlite_file
-from ivr.storage import CallRepository, StorageError
+from ivr.store.dburl import dialect, sqlite_file
+from ivr.store.repository import CallRepository, StorageError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -62,8 +62,8 @@ def open_repository(config: Config) -> CallRepository:
 
 
 def make_recorder(config: Config, repository: CallRepository):
-    from ivr.journal import Journal
-    from ivr.recorder import CallRecorder
+    from ivr.store.journal import Journal
+    from ivr.store.recorder import CallRecorder
 
     return CallRecorder(repository, Journal(config.journal_path))
 

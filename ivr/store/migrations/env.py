@@ -1,8 +1,8 @@
-"""Alembic environment: migrations run on the connection ``ivr.storage`` hands over."""
+"""Alembic environment: migrations run on the connection ``ivr.store.repository`` hands over."""
 
 from alembic import context
 
-from ivr.storage import Base
+from ivr.store.models import Base
 
 connection = context.config.attributes["connection"]
 context.configure(

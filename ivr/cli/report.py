@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ivr.cli_common import config_option, existing_repository, load_or_exit
+from ivr.cli.common import config_option, existing_repository, load_or_exit
 from ivr.reports.periods import Granularity, PeriodError, ReportRange
 
 
@@ -74,7 +74,7 @@ def report(
     from ivr.reports.calls import ReportError, build_call_report, empty_call_report
     from ivr.reports.queue_log import read_queue_log
     from ivr.reports.render import as_csv, as_json, as_table
-    from ivr.storage import StorageError
+    from ivr.store.repository import StorageError
 
     config = load_or_exit(config_path)
     try:

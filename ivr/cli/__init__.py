@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from ivr.cli_common import (
+from ivr.cli.common import (
     config_option,
     existing_repository,
     load_or_exit,
@@ -16,11 +16,11 @@ from ivr.cli_common import (
     open_repository,
     setup_logging,
 )
-from ivr.cli_db import db
-from ivr.cli_prompts import prompts, say
+from ivr.cli.db import db
+from ivr.cli.prompts import prompts, say
+from ivr.cli.report import report
 from ivr.config import default_config_path
 from ivr.logs import setup_logging as setup_logging_at
-from ivr.reports.cli import report
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -80,8 +80,9 @@ def agi(config_path: str) -> None:
 
 
 def run_process_agi(config_path: str) -> None:
-    """The lean process-AGI path (``ivr.process_agi``): cached config, record to the journal."""
-    from ivr.process_agi import run
+    """The lean process-AGI path (``ivr.transport.process_agi``): cached config, the record
+    to the journal."""
+    from ivr.transport.process_agi import run
 
     run(config_path)
 
@@ -144,8 +145,14 @@ def serve(
     SIGHUP re-reads the configuration (new calls only; an invalid file is refused and the
     running one kept); SIGTERM stops accepting and drains running calls.
     """
-    from ivr.fastagi import LOOPBACK, FastAgiServer, ServerSettings, is_loopback_host, parse_allow
-    from ivr.recorder import AsyncCallRecorder
+    from ivr.store.recorder import AsyncCallRecorder
+    from ivr.transport.fastagi import (
+        LOOPBACK,
+        FastAgiServer,
+        ServerSettings,
+        is_loopback_host,
+        parse_allow,
+    )
 
     setup_logging(verbose)
     host, port = parse_listen(listen)

@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ivr.call import CallRecord
+from ivr.store.records import CallRecord
 
 
 class RecordRejected(Exception):

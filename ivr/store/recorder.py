@@ -16,10 +16,10 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from ivr.call import CallRecord
 from ivr.callerid import masked
-from ivr.journal import Journal, RecordRejected, ReplayReport, StartWriter, first_line
-from ivr.storage import CallRepository
+from ivr.store.journal import Journal, RecordRejected, ReplayReport, StartWriter, first_line
+from ivr.store.records import CallRecord
+from ivr.store.repository import CallRepository
 
 log = logging.getLogger(__name__)
 
