@@ -14,15 +14,20 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from ivr.actions.back import BackAction
+from ivr.actions.main import MainAction
+from ivr.actions.menu import MenuAction
+from ivr.actions.operator import OperatorAction
+from ivr.actions.redirect import RedirectAction
+from ivr.actions.registry import spec_for
+from ivr.actions.repeat import RepeatAction
 from ivr.config import (
-    ActionKind,
     ConfigError,
     Problem,
     Role,
     load_config,
     validate_file,
 )
-from ivr.config.model import TOPIC_REQUIRED, Action
 from ivr.config.yamlmap import load_yaml
 
 REPO = Path(__file__).resolve().parents[1]
@@ -99,23 +104,23 @@ def test_shipped_dso_menus_follow_the_house_rules() -> None:
     topics = config.topics
     main = config.menus["main"]
     for menu in config.menus.values():
-        assert menu.options["0"].kind is ActionKind.OPERATOR
-        assert menu.options["#"].kind is ActionKind.REPEAT
+        assert isinstance(menu.options["0"], OperatorAction)
+        assert isinstance(menu.options["#"], RepeatAction)
         own = [k for k in menu.options if k not in ("0", "#", "*")]
         assert 1 <= len(own) <= 7, menu.name
         if menu is not main:
-            assert menu.options["*"].kind is ActionKind.BACK
+            assert isinstance(menu.options["*"], BackAction)
             # two levels at most: submenus lead to no further submenu
-            assert all(a.kind is not ActionKind.MENU for a in menu.options.values())
+            assert not any(isinstance(a, MenuAction) for a in menu.options.values())
         for action in menu.options.values():
-            if action.kind in TOPIC_REQUIRED:
+            if spec_for(action).needs_topic:
                 assert action.topic in topics
     assert "*" not in main.options
     used = {a.topic for m in config.menus.values() for a in m.options.values()}
     # outages, quality, connection, meters/readings, contract/tariff, compensations, danger,
     # misrouted-to-supplier and "other" are all served; key 1 is "no power" (outages)
-    assert main.options["1"] == Action(ActionKind.MENU, menu="outages")
-    assert config.menus["outages"].options["1"] == Action(ActionKind.OPERATOR, topic="D10")
+    assert main.options["1"] == MenuAction(menu="outages")
+    assert config.menus["outages"].options["1"] == OperatorAction(topic="D10")
     assert {"D1", "D2", "D3", "D4", "D5", "D8", "D9", "D10", "D11", "D99"} <= used
 
 
@@ -135,9 +140,7 @@ def test_shipped_supplier_example_has_no_problems_and_loads() -> None:
     assert not hours.is_open(datetime(2025, 3, 9, 12, 0, tzinfo=kyiv), kyiv)  # Sunday
     redirect = config.redirects["dso"]
     assert redirect.number == "0800000373"
-    assert config.menus["main"].options["6"] == Action(
-        ActionKind.REDIRECT, redirect="dso", topic="S10"
-    )
+    assert config.menus["main"].options["6"] == RedirectAction(redirect="dso", topic="S10")
 
 
 def test_relative_paths_resolve_against_the_config_directory(
@@ -196,7 +199,7 @@ def test_unquoted_and_quoted_key_are_duplicates(tmp_path: Path) -> None:
 def test_unquoted_single_digit_key_is_accepted(tmp_path: Path) -> None:
     path = make_config(tmp_path, (MAIN_REDIRECT, MAIN_REDIRECT.replace('"7"', "7")))
     assert errors(path) == []
-    assert load_config(path).menus["main"].options["7"].kind is ActionKind.REDIRECT
+    assert load_config(path).menus["main"].options["7"].kind == "redirect"
 
 
 @pytest.mark.parametrize(
@@ -645,25 +648,23 @@ def test_timeouts_become_milliseconds_and_menus_may_override(tmp_path: Path) -> 
 def test_default_keys_are_merged() -> None:
     config = load_config(SHIPPED)
     main, outages = config.menus["main"], config.menus["outages"]
-    assert main.options["0"] == Action(ActionKind.OPERATOR, topic="D99")
-    assert outages.options["0"] == Action(ActionKind.OPERATOR, topic="D1")
-    assert outages.options["#"] == Action(ActionKind.REPEAT)
-    assert outages.options["*"] == Action(ActionKind.BACK)
+    assert main.options["0"] == OperatorAction(topic="D99")
+    assert outages.options["0"] == OperatorAction(topic="D1")
+    assert outages.options["#"] == RepeatAction()
+    assert outages.options["*"] == BackAction()
     assert "*" not in main.options  # no back key in the entry menu
 
 
 def test_operator_key_falls_back_to_the_operator_topic(tmp_path: Path) -> None:
     path = make_config(tmp_path, ("    topic: D3\n", ""))
-    assert load_config(path).menus["connection"].options["0"] == Action(
-        ActionKind.OPERATOR, topic="D99"
-    )
+    assert load_config(path).menus["connection"].options["0"] == OperatorAction(topic="D99")
 
 
 def test_default_key_disabled_by_null(tmp_path: Path) -> None:
     path = make_config(tmp_path, ('    repeat: "#"', "    repeat: null"))
     config = load_config(path)
     assert all("#" not in menu.options for menu in config.menus.values())
-    assert config.menus["outages"].options["0"].kind is ActionKind.OPERATOR
+    assert config.menus["outages"].options["0"].kind == "operator"
 
 
 def test_explicit_binding_wins_over_a_default_key(tmp_path: Path) -> None:
@@ -675,8 +676,8 @@ def test_explicit_binding_wins_over_a_default_key(tmp_path: Path) -> None:
         ),
     )
     config = load_config(path)
-    assert config.menus["connection"].options["*"] == Action(ActionKind.MAIN)
-    assert config.menus["meters"].options["*"] == Action(ActionKind.BACK)
+    assert config.menus["connection"].options["*"] == MainAction()
+    assert config.menus["meters"].options["*"] == BackAction()
 
 
 def test_default_keys_must_differ(tmp_path: Path) -> None:

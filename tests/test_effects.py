@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from ivr.agi.types import Command, Reply
 from ivr.flow.call import CallContext
+from ivr.flow.drive import drive_async, drive_sync
 from ivr.flow.effects import (
     AllocateAppealNumber,
     AsyncEffectRunner,
@@ -19,7 +20,7 @@ from ivr.flow.effects import (
     EffectResult,
     EffectRunner,
 )
-from ivr.flow.engine import CallFlow, drive_async, drive_sync
+from ivr.flow.engine import CallFlow
 from ivr.simulator import asterisk_env
 from ivr.store.records import Outcome
 

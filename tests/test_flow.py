@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import tempfile
 from collections import deque
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import SHIPPED_CONFIG, SUPPLIER_CONFIG, prompts_played
+from conftest import ROOT, SHIPPED_CONFIG, SUPPLIER_CONFIG, prompts_played
 
+from ivr.actions.announce import AnnounceAction
+from ivr.actions.back import BackAction
+from ivr.actions.base import Action
+from ivr.actions.hangup import HangupAction
+from ivr.actions.menu import MenuAction
+from ivr.actions.operator import OperatorAction
+from ivr.actions.redirect import RedirectAction
+from ivr.actions.repeat import RepeatAction
+from ivr.actions.transfer import TransferAction
 from ivr.config import load_config
-from ivr.config.model import ActionKind, Config
+from ivr.config.model import Config, Menu
 from ivr.simulator import asterisk_env
-from ivr.store.records import Outcome
-
-NAVIGATION = (ActionKind.MENU, ActionKind.BACK, ActionKind.MAIN, ActionKind.REPEAT)
+from ivr.store.records import Outcome, Result
 
 
 def key_paths(config: Config) -> dict[str, list[str]]:
@@ -24,18 +36,45 @@ def key_paths(config: Config) -> dict[str, list[str]]:
     while queue:
         name = queue.popleft()
         for key, action in sorted(config.menus[name].options.items()):
-            if action.kind is ActionKind.MENU and action.menu not in paths:
+            if isinstance(action, MenuAction) and action.menu not in paths:
                 paths[action.menu] = paths[name] + [key]
                 queue.append(action.menu)
     return paths
 
 
-def every_option() -> list[tuple[str, str, str]]:
+def every_kind_config() -> Path:
+    """The shipped DSO config plus the action kinds it does not use (transfer, hang-up with
+    and without prompts, main), in the quality submenu."""
+    text = SHIPPED_CONFIG.read_text(encoding="utf-8")
+    old = '      "2": {action: operator, topic: D2}\n'
+    assert text.count(old) == 1
+    extra = (
+        '      "3": {action: transfer, number: "0441234567", topic: D2}\n'
+        '      "4": {action: hangup}\n'
+        '      "5": {action: hangup, prompts: [outage_current]}\n'
+        '      "6": {action: main}\n'
+    )
+    text = text.replace(old, old + extra)
+    text = text.replace("texts: prompts/uk.yaml", f"texts: {ROOT / 'prompts' / 'uk.yaml'}")
+    text = text.replace("sounds: prompts ", f"sounds: {ROOT / 'prompts'} ")
+    path = Path(tempfile.mkdtemp(prefix="ivr-every-kind-")) / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+CONFIGS = {"dso": SHIPPED_CONFIG, "supplier": SUPPLIER_CONFIG, "every-kind": every_kind_config()}
+
+
+def options_of(action_type: type[Action]) -> list[tuple[str, str, str]]:
+    """(config, menu, key) of every reachable option of this type in the shipped configs."""
     cases = []
-    for name, path in (("dso", SHIPPED_CONFIG), ("supplier", SUPPLIER_CONFIG)):
+    for name, path in CONFIGS.items():
         config = load_config(path)
-        paths = key_paths(config)
-        cases += [(name, menu, key) for menu in paths for key in sorted(config.menus[menu].options)]
+        for menu in key_paths(config):
+            options = config.menus[menu].options
+            chosen = [key for key in sorted(options) if type(options[key]) is action_type]
+            cases += [(name, menu, key) for key in chosen]
+    assert cases, action_type
     return cases
 
 
@@ -45,69 +84,130 @@ WORKING_TIME = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 NIGHT = datetime(2026, 11, 29, 1, 0, tzinfo=UTC)
 
 
+@dataclass
+class Walk:
+    """A call that went to an option and chose it (then ``after``), in working hours."""
+
+    config: Config
+    menu: Menu
+    action: Any
+    transcript: Any
+    record: Any
+    played: list[str]
+    variables: dict[str, str]
+
+
+@pytest.fixture
+def choose(simulate, tmp_path):
+    def run(role: str, menu_name: str, key: str, after: tuple[str, ...] = ()) -> Walk:
+        config = dataclasses.replace(
+            load_config(CONFIGS[role]),
+            database_url=f"sqlite:///{tmp_path / 'ivr.sqlite3'}",
+            journal_path=tmp_path / "ivr-journal.jsonl",
+        )
+        menu = config.menus[menu_name]
+        keys = [*key_paths(config)[menu_name], *key, *after]
+        transcript = simulate(" ".join(keys), cfg=config, clock=lambda: WORKING_TIME)
+        record = transcript.record
+        assert record is not None and transcript.record_saved
+        action = menu.options[key]
+        assert {"menu": menu_name, "key": key, "action": action.kind} in record.path
+        assert transcript.variables["IVR_CALL_ID"] == record.call_uid
+        played = prompts_played(transcript)
+        return Walk(config, menu, action, transcript, record, played, transcript.variables)
+
+    return run
+
+
 def test_every_menu_is_reachable_by_keys(config, supplier_config):
     assert set(key_paths(config)) == set(config.menus)
     assert set(key_paths(supplier_config)) == set(supplier_config.menus)
 
 
-@pytest.mark.parametrize("role, menu_name, key", every_option())
-def test_every_option_of_the_shipped_configs(request, simulate, role, menu_name, key):
-    config = request.getfixturevalue("config" if role == "dso" else "supplier_config")
-    menu = config.menus[menu_name]
-    action = menu.options[key]
-    keys = key_paths(config)[menu_name] + list(key)
-    if action.kind is ActionKind.REDIRECT:
-        keys.append(config.redirects[action.redirect].transfer_key)
-    elif action.kind in NAVIGATION or action.then == "menu" and action.kind is ActionKind.ANNOUNCE:
-        keys.append("h")  # hang up at the next wait: after the menu or announcement played
-    transcript = simulate(" ".join(keys), cfg=config, clock=lambda: WORKING_TIME)
-    record = transcript.record
-    assert record is not None and transcript.record_saved
-    played = prompts_played(transcript)
-    variables = transcript.variables
-    assert record.path[-1]["menu"] == menu_name
-    assert {"menu": menu_name, "key": key, "action": action.kind.value} in record.path
+@pytest.mark.parametrize("role, menu_name, key", options_of(MenuAction))
+def test_every_submenu_option_plays_its_menu(choose, role, menu_name, key):
+    walk = choose(role, menu_name, key, after=("h",))
+    target = walk.config.menus[walk.action.menu]
+    assert walk.played[-len(target.greeting) :] == list(target.greeting)
+    assert walk.record.path[-1]["menu"] == menu_name
+    assert walk.record.outcome is Outcome.ABANDONED
 
-    if action.kind is ActionKind.MENU:
-        target = config.menus[action.menu]
-        assert played[-len(target.greeting) :] == list(target.greeting)
-        assert record.outcome is Outcome.ABANDONED
-    elif action.kind is ActionKind.ANNOUNCE:
-        menu_prompts = len(menu.short_greeting) if action.then == "menu" else 1
-        assert played[-len(action.prompts) - menu_prompts : -menu_prompts] == list(action.prompts)
-        assert record.topic_code == action.topic
-        assert record.outcome is Outcome.SELF_SERVED
-    elif action.kind is ActionKind.OPERATOR:
-        assert variables["IVR_RESULT"] == "operator"
-        assert variables["IVR_TRANSFER_TO"] == config.operator.queue
-        assert record.topic_code == (action.topic or config.operator.topic)
-        assert variables["IVR_TOPIC"] == record.topic_code
-        assert record.outcome is Outcome.OPERATOR
-        assert played[-1] == config.operator.connecting_prompt
-    elif action.kind is ActionKind.TRANSFER:
-        assert variables["IVR_RESULT"] == "transfer"
-        assert variables["IVR_TRANSFER_TO"] == action.number
-        assert record.outcome is Outcome.TRANSFERRED
-    elif action.kind is ActionKind.REDIRECT:
-        redirect = config.redirects[action.redirect]
-        assert variables["IVR_RESULT"] == "redirect"
-        assert variables["IVR_TRANSFER_TO"] == redirect.number
-        assert record.outcome is Outcome.REDIRECTED
-        assert record.topic_code == action.topic
-        for prompt_id in redirect.prompts:
-            assert prompt_id in played
-    elif action.kind is ActionKind.HANGUP:
-        assert variables["IVR_RESULT"] == "hangup"
-        assert record.outcome is Outcome.SELF_SERVED
-    elif action.kind is ActionKind.REPEAT:
-        assert played.count(menu.greeting[0]) == 2  # the first time and the repeat
-    elif action.kind is ActionKind.BACK:
-        parent_keys = key_paths(config)[menu_name]
-        parent = config.menus[config.entry_menu]
-        for k in parent_keys[:-1]:
-            parent = config.menus[parent.options[k].menu]
-        assert played[-len(parent.short_greeting) :] == list(parent.short_greeting)
-    assert variables["IVR_CALL_ID"] == record.call_uid
+
+@pytest.mark.parametrize("role, menu_name, key", options_of(AnnounceAction))
+def test_every_announcement_is_heard_and_counted(choose, role, menu_name, key):
+    walk = choose(role, menu_name, key, after=("h",))
+    action = walk.action
+    if action.then == "menu":  # the announcement, then the menu's short greeting
+        after = list(walk.menu.short_greeting)
+    else:  # the announcement, then goodbye
+        after = [walk.config.farewell_prompt]
+    assert walk.played[-len(action.prompts) - len(after) :] == [*action.prompts, *after]
+    assert walk.record.topic_code == action.topic
+    assert walk.record.outcome is Outcome.SELF_SERVED
+    assert walk.record.result is Result.HANGUP
+
+
+@pytest.mark.parametrize("role, menu_name, key", options_of(OperatorAction))
+def test_every_operator_option_reaches_the_queue_with_its_topic(choose, role, menu_name, key):
+    walk = choose(role, menu_name, key)
+    config = walk.config
+    assert walk.variables["IVR_RESULT"] == "operator"
+    assert walk.variables["IVR_TRANSFER_TO"] == config.operator.queue
+    assert walk.record.topic_code == walk.action.topic
+    assert walk.variables["IVR_TOPIC"] == walk.record.topic_code
+    assert walk.record.outcome is Outcome.OPERATOR
+    assert walk.played[-1] == config.operator.connecting_prompt
+
+
+@pytest.mark.parametrize("role, menu_name, key", options_of(TransferAction))
+def test_every_transfer_option_hands_over_its_number(choose, role, menu_name, key):
+    walk = choose(role, menu_name, key)
+    assert walk.variables["IVR_RESULT"] == "transfer"
+    assert walk.variables["IVR_TRANSFER_TO"] == walk.action.number
+    assert walk.record.outcome is Outcome.TRANSFERRED
+
+
+@pytest.mark.parametrize("role, menu_name, key", options_of(RedirectAction))
+def test_every_redirect_says_the_contacts_and_transfers(choose, role, menu_name, key):
+    config = load_config(CONFIGS[role])
+    action = config.menus[menu_name].options[key]
+    redirect = config.redirects[action.redirect]
+    walk = choose(role, menu_name, key, after=(redirect.transfer_key,))
+    assert walk.variables["IVR_RESULT"] == "redirect"
+    assert walk.variables["IVR_TRANSFER_TO"] == redirect.number
+    assert walk.record.outcome is Outcome.REDIRECTED
+    assert walk.record.topic_code == action.topic
+    last = [e for e in walk.transcript.events if e["type"] == "prompt"][-1]
+    assert (last["id"], last["interrupted_by"]) == (redirect.prompts[0], redirect.transfer_key)
+    step = {"menu": menu_name, "key": redirect.transfer_key, "action": "redirect_transfer"}
+    assert walk.record.path[-1] == step
+
+
+@pytest.mark.parametrize("role, menu_name, key", options_of(HangupAction))
+def test_every_hangup_option_says_goodbye(choose, role, menu_name, key):
+    walk = choose(role, menu_name, key)
+    assert walk.variables["IVR_RESULT"] == "hangup"
+    assert walk.played[-1] == (walk.action.prompts or (walk.config.farewell_prompt,))[-1]
+    assert walk.record.outcome is Outcome.SELF_SERVED
+
+
+@pytest.mark.parametrize("role, menu_name, key", options_of(RepeatAction))
+def test_every_repeat_key_plays_the_full_greeting_again(choose, role, menu_name, key):
+    walk = choose(role, menu_name, key, after=("h",))
+    greeting = list(walk.menu.greeting)
+    assert walk.played[-len(greeting) :] == greeting
+    assert walk.played.count(greeting[0]) == 2  # the first time (cut by the key) and again
+    assert walk.record.outcome is Outcome.ABANDONED
+
+
+@pytest.mark.parametrize("role, menu_name, key", options_of(BackAction))
+def test_every_back_key_returns_to_the_parent_menu(choose, role, menu_name, key):
+    walk = choose(role, menu_name, key, after=("h",))
+    parent = walk.config.menus[walk.config.entry_menu]
+    for step in key_paths(walk.config)[menu_name][:-1]:
+        parent = walk.config.menus[parent.options[step].menu]
+    assert walk.played[-len(parent.short_greeting) :] == list(parent.short_greeting)
+    assert walk.record.outcome is Outcome.ABANDONED
 
 
 def test_no_keys_at_all_goes_to_the_operator(config, simulate):
@@ -150,15 +250,25 @@ def test_invalid_and_timeout_failures_are_counted_separately(config, simulate):
 
 
 def test_dozens_of_keys_at_once_end_sensibly(config, simulate):
+    # 9 and 8 are wrong keys, 7 is the redirect to the supplier; its offer ("1 to be
+    # connected") then hears 6 and 5, twice no, and says goodbye: the rest is never read.
     transcript = simulate("9 8 7 6 5 4 3 2 1 " * 6)
+    record = transcript.record
     assert transcript.record_saved
-    assert transcript.variables["IVR_RESULT"] in {"operator", "redirect", "transfer", "hangup"}
+    assert [(s["key"], s.get("event") or s.get("action")) for s in record.path] == [
+        ("9", "invalid"),
+        ("8", "invalid"),
+        ("7", "redirect"),
+    ]
+    assert transcript.variables["IVR_RESULT"] == "hangup"
+    assert record.outcome is Outcome.REDIRECTED
+    assert prompts_played(transcript)[-1] == config.farewell_prompt
     assert not [e for e in transcript.events if e["type"] == "error"]
 
 
 def test_key_pressed_during_greeting_interrupts_it(config, simulate):
     entry = config.menus[config.entry_menu]
-    operator_key = next(k for k, a in entry.options.items() if a.kind is ActionKind.OPERATOR)
+    operator_key = next(k for k, a in entry.options.items() if isinstance(a, OperatorAction))
     transcript = simulate(operator_key)
     first = next(e for e in transcript.events if e["type"] == "prompt")
     assert first["id"] == entry.greeting[0]

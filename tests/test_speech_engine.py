@@ -15,7 +15,8 @@ from conftest import prompts_played
 from ivr.agi.sync_session import PystAgi
 from ivr.config import Config
 from ivr.flow.call import CallContext
-from ivr.flow.engine import CallFlow, drive_sync
+from ivr.flow.drive import drive_sync
+from ivr.flow.engine import CallFlow
 from ivr.simulator import FakeAsterisk, KeyScript, asterisk_env, parse_keys, prompt_describer
 from ivr.speech import plan_appeal_number, plan_money, plan_time
 
@@ -58,7 +59,7 @@ def test_nothing_built_at_all_still_reaches_the_operator(config, simulate):
 
 
 def say_over_agi(config: Config, plan, keys: str = "", escape: str = ""):
-    """Run ``CallFlow._say`` in a call over a socket pair against the simulator's Asterisk."""
+    """Run ``FlowContext.say`` in a call over a socket pair against the simulator's Asterisk."""
     ours, theirs = socket.socketpair()
     result: dict[str, object] = {}
 
@@ -69,8 +70,8 @@ def say_over_agi(config: Config, plan, keys: str = "", escape: str = ""):
             flow = CallFlow(config, CallContext.from_env(session.env, "simulator"))
 
             def call():
-                yield from flow._say(plan, escape)
-                result["digit"] = yield from flow._say(plan, escape)
+                yield from flow.ctx.say(plan, escape)
+                result["digit"] = yield from flow.ctx.say(plan, escape)
 
             drive_sync(call(), session.send)
         finally:
@@ -128,5 +129,5 @@ def test_a_value_with_a_missing_fragment_is_not_said_at_all(config, caplog):
         transcript, _ = say_over_agi(cfg, plan)
     assert not [e for e in transcript.events if e["type"] == "prompt"]
     assert "speech fragments without built audio" in caplog.text
-    assert CallFlow(cfg, CallContext.from_env({}, "x")).can_say(plan_time(18, 30))
-    assert not CallFlow(cfg, CallContext.from_env({}, "x")).can_say(plan)
+    assert CallFlow(cfg, CallContext.from_env({}, "x")).ctx.can_say(plan_time(18, 30))
+    assert not CallFlow(cfg, CallContext.from_env({}, "x")).ctx.can_say(plan)

@@ -4,9 +4,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from ivr.config.model import (
-    TOPIC_REQUIRED,
     Action,
-    ActionKind,
     Company,
     Config,
     Menu,
@@ -44,9 +42,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "DEFAULT_CONFIG",
     "default_config_path",
-    "TOPIC_REQUIRED",
     "Action",
-    "ActionKind",
     "Company",
     "Config",
     "ConfigError",

@@ -32,7 +32,7 @@ from ivr.config.model import Config
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2  # 2: typed actions (ivr.actions)
 _recording = threading.local()
 
 

@@ -38,6 +38,8 @@ class Checks:
     redirect_names: set[str] | None
     used_redirects: set[str]
     broken_menu_refs: bool
+    menu_names: set[str]  # the menus an option may point at (set while reading options)
+    menu_edges: set[str]  # the menus the current menu's options point at
 
     # -- reporting -----------------------------------------------------------------------
 

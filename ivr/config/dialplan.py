@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ivr.actions.transfer import TransferAction
 from ivr.config.model import Config
 from ivr.config.problems import Problem
 
@@ -93,7 +94,12 @@ def asterisk_requirements(config: Config, dialplan: Path | None, fallback: str |
         queues.append(f"'{fallback}' (IVR_FALLBACK_QUEUE in {dialplan})")
     numbers = sorted(
         {r.number for r in config.redirects.values()}
-        | {a.number for m in config.menus.values() for a in m.options.values() if a.number}
+        | {
+            a.number
+            for m in config.menus.values()
+            for a in m.options.values()
+            if isinstance(a, TransferAction)
+        }
     )
     lines = [
         "Asterisk must define:",

@@ -153,6 +153,8 @@ class _Loader(CompanySection, MenuSection):
         self.redirect_names: set[str] | None = None
         self.used_redirects: set[str] = set()
         self.broken_menu_refs = False  # reachability is unknown when a menu reference is bad
+        self.menu_names: set[str] = set()
+        self.menu_edges: set[str] = set()
 
     # -- the run -------------------------------------------------------------------------
 

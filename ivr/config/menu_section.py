@@ -2,31 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
+from ivr.actions.back import BackAction
+from ivr.actions.base import Action, YamlPath
+from ivr.actions.operator import OperatorAction
+from ivr.actions.registry import OPTION_KEYS, SPECS
+from ivr.actions.repeat import RepeatAction
 from ivr.config.checks import Checks
-from ivr.config.model import (
-    TOPIC_REQUIRED,
-    Action,
-    ActionKind,
-    Menu,
-    Operator,
-)
+from ivr.config.model import Menu, Operator
 from ivr.config.schema import (
-    ACTION_FIELDS,
     FIELD_HINTS,
     INTER_DIGIT_RANGE,
     KEY_RE,
     MAX_FAILURES_RANGE,
     MENU_KEYS,
-    OPTION_KEYS,
-    THEN_VALUES,
     TIMEOUT_RANGE,
     TIMING_KEYS,
     MenuDefaults,
     did_you_mean,
 )
-from ivr.config.yamlmap import YamlPath
 
 
 class MenuSection(Checks):
@@ -168,10 +164,10 @@ class MenuSection(Checks):
         merged = dict(options)
         keys = defaults.keys
         fallback_topic = topic or (operator.topic if operator else None)
-        extra = (
-            ("operator", Action(ActionKind.OPERATOR, topic=fallback_topic)),
-            ("repeat", Action(ActionKind.REPEAT)),
-            ("back", None if is_entry else Action(ActionKind.BACK)),
+        extra: tuple[tuple[str, Action | None], ...] = (
+            ("operator", OperatorAction(topic=fallback_topic)),
+            ("repeat", RepeatAction()),
+            ("back", None if is_entry else BackAction()),
         )
         for role, action in extra:
             key = keys.get(role)
@@ -248,6 +244,7 @@ class MenuSection(Checks):
         names: set[str],
         edges: set[str],
     ) -> Action | None:
+        """One option: the keys every action shares here, the rest by the action's parser."""
         data = self.mapping(
             path, value, OPTION_KEYS, ("action",), "a mapping such as {action: menu, menu: outages}"
         )
@@ -257,68 +254,67 @@ class MenuSection(Checks):
             edges.add(data["menu"])
         if "action" not in data:
             return None
-        kinds = [k.value for k in ActionKind]
+        kinds = list(SPECS)
         raw = self.text((*path, "action"), data["action"], "an action name")
         if raw is None:
             return None
-        if raw not in kinds:
+        spec = SPECS.get(raw)
+        if spec is None:
             self.report(
                 (*path, "action"),
                 f"unknown action '{raw}': use one of {', '.join(kinds)}{did_you_mean(raw, kinds)}",
             )
             return None
-        kind = ActionKind(raw)
-        required, optional = ACTION_FIELDS[kind]
+        used = spec.required + spec.optional
         for key in data:
-            if key != "action" and key in OPTION_KEYS and key not in required + optional:
-                uses = ", ".join(("action", *required, *optional))
+            if key != "action" and key in OPTION_KEYS and key not in used:
+                uses = ", ".join(("action", *used))
                 self.warn((*path, key), f"'{key}' is not used by action '{raw}' (it uses {uses})")
-        ok = True
-        if kind is ActionKind.MENU and "menu" not in data:
+        if "menu" in spec.required and "menu" not in data:
             self.broken_menu_refs = True
-        for key in required:
-            if key not in data:
-                self.report(
-                    path, f"missing required key '{key}': action '{raw}' needs {FIELD_HINTS[key]}"
-                )
-                ok = False
-        fields: dict[str, Any] = {}
-        if "menu" in data and "menu" in required:
-            target = self.text((*path, "menu"), data["menu"], "a menu name")
-            if target is not None and target not in names:
-                self.report(
-                    (*path, "menu"), f"unknown menu '{target}'{did_you_mean(target, names)}"
-                )
-                target = None
-            if target is not None:
-                edges.add(target)
-            else:
-                self.broken_menu_refs = True
-            fields["menu"] = target
-        if "prompts" in data and "prompts" in required + optional:
-            fields["prompts"] = self.prompt_list(
-                (*path, "prompts"), data["prompts"], allow_empty=kind is ActionKind.HANGUP
+        missing = [key for key in spec.required if key not in data]
+        for key in missing:
+            self.report(
+                path, f"missing required key '{key}': action '{raw}' needs {FIELD_HINTS[key]}"
             )
-        if "number" in data and "number" in required:
-            fields["number"] = self.phone((*path, "number"), data["number"])
-        if "to" in data and "to" in required:
-            fields["redirect"] = self.redirect_ref((*path, "to"), data["to"])
-        if "topic" in data and "topic" in required + optional:
-            fields["topic"] = self.topic((*path, "topic"), data["topic"])
-        if "then" in data and "then" in optional:
-            then = self.text((*path, "then"), data["then"], "'menu' or 'hangup'")
-            if then is not None and then not in THEN_VALUES:
-                self.report(
-                    (*path, "then"),
-                    f"unknown value '{then}': use 'menu' (back to the "
-                    f"menu) or 'hangup'{did_you_mean(then, THEN_VALUES)}",
-                )
-                then = None
-            fields["then"] = then
-        if not ok or None in fields.values():
+        topic = None
+        if "topic" in data and "topic" in used:
+            topic = self.topic((*path, "topic"), data["topic"])
+        if missing:
             return None
-        assert kind not in TOPIC_REQUIRED or fields.get("topic")
-        return Action(kind, **fields)
+        self.menu_names, self.menu_edges = names, edges
+        action = spec.parse(self, path, {k: v for k, v in data.items() if k in used})
+        if action is None or ("topic" in data and "topic" in used and topic is None):
+            return None
+        assert not spec.needs_topic or topic
+        return dataclasses.replace(action, topic=topic) if topic else action
+
+    def menu_ref(self, path: YamlPath, value: Any) -> str | None:
+        """A menu name an option points at (``action: menu``); counted for reachability."""
+        target = self.text(path, value, "a menu name")
+        if target is not None and target not in self.menu_names:
+            self.report(path, f"unknown menu '{target}'{did_you_mean(target, self.menu_names)}")
+            target = None
+        if target is None:
+            self.broken_menu_refs = True
+        else:
+            self.menu_edges.add(target)
+        return target
+
+    def choice(self, path: YamlPath, value: Any, choices: tuple[str, ...], hint: str) -> str | None:
+        """One of ``choices``; ``hint`` follows the first one in the message
+        ("use 'menu' (back to the menu) or 'hangup'")."""
+        text = self.text(path, value, " or ".join(f"'{c}'" for c in choices))
+        if text is not None and text not in choices:
+            first, *rest = choices
+            others = " or ".join(f"'{c}'" for c in rest)
+            self.report(
+                path,
+                f"unknown value '{text}': use '{first}' {hint} {others}"
+                f"{did_you_mean(text, choices)}",
+            )
+            return None
+        return text
 
     def redirect_ref(self, path: YamlPath, value: Any) -> str | None:
         name = self.text(path, value, "a redirect name")

@@ -13,28 +13,12 @@ from datetime import datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from ivr.actions.base import Action
+
 
 class Role(enum.StrEnum):
     SUPPLIER = "supplier"
     DSO = "dso"
-
-
-class ActionKind(enum.StrEnum):
-    MENU = "menu"  # go to a submenu
-    BACK = "back"  # previous menu
-    MAIN = "main"  # entry menu
-    REPEAT = "repeat"  # replay this menu
-    ANNOUNCE = "announce"  # play prompts, then return to the menu or hang up
-    OPERATOR = "operator"  # hand the call to the operator queue
-    TRANSFER = "transfer"  # hand the call to a number
-    REDIRECT = "redirect"  # misrouted caller: say the other company's contacts, offer a transfer
-    HANGUP = "hangup"  # say goodbye and end the call
-
-
-#: Actions that give information or reach a person: these must carry a topic code.
-TOPIC_REQUIRED = frozenset(
-    {ActionKind.ANNOUNCE, ActionKind.OPERATOR, ActionKind.TRANSFER, ActionKind.REDIRECT}
-)
 
 
 @dataclass(frozen=True)
@@ -44,22 +28,12 @@ class Topic:
 
 
 @dataclass(frozen=True)
-class Action:
-    kind: ActionKind
-    menu: str | None = None  # MENU: target menu name
-    prompts: tuple[str, ...] = ()  # ANNOUNCE: prompts to play; HANGUP: optional farewell
-    number: str | None = None  # TRANSFER: number to dial
-    redirect: str | None = None  # REDIRECT: key in Config.redirects
-    topic: str | None = None  # topic code from the role's catalogue
-    then: str = "menu"  # ANNOUNCE: "menu" (back to the menu) or "hangup"
-
-
-@dataclass(frozen=True)
 class Menu:
     name: str
     greeting: tuple[str, ...]
     short_greeting: tuple[str, ...]  # played on repeats; equals greeting when not configured
-    options: Mapping[str, Action]  # keypad key(s) -> action; default keys already merged in
+    #: keypad key(s) -> typed action (``ivr.actions``); the default keys already merged in
+    options: Mapping[str, Action]
     timeout_ms: int
     inter_digit_timeout_ms: int
     max_failures: int

@@ -8,8 +8,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ivr.config.model import ActionKind
-
 DEFAULT_DATABASE_URL = "sqlite:///ivr.sqlite3"
 DEFAULT_JOURNAL = "ivr-journal.jsonl"
 DEFAULT_LANGUAGE = "uk"
@@ -57,20 +55,6 @@ MENU_KEYS = ("greeting", "short_greeting", "topic", *TIMING_KEYS, "options")
 REDIRECT_KEYS = ("company", "number", "prompts", "offer_prompt", "transfer_key")
 REDIRECT_REQUIRED = ("company", "number", "prompts", "offer_prompt")
 TOPIC_KEYS = ("code", "label")
-OPTION_KEYS = ("action", "menu", "prompts", "number", "to", "topic", "then")
-
-#: action -> (required fields, optional fields); "action" itself is always required.
-ACTION_FIELDS: dict[ActionKind, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    ActionKind.MENU: (("menu",), ("topic",)),
-    ActionKind.BACK: ((), ()),
-    ActionKind.MAIN: ((), ()),
-    ActionKind.REPEAT: ((), ()),
-    ActionKind.ANNOUNCE: (("prompts", "topic"), ("then",)),
-    ActionKind.OPERATOR: (("topic",), ()),
-    ActionKind.TRANSFER: (("number", "topic"), ()),
-    ActionKind.REDIRECT: (("to", "topic"), ()),
-    ActionKind.HANGUP: ((), ("prompts", "topic")),
-}
 #: how to fix a missing option field
 FIELD_HINTS = {
     "menu": "'menu: <menu name>'",
@@ -79,7 +63,6 @@ FIELD_HINTS = {
     "to": "'to: <redirect name>'",
     "topic": "'topic: <code>' (calls are counted by topic)",
 }
-THEN_VALUES = ("menu", "hangup")
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 KEY_RE = re.compile(r"^[0-9*#]{1,3}$")

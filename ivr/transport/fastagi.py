@@ -27,8 +27,9 @@ from ivr.agi.protocol import MAX_LINE
 from ivr.agi.types import AgiError, AgiHangup
 from ivr.config import Config, ConfigError, load_config
 from ivr.flow.call import CallContext
+from ivr.flow.drive import drive_async
 from ivr.flow.effects import AsyncEffectRunner, call_effect_handlers
-from ivr.flow.engine import CallFlow, Flow, drive_async
+from ivr.flow.engine import CallFlow, Flow
 from ivr.store.recorder import AsyncCallRecorder
 from ivr.store.records import CallRecord
 

@@ -41,8 +41,9 @@ def run_call(
 ) -> CallRecord:
     """Walk one call through the flow on a blocking session and record it."""
     from ivr.flow.call import CallContext, utcnow
+    from ivr.flow.drive import drive_sync
     from ivr.flow.effects import EffectRunner, call_effect_handlers
-    from ivr.flow.engine import CallFlow, drive_sync
+    from ivr.flow.engine import CallFlow
 
     clock = clock or utcnow
     call = CallContext.from_env(session.env, transport, started_at=clock())
