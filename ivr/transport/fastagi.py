@@ -29,7 +29,7 @@ from ivr.config import Config, ConfigError, load_config
 from ivr.flow.call import CallContext
 from ivr.flow.effects import AsyncEffectRunner, call_effect_handlers
 from ivr.flow.engine import CallFlow, Flow, drive_async
-from ivr.store.recorder import AsyncCallRecorder
+from ivr.store.async_recorder import AsyncCallRecorder
 from ivr.store.records import CallRecord
 
 log = logging.getLogger(__name__)
