@@ -119,7 +119,7 @@ def main() -> None:
             ),
         ):
             began = time.perf_counter()
-            report = build_call_report(repo.engine, rng, by, catalogue, "dso")
+            report = build_call_report(repo, rng, by, catalogue, "dso")
             total = time.perf_counter() - began
             sections = ", ".join(f"{k} {v:.2f} s" for k, v in report.timings.items())
             print(

@@ -347,22 +347,24 @@ def test_sync_unsafe_argument_writes_nothing(pair: tuple[socket.socket, socket.s
     with pytest.raises(AgiArgumentError):
         agi.send(Command("VERBOSE", ("x" * MAX_LINE,)))
     with pytest.raises(AgiArgumentError):
-        agi.set_variable("V", "line1\r\nline2")  # pyst2 convenience method
+        agi.send(Command("SET VARIABLE", ("V", "line1\r\nline2")))
     assert drain(asterisk) == b""
     assert not agi.hung_up
 
 
-def test_sync_pyst_stream_file_does_not_inject(pair: tuple[socket.socket, socket.socket]) -> None:
+def test_sync_quoted_arguments_do_not_inject(pair: tuple[socket.socket, socket.socket]) -> None:
     ours, asterisk = pair
     asterisk.sendall(env_block() + b"200 result=49 endpos=800\n")
     agi = make_agi(ours)
-    assert agi.stream_file('hello" "1', escape_digits="12") == "1"
+    assert agi.send(Command("STREAM FILE", ('hello" "1', "12", "0"))).digit == "1"
     written = drain(asterisk)
     assert written == b'STREAM FILE "hello\\" \\"1" "12" "0"\n'
     assert split_command_line(written.decode()) == ["STREAM", "FILE", 'hello" "1', "12", "0"]
 
 
-def test_sync_pyst_convenience_methods(pair: tuple[socket.socket, socket.socket]) -> None:
+def test_sync_utf8_arguments_and_replies_in_step(pair: tuple[socket.socket, socket.socket]) -> None:
+    """Each argument quoted exactly once (UTF-8, inner quotes escaped), UTF-8 reply data, one
+    reply per command; ``200 result=-1`` comes back as a reply."""
     ours, asterisk = pair
     asterisk.sendall(
         env_block()
@@ -373,12 +375,12 @@ def test_sync_pyst_convenience_methods(pair: tuple[socket.socket, socket.socket]
         + b"200 result=-1 endpos=0\n"
     )
     agi = make_agi(ours)
-    agi.answer()
-    agi.set_variable("CITY", 'Кривий "Ріг"')
-    assert agi.get_variable("CITY") == "київ"
-    assert agi.database_get("ivr", "calls") == "42"
-    with pytest.raises(pyst.AGIAppError):  # pyst2 semantics kept for its own methods
-        agi.stream_file("missing")
+    assert agi.send(ANSWER).result == "0"
+    assert agi.send(Command("SET VARIABLE", ("CITY", 'Кривий "Ріг"'))).result == "1"
+    assert agi.send(Command("GET VARIABLE", ("CITY",))).data == "київ"
+    assert agi.send(Command("DATABASE GET", ("ivr", "calls"))).data == "42"
+    missing = agi.send(Command("STREAM FILE", ("missing", "", "0")))
+    assert (missing.value, missing.endpos) == (-1, 0)
     assert drain(asterisk) == (
         b"ANSWER\n"
         + 'SET VARIABLE "CITY" "Кривий \\"Ріг\\""\n'.encode()
@@ -386,19 +388,30 @@ def test_sync_pyst_convenience_methods(pair: tuple[socket.socket, socket.socket]
         + b'DATABASE GET "ivr" "calls"\n'
         + b'STREAM FILE "missing" "" "0"\n'
     )
-    assert agi._quote('a"b') == '"a\\"b"'
+
+
+def test_sync_pyst_command_methods_write_nothing(
+    pair: tuple[socket.socket, socket.socket],
+) -> None:
+    """pyst2's own methods would write unquoted text: on this session they fail first."""
+    ours, asterisk = pair
+    asterisk.sendall(env_block())
+    agi = make_agi(ours)
+    with pytest.raises((AttributeError, TypeError)):  # no stderr; text on a binary stream
+        agi.set_variable("V", 'x" "y')
+    assert drain(asterisk) == b""
 
 
 def test_sync_session_in_worker_thread(pair: tuple[socket.socket, socket.socket]) -> None:
     ours, asterisk = pair
     asterisk.sendall(env_block() + b"200 result=0\n")
     outcome: dict[str, object] = {}
+    before = signal.getsignal(signal.SIGHUP)
 
     def worker() -> None:
         try:
             agi = PystAgi(ours.makefile("rb"), ours.makefile("wb"))  # handle_sighup=True
             outcome["reply"] = agi.send(ANSWER)
-            outcome["installed"] = agi._sighup_installed
         except BaseException as exc:  # reported below
             outcome["error"] = exc
         try:
@@ -411,7 +424,7 @@ def test_sync_session_in_worker_thread(pair: tuple[socket.socket, socket.socket]
     thread.join(TIMEOUT)
     assert "error" not in outcome, outcome.get("error")
     assert outcome["reply"].result == "0"  # type: ignore[attr-defined]
-    assert outcome["installed"] is False
+    assert signal.getsignal(signal.SIGHUP) == before  # not installed from a worker thread
     assert isinstance(outcome["stock_error"], ValueError)  # pyst2's own AGI fails there
     assert drain(asterisk) == b"ANSWER\n"
 
@@ -446,7 +459,6 @@ def test_sync_sighup_makes_next_send_raise(pair: tuple[socket.socket, socket.soc
         assert agi.send(SETVAR).result == "1"
         assert drain(asterisk) == b'SET VARIABLE "IVR_RESULT" "ok"\n'
     finally:
-        agi.restore_sighup()
         signal.signal(signal.SIGHUP, previous)
     assert signal.getsignal(signal.SIGHUP) == previous
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -17,8 +18,8 @@ from ivr.store.appeals import (
     is_valid_appeal_number,
     luhn_digit,
 )
-from ivr.store.journal import Journal, encode, owner_alive, process_owner
-from ivr.store.recorder import DATABASE, JOURNAL, CallRecorder
+from ivr.store.journal import Journal, decode_entry, encode, owner_alive, process_owner
+from ivr.store.recorder import DATABASE, JOURNAL, LOST, CallRecorder, JournalRecorder
 from ivr.store.records import AppealRecord, Outcome
 from ivr.store.repository import CallRepository, StorageError
 from ivr.store.retention import RetentionError, cutoff_for
@@ -330,6 +331,42 @@ def test_recorder_falls_back_to_the_journal_and_replays(tmp_path):
     assert report.replayed == 2
     assert broken.count_calls() == 2
     assert recorder.record(make_record("c" * 32)) == DATABASE
+
+
+def test_journal_recorder_journals_starts_and_ends_and_logs_what_it_cannot(tmp_path, caplog):
+    """Process AGI's recorder: the start, then the end, in the journal; a journal it cannot
+    write loses nothing silently (the whole record in the log, caller numbers masked)."""
+    journal = Journal(tmp_path / "j.jsonl")
+    recorder = JournalRecorder(journal)
+    recorder.started(interrupted("s" * 32))
+    assert recorder.record(make_record("s" * 32)) == JOURNAL
+    entries = [decode_entry(line) for line in journal.path.read_bytes().splitlines(True)]
+    assert [(r.outcome, owner is None) for r, owner in entries] == [
+        (Outcome.INTERRUPTED, False),
+        (Outcome.OPERATOR, True),
+    ]
+
+    unwritable = JournalRecorder(Journal(tmp_path))  # a directory
+    with caplog.at_level(logging.ERROR):
+        unwritable.started(interrupted("t" * 32))
+        assert unwritable.record(make_record("t" * 32)) == LOST
+    assert "call start not journalled" in caplog.text
+    assert "CALL RECORD NOT SAVED (journal" in caplog.text and "t" * 32 in caplog.text
+    assert "0441234567" not in caplog.text and "*******567" in caplog.text
+
+
+def test_call_recorder_journals_the_start_when_it_has_a_journal(db_url, tmp_path):
+    repo = CallRepository(db_url)
+    repo.ensure_schema()
+    CallRecorder(repo).started(interrupted("u" * 32))  # no journal: nothing to do
+    journal = Journal(tmp_path / "j.jsonl")
+    recorder = CallRecorder(repo, journal)
+    recorder.started(interrupted("u" * 32))
+    [(start, owner)] = [decode_entry(line) for line in journal.path.read_bytes().splitlines(True)]
+    assert start.call_uid == "u" * 32 and owner == process_owner()
+    assert recorder.record(make_record("u" * 32)) == DATABASE
+    report = recorder.flush()  # the call is stored: its start is spent
+    assert (report.interrupted, report.in_progress) == (0, 0) and not journal.pending()
 
 
 def test_postgresql_stopped_during_calls_loses_nothing(config, tmp_path, own_postgres):

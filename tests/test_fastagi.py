@@ -18,7 +18,8 @@ from ivr.simulator import (
     prompt_describer,
     simulate_fastagi,
 )
-from ivr.store.recorder import AsyncCallRecorder, CallRecorder
+from ivr.store.async_recorder import AsyncCallRecorder
+from ivr.store.recorder import CallRecorder
 from ivr.transport.fastagi import FastAgiServer, ServerSettings
 
 COMPARED_FIELDS = (

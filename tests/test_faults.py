@@ -31,8 +31,9 @@ from ivr.simulator import (
     prompt_describer,
     simulate_fastagi,
 )
+from ivr.store.async_recorder import AsyncCallRecorder
 from ivr.store.journal import Journal
-from ivr.store.recorder import DATABASE, JOURNAL, AsyncCallRecorder, CallRecorder
+from ivr.store.recorder import DATABASE, JOURNAL, CallRecorder
 from ivr.store.repository import CallRepository
 from ivr.transport.fastagi import FastAgiServer, ServerSettings, parse_allow, peer_allowed
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
+from pathlib import Path
 
 from conftest import ROOT
 
@@ -67,3 +69,39 @@ def test_no_import_cycles_not_even_through_function_level_imports():
 def test_ruff_format_leaves_everything_as_it_is():
     result = run("ruff", "format", "--check", ".")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def imported_modules(path: Path, module: str) -> Iterator[tuple[int, str]]:
+    """(line, module) for every import statement of a file, in functions too; ``from a
+    import b`` names both ``a`` and ``a.b``, relative imports are resolved."""
+    import ast
+
+    package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            source = ".".join([*base, *([node.module] if node.module else [])])
+            yield node.lineno, source
+            for alias in node.names:
+                yield node.lineno, f"{source}.{alias.name}"
+
+
+def test_only_the_store_touches_the_database():
+    """Storage is the only code that touches the database: outside ``ivr/store/`` no module
+    imports SQLAlchemy, Alembic or the ORM models, and only the commands (``ivr/cli/``) import
+    the repository, to open and close it."""
+    offenders = []
+    for path in sorted((ROOT / "ivr").rglob("*.py")):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        if parts[:2] == ("ivr", "store"):
+            continue
+        forbidden = ["sqlalchemy", "alembic", "ivr.store.models"]
+        if parts[:2] != ("ivr", "cli"):
+            forbidden.append("ivr.store.repository")
+        for line, name in imported_modules(path, ".".join(parts).removesuffix(".__init__")):
+            if any(name == f or name.startswith(f"{f}.") for f in forbidden):
+                offenders.append(f"{path.relative_to(ROOT)}:{line}: {name}")
+    assert not offenders, "\n".join(offenders)

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from ivr.store.queries import HourCount, ReportQueries
 from ivr.store.records import CallRecord, Outcome, Result
 from ivr.store.repository import CallRepository, StorageError
 
@@ -112,3 +113,29 @@ def test_the_migrations_build_exactly_the_models(db_url):
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     repo.dispose()
     assert diff == []
+
+
+def test_report_queries_return_plain_values(db_url):
+    """The reports' queries hand back Python values only (no rows, no SQLAlchemy types)."""
+    repo = CallRepository(db_url)
+    repo.ensure_schema()
+    repo.save_call(make_record())
+    repo.save_call(make_record("b" * 32, test=True, topic_code=None))
+    repo.sync_topics({"dso": [("D1", "Відключення")]}, datetime(2026, 1, 1, tzinfo=UTC))
+    start = datetime(2026, 11, 27, tzinfo=UTC)
+    with ReportQueries(repo).reading(start, start + timedelta(days=1)) as reader:
+        test_calls = reader.test_calls()
+        real_by_topic = reader.calls_by_topic(without_test=True)
+        by_outcome = reader.calls_by_outcome()
+        appeals = reader.appeals_by_topic()
+        durations = reader.duration_percentiles({"median": 0.5, "p90": 0.9}, 2)
+        labels = reader.topic_labels("dso")
+    assert test_calls == 1
+    assert [(h.value, h.n) for h in real_by_topic] == [("D1", 1)]
+    assert [(h.value, h.n) for h in by_outcome] == [("operator", 2)]
+    assert appeals == []
+    hour = by_outcome[0]
+    assert type(hour) is HourCount and type(hour.value) is str and type(hour.n) is int
+    assert isinstance(hour.bucket, str | datetime)
+    assert durations == {"median": 42000.0, "p90": 42000.0}
+    assert labels == {"D1": "Відключення"}

@@ -1,19 +1,18 @@
 """Process-AGI session: pyst2's ``AGI`` class on top of our strict protocol layer.
 
-``PystAgi`` keeps pyst2's public surface (``env``, ``answer()``, ``stream_file()``...), but
-every byte goes through ``ivr.agi.protocol``: arguments are quoted safely, ``HANGUP`` lines,
-EOF, ``511`` and ``520`` are handled, and the constructor works outside the main thread.
-The call-flow engine only uses ``send(cmd) -> Reply``.
+``PystAgi`` keeps pyst2's ``env``, its SIGHUP flag and its exceptions (ours are also
+catchable as pyst2's), but its one command method is ``send(cmd) -> Reply`` and every byte
+goes through ``ivr.agi.protocol``: arguments are quoted safely, ``HANGUP`` lines, EOF, ``511``
+and ``520`` are handled, and the constructor works outside the main thread.
 """
 
 from __future__ import annotations
 
 import signal
-import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any, BinaryIO
+from contextlib import contextmanager, suppress
+from typing import BinaryIO
 
 from asterisk import agi as pyst
 
@@ -24,7 +23,6 @@ from .protocol import (
     ReplyReader,
     check_raw_line,
     format_command,
-    quote_arg,
 )
 from .types import (
     AgiArgumentError,
@@ -83,36 +81,6 @@ def _pyst_errors() -> Iterator[None]:
         raise new from exc
 
 
-class _Quoted(str):
-    """What ``PystAgi._quote`` returns: the quoted text, with the original in ``raw``.
-
-    ``execute`` recognises it and quotes ``raw`` exactly once.
-    """
-
-    raw: str
-
-    def __new__(cls, raw: str) -> _Quoted:
-        obj = super().__new__(cls, quote_arg(raw))
-        obj.raw = raw
-        return obj
-
-
-def _pyst_arg(value: object) -> str:
-    if isinstance(value, _Quoted):
-        return value.raw
-    return value if isinstance(value, str) else str(value)
-
-
-def _pyst_result(reply: Reply) -> dict[str, tuple[str, str]]:
-    """pyst2's result dict; like pyst2, a ``result=-1`` raises AGIAppError."""
-    if reply.result == "-1":
-        raise pyst.AGIAppError(f"Error executing application, or hangup: {reply.raw}")
-    result = {"result": (reply.result, reply.data or "")}
-    if reply.endpos is not None:
-        result["endpos"] = (str(reply.endpos), "")
-    return result
-
-
 class PystAgi(pyst.AGI):
     """pyst2 ``AGI`` over binary streams (``sys.stdin.buffer``/``sys.stdout.buffer`` or
     ``socket.makefile('rb'/'wb')``), with a strict protocol underneath.
@@ -124,28 +92,24 @@ class PystAgi(pyst.AGI):
     * After a hangup (SIGHUP, ``HANGUP`` line, ``511``) only dead-safe commands are written;
       after EOF or a broken pipe nothing is.
     * SIGHUP is handled only if ``handle_sighup`` and the constructor runs in the main thread
-      (``signal.signal`` is impossible elsewhere); ``restore_sighup()`` undoes it.
+      (``signal.signal`` is impossible elsewhere).
     * If the exchange is interrupted by a foreign exception (socket timeout,
       KeyboardInterrupt), the stream may be out of step, so the session is marked closed.
+    * pyst2's own command methods (``answer()``, ``stream_file()``...) are not part of it:
+      they fail without writing anything (they would write unquoted text).
     """
 
     def __init__(self, stdin: BinaryIO, stdout: BinaryIO, *, handle_sighup: bool = True) -> None:
         # pyst2's __init__ is skipped on purpose: it calls signal.signal unconditionally and
-        # prints debug output to stderr. These are the attributes its methods rely on.
+        # prints debug output to stderr. ``_got_sighup`` is its SIGHUP handler's flag.
         self.stdin = stdin
         self.stdout = stdout
-        self.stderr = sys.stderr
         self.env: dict[str, str] = {}
         self._got_sighup = False
         self._state = CallState()
-        self._previous_sighup: Any = None
-        self._sighup_installed = False
         if handle_sighup and threading.current_thread() is threading.main_thread():
-            try:
-                self._previous_sighup = signal.signal(signal.SIGHUP, self._handle_sighup)
-                self._sighup_installed = True
-            except ValueError:  # not the main interpreter
-                pass
+            with suppress(ValueError):  # not the main interpreter
+                signal.signal(signal.SIGHUP, self._handle_sighup)
         self._read_env()
 
     # ------------------------------------------------------------------ our API
@@ -164,39 +128,6 @@ class PystAgi(pyst.AGI):
         with _pyst_errors():
             self._write(cmd)
             return self._read_reply()
-
-    def restore_sighup(self) -> None:
-        """Put back the SIGHUP handler that was active before this session installed its own."""
-        if self._sighup_installed:
-            signal.signal(signal.SIGHUP, self._previous_sighup)
-            self._sighup_installed = False
-
-    # ------------------------------------------------------------------ pyst2 overrides
-
-    def _quote(self, string: object) -> str:
-        return _Quoted(string if isinstance(string, str) else str(string))
-
-    def execute(self, command: str, *args: object) -> dict[str, tuple[str, str]]:
-        self.send_command(command, *args)
-        return self.get_result()
-
-    def send_command(self, command: str, *args: object) -> None:
-        name = " ".join(command.split()).upper()
-        with _pyst_errors():
-            self._write(Command(name, tuple(_pyst_arg(a) for a in args)))
-
-    def get_result(self, stdin: object = None) -> dict[str, tuple[str, str]]:
-        with _pyst_errors():
-            reply = self._read_reply()
-        return _pyst_result(reply)
-
-    def database_get(self, family: str, key: str) -> str:
-        # pyst2 wraps family/key in literal quotes before _quote(); with real quoting that
-        # would put the quotes into the key, so quote once.
-        res, value = self.execute("DATABASE GET", self._quote(family), self._quote(key))["result"]
-        if res == "0":
-            raise pyst.AGIDBError(f"Key not found in database: family={family}, key={key}")
-        return value
 
     # ------------------------------------------------------------------ internals
 

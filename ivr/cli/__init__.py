@@ -145,7 +145,7 @@ def serve(
     SIGHUP re-reads the configuration (new calls only; an invalid file is refused and the
     running one kept); SIGTERM stops accepting and drains running calls.
     """
-    from ivr.store.recorder import AsyncCallRecorder
+    from ivr.store.async_recorder import AsyncCallRecorder
     from ivr.transport.fastagi import (
         LOOPBACK,
         FastAgiServer,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -16,6 +16,9 @@ from ivr import logs
 from ivr.config import Config, ConfigError, default_config_path, load_config
 from ivr.store.dburl import dialect, sqlite_file
 from ivr.store.repository import CallRepository, StorageError
+
+if TYPE_CHECKING:
+    from ivr.store.recorder import CallRecorder
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -61,7 +64,8 @@ def open_repository(config: Config) -> CallRepository:
     return repository
 
 
-def make_recorder(config: Config, repository: CallRepository):
+def make_recorder(config: Config, repository: CallRepository) -> CallRecorder:
+    """The database first, then the config's journal."""
     from ivr.store.journal import Journal
     from ivr.store.recorder import CallRecorder
 

@@ -71,9 +71,10 @@ def report(
 ) -> None:
     """Calls and appeals per topic, outcomes, durations, busiest hours and the regulator's
     call-centre indicators, for the days --from..--to."""
-    from ivr.reports.calls import ReportError, build_call_report, empty_call_report
+    from ivr.reports.calls import build_call_report, empty_call_report
     from ivr.reports.queue_log import read_queue_log
     from ivr.reports.render import as_csv, as_json, as_table
+    from ivr.store.queries import ReportError
     from ivr.store.repository import StorageError
 
     config = load_or_exit(config_path)
@@ -98,7 +99,7 @@ def report(
             calls = empty_call_report(rng, Granularity(granularity), catalogue, role)
         else:
             calls = build_call_report(
-                repository.engine, rng, Granularity(granularity), catalogue, role, include_test
+                repository, rng, Granularity(granularity), catalogue, role, include_test
             )
     except (StorageError, ReportError) as exc:
         click.echo(f"ivr: {exc}", err=True)

@@ -125,10 +125,13 @@ class Config:
     prompts: Prompts
     farewell_prompt: str
     database_url: str
-    # Durable local journal for call records the database could not take (replayed later);
-    # the appeal-number sequence file lives beside it.
+    # Durable local journal: call starts, and call records the database could not take
+    # (replayed later).
     journal_path: Path = Path("ivr-journal.jsonl")
-    server_id: int = 1  # 1-99, unique per IVR server sharing a database (appeal numbers)
+    # 1-99, distinct on every IVR server writing to one database: the SS digits of appeal
+    # numbers and the name of their sequence file (beside a SQLite database file, else beside
+    # the journal; ivr.store.appeals). Nothing else uses it.
+    server_id: int = 1
     #: Where process AGI writes its log (Asterisk discards a script's stderr when it runs as
     #: a daemon); None: stderr and syslog only.
     log_file: Path | None = None

@@ -1,28 +1,17 @@
-"""Call and appeal figures for a date range, aggregated in SQL over the indexed time column.
+"""Call and appeal figures for a date range, from the grouped counts of ``ivr.store.queries``.
 
-Every query filters ``started_at`` (``registered_at`` for appeals) to the report's UTC bounds
-and groups by UTC hour plus one small column, so it reads one of the composite indexes
-``(started_at, topic_code)``, ``(started_at, outcome)`` or ``(started_at, duration_ms)`` and
-returns at most 24 rows per day and value. Python then moves each UTC hour into its local
-day/week/month (see ``ivr.reports.periods``). No call row is loaded into Python.
-
-SQLite and PostgreSQL are supported; each has its own hour-bucket expression and PostgreSQL
-computes the percentiles with ``percentile_cont``; SQLite counts calls per second of duration
-and reads each order statistic from its one-second bucket (the same interpolated definition).
+The store's queries return counts per UTC hour and value (at most 24 rows per day and value);
+Python then moves each UTC hour into its local day/week/month (see ``ivr.reports.periods``).
+No call row is loaded into Python.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
-
-from sqlalchemy import ColumnElement, String, func, literal_column, select, type_coerce
-from sqlalchemy.engine import Connection, Engine
 
 from ivr.config import Topic
 from ivr.reports.periods import (
@@ -32,7 +21,7 @@ from ivr.reports.periods import (
     localise_hour,
     parse_utc_hour,
 )
-from ivr.store.models import Appeal, Call, TopicVersion
+from ivr.store.queries import HourBucket, HourCount, ReportQueries, ReportSource
 from ivr.store.records import Outcome
 
 #: Code shown for calls that ended before any topic was chosen (topic_code IS NULL).
@@ -44,20 +33,6 @@ UNKNOWN_LABEL = "(not in the catalogue)"
 TRANSFERRED_GROUP = (Outcome.OPERATOR.value, Outcome.TRANSFERRED.value)
 
 PERCENTILES = {"median": 0.5, "p90": 0.9}
-
-
-class ReportError(Exception):
-    """The database cannot give the report (unsupported engine, missing tables...)."""
-
-
-def hour_bucket(column: Any, dialect: str) -> ColumnElement[Any]:
-    """The UTC hour of a timestamp column, as something ``parse_utc_hour`` understands."""
-    if dialect == "sqlite":
-        # SQLAlchemy stores SQLite datetimes as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC here).
-        return func.substr(type_coerce(column, String), 1, 13)
-    if dialect == "postgresql":
-        return func.date_trunc("hour", func.timezone("UTC", column))
-    raise ReportError(f"reports support SQLite and PostgreSQL, not {dialect!r}")
 
 
 @dataclass
@@ -130,122 +105,16 @@ def timed(timings: dict[str, float], name: str) -> Iterator[None]:
         timings[name] = timings.get(name, 0.0) + time.perf_counter() - began
 
 
-def _grouped_by_hour(
-    conn: Connection, column: Any, value: Any, rng: ReportRange, *where: Any
-) -> list[tuple[Any, Any, int]]:
-    """[(utc hour bucket, value, count)] for rows of ``column`` in the range."""
-    bucket = hour_bucket(column, conn.dialect.name).label("bucket")
-    stmt = (
-        select(bucket, value, func.count().label("n"))
-        .where(column >= rng.start_utc, column < rng.end_utc, *where)
-        .group_by(literal_column("bucket"), value)
-    )
-    return [(row[0], row[1], int(row[2])) for row in conn.execute(stmt)]
-
-
-def _percentiles_postgresql(
-    conn: Connection, rng: ReportRange, *where: Any
-) -> dict[str, float | None]:
-    columns = [
-        func.percentile_cont(p).within_group(Call.duration_ms).label(name)
-        for name, p in PERCENTILES.items()
-    ]
-    stmt = select(*columns).where(
-        Call.started_at >= rng.start_utc, Call.started_at < rng.end_utc, *where
-    )
-    row = conn.execute(stmt).one()
-    return {name: (None if row[i] is None else float(row[i])) for i, name in enumerate(PERCENTILES)}
-
-
-def _percentiles_by_offset(
-    conn: Connection, rng: ReportRange, count: int, *where: Any
-) -> dict[str, float | None]:
-    """percentile_cont without the function: the two order statistics around (n-1)p.
-
-    One grouped pass counts the calls per second of duration (a few thousand rows); each
-    order statistic is then read from the single one-second bucket that holds it, so only that
-    bucket is sorted, not the whole range.
-    """
-    if count == 0:
-        return {name: None for name in PERCENTILES}
-    in_range = (Call.started_at >= rng.start_utc, Call.started_at < rng.end_utc, *where)
-    second = (Call.duration_ms // 1000).label("second")
-    histogram = [
-        (int(b), int(n))
-        for b, n in conn.execute(
-            select(second, func.count())
-            .where(*in_range)
-            .group_by(literal_column("second"))
-            .order_by(literal_column("second"))
-        )
-    ]
-
-    def order_statistic(rank: int) -> int:
-        """The duration at 0-based ``rank`` in the range sorted by duration."""
-        before = 0
-        for bucket, n in histogram:
-            if rank < before + n:
-                stmt = (
-                    select(Call.duration_ms)
-                    .where(
-                        *in_range,
-                        Call.duration_ms >= bucket * 1000,
-                        Call.duration_ms < (bucket + 1) * 1000,
-                    )
-                    .order_by(Call.duration_ms)
-                    .limit(1)
-                    .offset(rank - before)
-                )
-                return int(conn.scalar(stmt) or 0)
-            before += n
-        raise ReportError(f"duration rank {rank} beyond {before} calls")
-
-    total = sum(n for _, n in histogram)
-    result: dict[str, float | None] = {}
-    for name, p in PERCENTILES.items():
-        position = (total - 1) * p
-        lower = math.floor(position)
-        low = order_statistic(lower)
-        high = order_statistic(lower + 1) if position > lower else low
-        result[name] = low + (high - low) * (position - lower)
-    return result
-
-
-def _topic_labels(conn: Connection, catalogue: Sequence[Topic], role: str) -> dict[str, str]:
-    """Labels of the configured catalogue; older codes get their last label from history."""
-    labels: dict[str, str] = {}
-    stmt = (
-        select(TopicVersion.code, TopicVersion.label)
-        .where(TopicVersion.role == role)
-        .order_by(TopicVersion.valid_from)
-    )
-    try:
-        for code, label in conn.execute(stmt):
-            labels[code] = label
-    except Exception:  # no topics table yet: the catalogue alone will do
-        conn.rollback()
-    labels.update({t.code: t.label for t in catalogue})
-    return labels
-
-
 def empty_call_report(
     rng: ReportRange, granularity: Granularity, catalogue: Sequence[Topic], role: str
 ) -> CallReport:
     """The report of a period without any call (a database without the IVR's tables)."""
-    from sqlalchemy import create_engine
-
-    from ivr.store.models import Base
-
-    engine = create_engine("sqlite://")
-    Base.metadata.create_all(engine)
-    try:
-        return build_call_report(engine, rng, granularity, catalogue, role)
-    finally:
-        engine.dispose()
+    with ReportQueries.of_empty_database() as queries:
+        return build_call_report(queries, rng, granularity, catalogue, role)
 
 
 def build_call_report(
-    engine: Engine,
+    source: ReportSource | ReportQueries,
     rng: ReportRange,
     granularity: Granularity,
     catalogue: Sequence[Topic],
@@ -259,42 +128,22 @@ def build_call_report(
     """
     timings: dict[str, float] = {}
     periods = rng.periods(granularity)
-    dialect = engine.dialect.name
-    hour_bucket(Call.started_at, dialect)  # refuse unsupported engines before connecting
-    with engine.connect() as conn:
-        test_calls = (
-            0
-            if include_test
-            else int(
-                conn.scalar(
-                    select(func.count())
-                    .select_from(Call)
-                    .where(
-                        Call.test.is_(True),
-                        Call.started_at >= rng.start_utc,
-                        Call.started_at < rng.end_utc,
-                    )
-                )
-                or 0
-            )
-        )
-        real_calls = (Call.test.is_(False),) if test_calls else ()
-        real_appeals = (Appeal.test.is_(False),) if test_calls else ()
+    queries = source if isinstance(source, ReportQueries) else ReportQueries(source)
+    queries.check_supported()  # refuse unsupported engines before connecting
+    with queries.reading(rng.start_utc, rng.end_utc) as reader:
+        test_calls = 0 if include_test else reader.test_calls()
+        without_test = bool(test_calls)
         with timed(timings, "calls by topic"):
-            topic_rows = _grouped_by_hour(conn, Call.started_at, Call.topic_code, rng, *real_calls)
+            topic_rows = reader.calls_by_topic(without_test)
         with timed(timings, "calls by outcome"):
-            outcome_rows = _grouped_by_hour(conn, Call.started_at, Call.outcome, rng, *real_calls)
+            outcome_rows = reader.calls_by_outcome(without_test)
         with timed(timings, "appeals by topic"):
-            appeal_rows = _grouped_by_hour(
-                conn, Appeal.registered_at, Appeal.topic_code, rng, *real_appeals
-            )
+            appeal_rows = reader.appeals_by_topic(without_test)
         total = sum(n for _, _, n in outcome_rows)
         with timed(timings, "durations"):
-            if dialect == "postgresql":
-                pct = _percentiles_postgresql(conn, rng, *real_calls)
-            else:
-                pct = _percentiles_by_offset(conn, rng, total, *real_calls)
-        labels = _topic_labels(conn, catalogue, role)
+            pct = reader.duration_percentiles(PERCENTILES, total, without_test)
+        labels = reader.topic_labels(role)
+    labels.update({t.code: t.label for t in catalogue})
 
     with timed(timings, "bucketing"):
         calls_by_period = _bucket(topic_rows, rng, granularity, periods, topic_key)
@@ -313,7 +162,8 @@ def build_call_report(
 
     outcomes = {o.value: 0 for o in Outcome}
     for _bucket_value, outcome, n in outcome_rows:
-        outcomes[outcome] = outcomes.get(outcome, 0) + n
+        key = str(outcome)
+        outcomes[key] = outcomes.get(key, 0) + n
 
     return CallReport(
         range=rng,
@@ -340,11 +190,11 @@ def topic_key(code: str | None) -> str:
     return NO_TOPIC if code is None else str(code)
 
 
-def _localiser(rng: ReportRange, granularity: Granularity) -> Callable[[Any], LocalHour]:
+def _localiser(rng: ReportRange, granularity: Granularity) -> Callable[[HourBucket], LocalHour]:
     """``localise_hour`` for database hour buckets, each bucket worked out once."""
-    cache: dict[Any, LocalHour] = {}
+    cache: dict[HourBucket, LocalHour] = {}
 
-    def localise(bucket: Any) -> LocalHour:
+    def localise(bucket: HourBucket) -> LocalHour:
         where = cache.get(bucket)
         if where is None:
             where = cache[bucket] = localise_hour(parse_utc_hour(bucket), rng.tz, granularity)
@@ -354,11 +204,11 @@ def _localiser(rng: ReportRange, granularity: Granularity) -> Callable[[Any], Lo
 
 
 def _bucket(
-    rows: list[tuple[Any, Any, int]],
+    rows: list[HourCount],
     rng: ReportRange,
     granularity: Granularity,
     periods: list[str],
-    key: Callable[[Any], str],
+    key: Callable[[str | None], str],
 ) -> dict[str, dict[str, int]]:
     result: dict[str, dict[str, int]] = {p: {} for p in periods}
     localise = _localiser(rng, granularity)

@@ -6,8 +6,10 @@ Appeal number format: ``YYMMDD SS NNNNN C`` (14 digits), e.g. ``26112801000427``
 - ``SS``: the IVR server id (``database.server_id`` in config.yaml, 1-99), unique per server
   writing to the same database, so servers never need to talk to each other;
 - ``NNNNN``: the server's sequence number for that day (up to 99 999 appeals a day a server),
-  kept in a small locked state file shared by every IVR process on the server, so it survives
-  restarts and works for process AGI as well as the FastAGI server (no in-process counter);
+  kept in a small locked state file ``ivr-appeal-sequence-SS.state`` beside the SQLite
+  database file (else beside the journal) and shared by every IVR process that uses it, so it
+  survives restarts and works for process AGI as well as the FastAGI server (no in-process
+  counter);
 - ``C``: a Luhn check digit, so an operator can tell a misheard number at once.
 
 Read to a caller in groups: ``261128 01 00042 7``.

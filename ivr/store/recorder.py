@@ -1,25 +1,33 @@
-"""Writing call records at the end of a call, without losing them and without blocking calls.
+"""Where a finished call's record goes: one ``Recorder`` protocol, two blocking recorders.
 
-The database comes first; when it fails (down, slow, full) the record goes to the local
-journal, and after a failure the database is left alone for ``retry_after`` seconds so that a
-dead database costs each call one fsync, not a connect timeout. The journal is replayed when
-the database answers again.
+* ``CallRecorder``: the database first; when it fails (down, slow, full) the record goes to
+  the local journal, and after a failure the database is left alone for ``retry_after``
+  seconds, so that a dead database costs each call one fsync, not a connect timeout. The
+  journal is replayed when the database answers again.
+* ``JournalRecorder``: process AGI's: the journal only (the FastAGI server's replay or
+  ``ivr db flush`` moves the records into the database).
+
+The FastAGI server runs a ``CallRecorder`` in a worker thread (``ivr.store.async_recorder``).
+A record neither place took is logged whole, caller numbers masked, by ``log_lost_record``.
+
+Process AGI imports this module for every call, so it loads neither SQLAlchemy nor asyncio.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import logging
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
 
 from ivr.callerid import masked
-from ivr.store.journal import Journal, RecordRejected, ReplayReport, StartWriter, first_line
+from ivr.store.journal import Journal, RecordRejected, ReplayReport, first_line
 from ivr.store.records import CallRecord
-from ivr.store.repository import CallRepository
+
+if TYPE_CHECKING:
+    from ivr.store.repository import CallRepository
 
 log = logging.getLogger(__name__)
 
@@ -29,13 +37,63 @@ REJECTED = "rejected"  # the database refuses the record itself: set aside, with
 LOST = "lost"
 
 
+class Recorder(Protocol):
+    """What a transport hands a call's records to."""
+
+    def started(self, record: CallRecord) -> None:
+        """Journal a call's start (``record`` as it stands if the IVR dies now)."""
+
+    def record(self, record: CallRecord) -> str:
+        """Store a finished call's record; where it went: ``database``, ``journal``,
+        ``rejected`` or ``lost``."""
+        ...
+
+
+def log_lost_record(record: CallRecord, problem: str) -> None:
+    """Nothing took the record: the whole of it goes to the log, caller numbers masked."""
+    log.error(
+        "CALL RECORD NOT SAVED (%s); record follows, caller numbers masked: %s",
+        problem,
+        json.dumps(masked(record.to_json()), ensure_ascii=False),
+    )
+
+
+def journal_start(journal: Journal, record: CallRecord) -> None:
+    """Journal a call's start (fsynced); a failure is logged, the call goes on."""
+    try:
+        journal.append_start(record)
+    except OSError as exc:
+        log.error("call start not journalled (journal %s: %s)", journal.path, exc)
+
+
+class JournalRecorder:
+    """Process AGI's recorder: append the record to the journal (fsynced), nothing else."""
+
+    def __init__(self, journal: Journal) -> None:
+        self.journal = journal
+
+    def started(self, record: CallRecord) -> None:
+        """Journal the call's start: a call whose process is killed is still recorded."""
+        journal_start(self.journal, record)
+
+    def record(self, record: CallRecord) -> str:
+        try:
+            self.journal.append(record)
+        except Exception as exc:  # never lose it silently: the log has the whole record
+            log_lost_record(record, f"journal {self.journal.path}: {exc}")
+            return LOST
+        return JOURNAL
+
+
 class CallRecorder:
+    """The database first, then the journal (see the module docstring)."""
+
     def __init__(
         self,
         repository: CallRepository,
         journal: Journal | None = None,
         retry_after: float = 5.0,
-        clock=time.monotonic,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.repository = repository
         self.journal = journal
@@ -50,8 +108,13 @@ class CallRecorder:
     def database_down(self) -> bool:
         return self.clock() < self._down_until
 
+    def started(self, record: CallRecord) -> None:
+        """Journal the call's start, when there is a journal."""
+        if self.journal is not None:
+            journal_start(self.journal, record)
+
     def record(self, record: CallRecord) -> str:
-        """Store a record; returns where it went: ``database``, ``journal`` or ``lost``."""
+        """Store a record; returns where it went: database, journal, rejected or lost."""
         error: Exception | None = None
         self.last_problem = None
         if not self.database_down:
@@ -84,11 +147,7 @@ class CallRecorder:
         """Neither the database nor the journal took it: the whole record goes to the log."""
         self.counts[LOST] += 1
         self.last_problem = problem
-        log.error(
-            "CALL RECORD NOT SAVED (%s); record follows, caller numbers masked: %s",
-            problem,
-            json.dumps(masked(record.to_json()), ensure_ascii=False),
-        )
+        log_lost_record(record, problem)
         return LOST
 
     def _set_aside(self, record: CallRecord, reason: RecordRejected) -> str:
@@ -117,10 +176,9 @@ class CallRecorder:
         batch fails (a record already stored, the database gone), each record goes its own
         way through ``record``: database, journal or the error log. Never raises.
         """
-        save_calls = getattr(self.repository, "save_calls", None)
-        if len(records) > 1 and save_calls is not None and not self.database_down:
+        if len(records) > 1 and not self.database_down:
             try:
-                save_calls(records)
+                self.repository.save_calls(records)
             except Exception as exc:
                 log.debug(
                     "batch of %d records failed (%s); one by one", len(records), first_line(exc)
@@ -144,105 +202,3 @@ class CallRecorder:
             self._down_until = 0.0
             log.info("journal replayed: %s", report)
         return report
-
-
-def _resolve(futures: list[asyncio.Future[str]], places: list[str]) -> None:
-    for future, place in zip(futures, places, strict=False):
-        if not future.done():
-            future.set_result(place)
-
-
-#: Records written in one transaction at most (the queue is drained in batches this big).
-MAX_BATCH = 200
-
-
-class AsyncCallRecorder:
-    """Runs the blocking writes in one worker thread, off the event loop; the call never waits.
-
-    Records queue up while the worker writes; the worker takes everything queued (up to
-    ``MAX_BATCH``) and writes it in one transaction, so a burst of calls costs a few commits,
-    not one each, and the worker holds the GIL (which the event loop needs) far less.
-    """
-
-    def __init__(self, recorder: CallRecorder, replay_every: float = 10.0) -> None:
-        self.recorder = recorder
-        self.replay_every = replay_every
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ivr-db")
-        self._pending: set[asyncio.Future[str]] = set()
-        self._replayer: asyncio.Task[None] | None = None
-        self._queue: list[tuple[CallRecord, asyncio.Future[str]]] = []
-        self._queue_lock = threading.Lock()
-        self._writing = False  # a write job is scheduled or running in the worker
-        journal = recorder.journal
-        self._starts = StartWriter(journal) if journal is not None else None
-
-    def started(self, record: CallRecord) -> None:
-        """Journal a call's start (batched fsync in a thread), so that a call whose server is
-        killed before it ends is still recorded, ``interrupted``, at the next replay."""
-        if self._starts is not None:
-            self._starts.put(record)
-
-    def record(self, record: CallRecord) -> asyncio.Future[str]:
-        """Queue a record; the future resolves to where it went (database/journal/lost)."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[str] = loop.create_future()
-        self._pending.add(future)
-        future.add_done_callback(self._pending.discard)
-        with self._queue_lock:
-            self._queue.append((record, future))
-            start, self._writing = not self._writing, True
-        if start:
-            loop.run_in_executor(self._executor, self._write_queued, loop)
-        return future
-
-    def _write_queued(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Worker thread: write queued records in batches until the queue is empty."""
-        while True:
-            with self._queue_lock:
-                batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
-                if not batch:
-                    self._writing = False
-                    return
-            try:
-                places = self.recorder.record_many([record for record, _ in batch])
-            except BaseException as exc:  # record_many does not raise; never strand futures
-                places = [LOST] * len(batch)
-                log.exception("writing %d call records failed: %s", len(batch), exc)
-            with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
-                loop.call_soon_threadsafe(_resolve, [future for _, future in batch], places)
-
-    def start_replayer(self) -> None:
-        """Replay the journal periodically while the server runs."""
-        if self._replayer is None and self.recorder.journal is not None:
-            self._replayer = asyncio.get_running_loop().create_task(self._replay_loop())
-
-    async def _replay_loop(self) -> None:
-        """Replay at once (calls a killed server left behind), then every ``replay_every``."""
-        loop = asyncio.get_running_loop()
-        first = True
-        while True:
-            if not first:
-                await asyncio.sleep(self.replay_every)
-            first = False
-            if (
-                self.recorder.journal
-                and self.recorder.journal.pending()
-                and not self.recorder.database_down
-            ):
-                try:
-                    await loop.run_in_executor(self._executor, self.recorder.flush)
-                except Exception:
-                    log.exception("journal replay failed")
-
-    async def drain(self) -> None:
-        """Wait for every record handed over so far to be written (or journalled)."""
-        if self._replayer is not None:
-            self._replayer.cancel()
-            self._replayer = None
-        if self._pending:
-            await asyncio.gather(*self._pending, return_exceptions=True)
-
-    def close(self) -> None:
-        self._executor.shutdown(wait=True)
-        if self._starts is not None:
-            self._starts.close()

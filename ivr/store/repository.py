@@ -2,7 +2,8 @@
 
 SQLite (a file in the working directory) is the embedded default; any SQLAlchemy URL works.
 The ``calls`` table is the call log of the electronic appeals database; appeals and the topic
-catalogue live beside it (``ivr.store.models``), migrations in ``ivr.store.migrations``.
+catalogue live beside it (``ivr.store.models``), migrations in ``ivr.store.migrations``, the
+reports' read-only queries in ``ivr.store.queries``.
 """
 
 from __future__ import annotations
@@ -67,7 +68,8 @@ def make_engine(url: str) -> Engine:
 
 
 class CallRepository:
-    """The only code that reads or writes call records."""
+    """The only code that writes call records (the reports read through
+    ``ivr.store.queries``)."""
 
     def __init__(self, url: str) -> None:
         self.url = url

@@ -30,7 +30,7 @@ from ivr.flow.call import CallContext
 from ivr.flow.drive import drive_async
 from ivr.flow.effects import AsyncEffectRunner, call_effect_handlers
 from ivr.flow.engine import CallFlow, Flow
-from ivr.store.recorder import AsyncCallRecorder
+from ivr.store.async_recorder import AsyncCallRecorder
 from ivr.store.records import CallRecord
 
 log = logging.getLogger(__name__)

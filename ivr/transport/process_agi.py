@@ -18,12 +18,8 @@ if TYPE_CHECKING:
     from ivr.agi.sync_session import PystAgi
     from ivr.agi.types import AgiError, Command, Reply
     from ivr.config import Config
-    from ivr.store.journal import Journal
+    from ivr.store.recorder import Recorder
     from ivr.store.records import CallRecord
-
-
-class Recorder(Protocol):
-    def record(self, record: CallRecord) -> str: ...
 
 
 class Session(Protocol):
@@ -48,9 +44,7 @@ def run_call(
     clock = clock or utcnow
     call = CallContext.from_env(session.env, transport, started_at=clock())
     flow = CallFlow(config, call, clock)
-    started = getattr(recorder, "started", None)
-    if started is not None:
-        started(flow.start_record())
+    recorder.started(flow.start_record())
     record = drive_sync(flow.run(), session.send, EffectRunner(call_effect_handlers(config)))
     recorder.record(record)
     return record
@@ -100,43 +94,6 @@ class AnsweredSession:
         return self.session.send(cmd)
 
 
-class JournalRecorder:
-    """Process AGI's recorder: append the record to the journal (fsynced), nothing else."""
-
-    def __init__(self, journal: Journal) -> None:
-        self.journal = journal
-
-    def started(self, record: CallRecord) -> None:
-        """Journal the call's start: a call whose process is killed is still recorded."""
-        try:
-            self.journal.append_start(record)
-        except OSError as exc:
-            import logging
-
-            logging.getLogger(__name__).error(
-                "call start not journalled (journal %s: %s)", self.journal.path, exc
-            )
-
-    def record(self, record: CallRecord) -> str:
-        try:
-            self.journal.append(record)
-            return "journal"
-        except Exception as exc:  # never lose it silently: the log has the whole record
-            import json
-            import logging
-
-            from ivr.callerid import masked
-
-            data = masked(record.to_json())
-            logging.getLogger(__name__).error(
-                "CALL RECORD NOT SAVED (journal %s: %s); record follows, caller numbers masked: %s",
-                self.journal.path,
-                exc,
-                json.dumps(data, ensure_ascii=False),
-            )
-            return "lost"
-
-
 def run(config_path: str) -> CallRecord:
     """One call: answer, the configuration (cached), the flow on stdin/stdout, the journal.
 
@@ -152,6 +109,7 @@ def run(config_path: str) -> CallRecord:
     from ivr.config.cache import load_config_cached
     from ivr.config.problems import ConfigError
     from ivr.store.journal import Journal
+    from ivr.store.recorder import JournalRecorder
 
     try:
         config = load_config_cached(config_path, require_audio=True)
