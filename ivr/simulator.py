@@ -3,8 +3,9 @@
 ``FakeAsterisk`` writes the env block, reads each command line, parses it the way res_agi.c
 does and answers with the replies Asterisk would send (``200``, ``510``, ``520``, ``511``, the
 ``HANGUP`` line), pressing scripted keys when the flow plays a prompt or waits for a digit.
-The built-in mode runs the process-AGI transport in a thread over a socket pair; ``--fastagi``
-drives a running server over TCP. Both produce the same transcript.
+The built-in mode runs the call runner (``ivr.transport.runner``, as process AGI does) in a
+thread over a socket pair; ``--fastagi`` drives a running server over TCP. Both produce the
+same transcript.
 """
 
 from __future__ import annotations
@@ -352,9 +353,13 @@ def simulate_builtin(
     on_event: Callable[[dict[str, object]], None] | None = None,
     clock: Callable[[], datetime] = utcnow,
 ) -> Transcript:
-    """Run the real flow (process-AGI transport) in a thread against a fake Asterisk."""
+    """Run the real flow (the call runner, as process AGI) in a thread against a fake
+    Asterisk."""
     from ivr.agi.sync_session import PystAgi  # pyst2 is only needed here
-    from ivr.transport.process_agi import run_call
+    from ivr.transport.provider import Snapshot
+    from ivr.transport.runner import run_call
+
+    snapshot = Snapshot.of(config)
 
     ours, theirs = socket.socketpair()
     ours.settimeout(60)
@@ -365,7 +370,7 @@ def simulate_builtin(
         rfile, wfile = ours.makefile("rb"), ours.makefile("wb")
         try:
             session = PystAgi(rfile, wfile, handle_sighup=False)
-            outcome["record"] = run_call(config, session, recorder, "simulator", clock)
+            outcome["record"] = run_call(snapshot, session, recorder, "simulator", clock)
         except BaseException as exc:  # reported in the transcript
             outcome["error"] = exc
         finally:

@@ -83,8 +83,9 @@ def test_cache_dir_from_the_environment(config_file: Path, tmp_path: Path, monke
 
 def test_process_agi_hot_path_imports_no_orm_yaml_or_click():
     code = (
-        "import sys, ivr.transport.process_agi, ivr.config.cache, ivr.flow.engine, "
-        "ivr.store.journal, ivr.agi.sync_session; heavy = {'sqlalchemy', 'yaml', 'click', "
+        "import sys, ivr.transport.process_agi, ivr.transport.provider, ivr.transport.runner, "
+        "ivr.config.cache, ivr.flow.engine, ivr.store.journal, ivr.store.appeals, "
+        "ivr.agi.sync_session; heavy = {'sqlalchemy', 'yaml', 'click', "
         "'asyncio', 'alembic'} & set(sys.modules); print(sorted(heavy))"
     )
     result = subprocess.run(

@@ -20,6 +20,7 @@ from ivr.simulator import (
 )
 from ivr.store.recorder import AsyncCallRecorder, CallRecorder
 from ivr.transport.fastagi import FastAgiServer, ServerSettings
+from ivr.transport.provider import ConfigProvider, Snapshot
 
 COMPARED_FIELDS = (
     "caller_raw",
@@ -40,7 +41,9 @@ class RunningServer:
     def __init__(self, config, repository, **settings):
         self.loop = asyncio.new_event_loop()
         self.recorder = AsyncCallRecorder(CallRecorder(repository))
-        self.server = FastAgiServer(config, self.recorder, ServerSettings(port=0, **settings))
+        self.server = FastAgiServer(
+            ConfigProvider(Snapshot.of(config)), self.recorder, ServerSettings(port=0, **settings)
+        )
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
         self.call(self.server.start())

@@ -153,6 +153,7 @@ def serve(
         is_loopback_host,
         parse_allow,
     )
+    from ivr.transport.provider import ConfigProvider
 
     setup_logging(verbose)
     host, port = parse_listen(listen)
@@ -174,9 +175,9 @@ def serve(
             "firewall lets only Asterisk reach %s",
             listen,
         )
-    config = load_or_exit(config_path, require_audio=True)
-    repository = open_repository(config)
-    recorder = AsyncCallRecorder(make_recorder(config, repository))
+    snapshot = load_or_exit(config_path, for_calls=True)
+    repository = open_repository(snapshot.config)
+    recorder = AsyncCallRecorder(make_recorder(snapshot.config, repository))
     settings = ServerSettings(
         host=host,
         port=port,
@@ -184,9 +185,9 @@ def serve(
         allow=allowed,
         drain_timeout=drain_timeout,
         cut_grace=cut_grace,
-        config_path=config_path,
     )
-    server = FastAgiServer(config, recorder, settings)
+    provider = ConfigProvider(snapshot, config_path, topics=repository)
+    server = FastAgiServer(provider, recorder, settings)
     try:
         asyncio.run(server.serve_until_stopped())
     except OSError as exc:
@@ -245,7 +246,7 @@ def simulate(
     from ivr.transcript import event_line, render_json, render_summary, render_text
 
     setup_logging_at(logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
-    config = load_or_exit(config_path)
+    config = load_or_exit(config_path).config
     try:
         tokens = parse_keys(keys)
     except KeyScriptError as exc:

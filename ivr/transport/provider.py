@@ -1,0 +1,140 @@
+"""The configuration provider: what a call needs, loaded and validated once, swapped whole.
+
+A :class:`Snapshot` is immutable: the validated ``Config``, the audio catalogue (what the audio
+build left on disk), the effect handlers bound to this configuration (the appeal-number
+allocator) and the journal. A call takes the current snapshot when it starts and keeps it to
+its end. A reload (SIGHUP) or a changed audio build makes a new snapshot, which replaces the
+current one in a single assignment; an invalid file changes nothing.
+
+:func:`load` is the one way a configuration file is loaded, by every command. Stdlib only at
+import (process AGI loads through it on every call): no asyncio, no YAML, no SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ivr.audio.playable import AudioCatalogue
+from ivr.flow.effects import Effect, Handler, call_effect_handlers
+from ivr.store.journal import Journal
+
+if TYPE_CHECKING:
+    from ivr.config.model import Config
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything a call needs, fixed for the whole call."""
+
+    config: Config
+    audio: AudioCatalogue
+    effects: Mapping[type[Effect], Handler]
+    journal: Journal
+
+    @classmethod
+    def of(cls, config: Config, audio: AudioCatalogue | None = None) -> Snapshot:
+        """The snapshot of a loaded ``config``; its audio catalogue as the loader found it
+        unless given."""
+        prompts = config.prompts
+        return cls(
+            config,
+            audio or AudioCatalogue(prompts.sounds_dir / prompts.language, prompts.audio),
+            call_effect_handlers(config),
+            Journal(config.journal_path),
+        )
+
+
+def load(path: str | Path, *, for_calls: bool, cached: bool = False) -> Snapshot:
+    """Load and validate a configuration file; ConfigError lists every problem.
+
+    One rule decides whether the prompt audio must be built (every prompt the menus use and
+    every speech fragment, checked against the build manifest):
+
+    * ``for_calls=True``: ``ivr serve`` (at start and on every SIGHUP) and ``ivr agi``. They
+      answer real callers, and a prompt without audio would be silence where a menu should
+      be, so a configuration without its audio is refused like an invalid one.
+    * ``for_calls=False``: ``ivr simulate`` (its transcript shows the texts; it runs in a
+      checkout without a build), ``ivr db`` and ``ivr report`` (they play nothing) and
+      ``ivr prompts build`` (it makes the audio).
+
+    ``ivr validate`` applies the rule of calls (it answers "is this ready to serve?";
+    ``--no-audio-check`` while editing) through ``ivr.config.loader.check_file``, which lists
+    the problems instead of refusing.
+
+    ``cached``: process AGI, a process per call: the validated ``Config`` comes from the
+    compiled cache (``ivr.config.cache``).
+    """
+    if cached:
+        from ivr.config.cache import load_config_cached
+
+        config = load_config_cached(path, for_calls)
+    else:
+        from ivr.config.loader import load_config
+
+        config = load_config(path, for_calls)
+    return Snapshot.of(config)
+
+
+class TopicCatalogue(Protocol):
+    """Where the topic catalogue of each configuration is recorded (the repository)."""
+
+    def sync_config_topics(self, config: Any) -> int: ...
+
+
+class ConfigProvider:
+    """The current snapshot of one configuration file, reloaded on request.
+
+    Reading ``current`` never blocks. ``reload`` reads files and writes the topic catalogue
+    to the database: an asyncio server runs it in a worker thread. It builds the new snapshot
+    and swaps it in under a lock.
+    """
+
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        path: str | Path | None = None,
+        topics: TopicCatalogue | None = None,
+    ) -> None:
+        self._current = snapshot
+        self.path = path  # None: nothing to reload from
+        self.topics = topics
+        self._swap = threading.Lock()
+
+    @property
+    def current(self) -> Snapshot:
+        return self._current
+
+    def reload(self, prepare: Callable[[Snapshot], object] | None = None) -> Snapshot:
+        """Load the file again under the rule of calls and make it current.
+
+        The new topic labels are recorded first, then ``prepare`` gets the new snapshot (the
+        transport readies what it needs for it, such as a recorder for another journal), then
+        it is swapped in. Raises ConfigError or OSError, and then nothing changed.
+        """
+        if self.path is None:
+            raise OSError("no configuration file to reload from")
+        new = load(self.path, for_calls=True)
+        old = self._current
+        if new.config.database_url != old.config.database_url:
+            log.warning("config reload: database.url changed; it takes effect on restart only")
+        self._record_topics(new.config)
+        if prepare is not None:
+            prepare(new)
+        with self._swap:
+            self._current = new
+        return new
+
+    def _record_topics(self, config: Config) -> None:
+        if self.topics is None:
+            return
+        try:
+            self.topics.sync_config_topics(config)
+        except Exception as exc:  # calls go on; the labels are recorded at the next start
+            log.warning("config reload: topic catalogue not recorded: %s", exc)
