@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from ivr.agi.asterisk_args import split_command_line
 from ivr.agi.protocol import MAX_LINE
@@ -26,6 +26,9 @@ from ivr.agi.types import DEAD_SAFE_COMMANDS
 from ivr.config import Config
 from ivr.flow.call import TEST_ACCOUNTCODE, utcnow
 from ivr.store.records import CallRecord
+
+if TYPE_CHECKING:
+    from ivr.audio.playable import AudioCatalogue
 
 DTMF = "0123456789*#ABCD"
 TIMEOUT_TOKEN = "t"
@@ -352,14 +355,16 @@ def simulate_builtin(
     hangup_after: int | None = None,
     on_event: Callable[[dict[str, object]], None] | None = None,
     clock: Callable[[], datetime] = utcnow,
+    audio: AudioCatalogue | None = None,
 ) -> Transcript:
     """Run the real flow (the call runner, as process AGI) in a thread against a fake
-    Asterisk."""
+    Asterisk; ``audio``: what is playable (default: the audio build of the config's sounds
+    directory, as a server would read it)."""
     from ivr.agi.sync_session import PystAgi  # pyst2 is only needed here
     from ivr.transport.provider import Snapshot
     from ivr.transport.runner import run_call
 
-    snapshot = Snapshot.of(config)
+    snapshot = Snapshot.of(config, audio)
 
     ours, theirs = socket.socketpair()
     ours.settimeout(60)

@@ -142,8 +142,9 @@ def serve(
 ) -> None:
     """FastAGI server: many calls at once on one asyncio event loop.
 
-    SIGHUP re-reads the configuration (new calls only; an invalid file is refused and the
-    running one kept); SIGTERM stops accepting and drains running calls.
+    SIGHUP re-reads the configuration and the audio build (new calls only; an invalid file
+    is refused and the running one kept); a rebuilt audio build is picked up without it.
+    SIGTERM stops accepting and drains running calls.
     """
     from ivr.store.recorder import AsyncCallRecorder
     from ivr.transport.fastagi import (
@@ -246,7 +247,8 @@ def simulate(
     from ivr.transcript import event_line, render_json, render_summary, render_text
 
     setup_logging_at(logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
-    config = load_or_exit(config_path).config
+    snapshot = load_or_exit(config_path)
+    config = snapshot.config
     try:
         tokens = parse_keys(keys)
     except KeyScriptError as exc:
@@ -298,6 +300,7 @@ def simulate(
             script,
             hangup_after=hangup_after,
             on_event=on_event,
+            audio=snapshot.audio,
         )
     if repository is not None:
         repository.close()

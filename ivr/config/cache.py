@@ -6,10 +6,12 @@ valid configuration pickles the validated ``Config`` next to the config file; la
 unpickle it when nothing it was built from changed.
 
 * **Key**: every file the loader opened or listed while building it (the config, the prompt
-  texts, the audio manifest and directory, the speech fragments...), recorded with an audit
-  hook so the list follows the loader as it grows, plus the ``ivr`` source files loaded at
-  that time and the Python version; each by path, mtime (ns), size and inode. Any change
-  means a full load, so an invalid configuration is still refused.
+  texts, the speech fragments, and with ``require_audio`` the audio manifest and directory it
+  checked), recorded with an audit hook so the list follows the loader as it grows, plus the
+  ``ivr`` source files loaded at that time and the Python version; each by path, mtime (ns),
+  size and inode. Any change means a full load, so an invalid configuration is still refused.
+* **Not cached**: the audio catalogue (what is playable); it is not part of the ``Config``,
+  and process AGI reads it for every call (``ivr.transport.provider``).
 * **Trust**: a cache file is unpickled only if it is owned by this user or root and not
   writable by group or others; it is written atomically (temporary file + rename) with the
   config file's permissions minus group/other write (it holds the database URL too).
@@ -159,8 +161,9 @@ def load_config_cached(config_path: str | Path, require_audio: bool = False) -> 
         config = load_config(config_path, require_audio)
     finally:
         _recording.files = None
-    # Audio files added or removed change the directory's mtime (existence checks are stats,
-    # which the audit hook does not see).
-    files.add(os.path.abspath(config.prompts.sounds_dir / config.prompts.language))
+    if require_audio:
+        # The audio check also looked for the audio files; one added or removed changes the
+        # directory's mtime (existence checks are stats, which the audit hook does not see).
+        files.add(os.path.abspath(config.prompts.sounds_dir / config.prompts.language))
     write_cache(config_path, require_audio, config, files)
     return config

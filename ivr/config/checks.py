@@ -33,7 +33,7 @@ class Checks:
     doc: YamlDoc
     problems: list[Problem]
     require_audio: bool
-    built_audio: AudioCatalogue | None  # the audio build
+    built_audio: AudioCatalogue | None  # the audio build, read when the audio is required
     role: Role | None
     catalogues: dict[Role, tuple[Topic, ...]]
     catalogues_ok: bool
@@ -160,11 +160,7 @@ class Checks:
                 path, f"unknown prompt '{prompt_id}' (no text in {self.prompt_file.display}){hint}"
             )
             return None
-        if (
-            self.require_audio
-            and self.built_audio is not None
-            and not self.built_audio.playable(prompt_id)
-        ):
+        if self.built_audio is not None and not self.built_audio.playable(prompt_id):
             self.report(
                 path,
                 f"prompt '{prompt_id}' has no built audio: run "

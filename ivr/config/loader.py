@@ -142,7 +142,7 @@ class _Loader(CompanySection, MenuSection):
     def __init__(self, path: str | Path, require_audio: bool = False) -> None:
         self.path = Path(path)
         self.require_audio = require_audio
-        #: What the audio build left on disk.
+        #: What the audio build left on disk; read only when the audio is required.
         self.built_audio: AudioCatalogue | None = None
         self.file = str(path)
         self.problems: list[Problem] = []
@@ -324,16 +324,12 @@ class _Loader(CompanySection, MenuSection):
         if not language or not texts or not sounds or self.prompt_file.texts is None:
             return None
         sounds_dir = (base / sounds).resolve()
-        self.built_audio = AudioCatalogue.read(sounds_dir, language)
         if self.require_audio:
+            self.built_audio = AudioCatalogue.read(sounds_dir, language)
             for message in self.built_audio.build_problems(self.file):
                 self.report((*path, "sounds") if "sounds" in data else path, message)
         return Prompts(
-            language,
-            dict(self.prompt_file.texts),
-            sounds_dir,
-            dict(self.prompt_file.hints),
-            self.built_audio.ids,
+            language, dict(self.prompt_file.texts), sounds_dir, dict(self.prompt_file.hints)
         )
 
     def read_prompt_texts(self, file: Path, path: YamlPath) -> _PromptFile:

@@ -6,7 +6,7 @@ thread, so thousands of concurrent calls fit in one process on two cores; the en
 is a plain generator, so no call ever blocks the loop. Blocking work runs in threads: the
 database writes in one worker (``AsyncCallRecorder``), the work a call asks for (appeal
 numbers from a locked, fsynced file) in the effect threads, and reading the configuration
-(SIGHUP, ``ivr.transport.provider``) in the loop's default executor.
+(SIGHUP) and the audio build (``ivr.transport.provider``) in the loop's default executor.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from ivr.config.problems import ConfigError
 from ivr.flow.effects import AsyncEffectRunner
 from ivr.flow.engine import CallFlow
 from ivr.store.recorder import AsyncCallRecorder
-from ivr.transport.provider import ConfigProvider
+from ivr.transport.provider import ConfigProvider, Snapshot
 from ivr.transport.runner import CallRun
 
 log = logging.getLogger(__name__)
@@ -227,7 +227,7 @@ class FastAgiServer:
                 # Closing without commands makes AGISTATUS=FAILURE: the dialplan falls back.
                 log.warning("unknown FastAGI script %r from %s", script, peer)
                 return
-            snapshot = self.provider.current  # the call keeps it to its end
+            snapshot = await self._snapshot()  # the call keeps it to its end
             run = CallRun(snapshot, session.env, "fastagi", self.recorder)
             task = asyncio.current_task()
             assert task is not None
@@ -241,6 +241,16 @@ class FastAgiServer:
             self.calls_served += 1
         finally:
             await session.close()
+
+    async def _snapshot(self) -> Snapshot:
+        """The snapshot for a new call; at most once a second the audio build is looked at
+        first (in a worker thread), so a rebuild reaches new calls without a reload."""
+        if self.provider.audio_check_due():
+            try:
+                await asyncio.get_running_loop().run_in_executor(None, self.provider.refresh_audio)
+            except Exception:  # the call goes on with the audio it has
+                log.exception("checking the audio build failed")
+        return self.provider.current
 
     async def serve_until_stopped(self) -> None:
         """Serve until SIGTERM or SIGINT, then drain running calls and pending records."""
@@ -268,8 +278,8 @@ class FastAgiServer:
             self._reloading = asyncio.get_running_loop().create_task(self.reload())
 
     async def reload(self) -> bool:
-        """Load and validate the config file in a worker thread; new calls get the new
-        snapshot, running calls keep theirs.
+        """Load and validate the config file and read the audio build, in a worker thread;
+        new calls get the new snapshot, running calls keep theirs.
 
         An invalid file changes nothing: the problems are logged and the old snapshot stays.
         """

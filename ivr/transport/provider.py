@@ -12,8 +12,10 @@ import (process AGI loads through it on every call): no asyncio, no YAML, no SQL
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +30,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: Seconds between two looks at the audio build (two ``stat`` calls) as calls start.
+AUDIO_CHECK_EVERY = 1.0
+
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -40,12 +45,11 @@ class Snapshot:
 
     @classmethod
     def of(cls, config: Config, audio: AudioCatalogue | None = None) -> Snapshot:
-        """The snapshot of a loaded ``config``; its audio catalogue as the loader found it
-        unless given."""
+        """The snapshot of a loaded ``config``; its audio catalogue read now unless given."""
         prompts = config.prompts
         return cls(
             config,
-            audio or AudioCatalogue(prompts.sounds_dir / prompts.language, prompts.audio),
+            audio or AudioCatalogue.read(prompts.sounds_dir, prompts.language),
             call_effect_handlers(config),
             Journal(config.journal_path),
         )
@@ -69,7 +73,7 @@ def load(path: str | Path, *, for_calls: bool, cached: bool = False) -> Snapshot
     the problems instead of refusing.
 
     ``cached``: process AGI, a process per call: the validated ``Config`` comes from the
-    compiled cache (``ivr.config.cache``).
+    compiled cache (``ivr.config.cache``); the audio catalogue is read for every call.
     """
     if cached:
         from ivr.config.cache import load_config_cached
@@ -89,11 +93,13 @@ class TopicCatalogue(Protocol):
 
 
 class ConfigProvider:
-    """The current snapshot of one configuration file, reloaded on request.
+    """The current snapshot of one configuration file, reloaded on request and following the
+    audio build.
 
-    Reading ``current`` never blocks. ``reload`` reads files and writes the topic catalogue
-    to the database: an asyncio server runs it in a worker thread. It builds the new snapshot
-    and swaps it in under a lock.
+    Reading ``current`` never blocks. ``reload`` and ``refresh_audio`` read files (``reload``
+    also writes the topic catalogue to the database): an asyncio server runs them in a worker
+    thread. Each builds its new snapshot and swaps it in under a lock, so a reload and an audio
+    refresh running at once never undo each other.
     """
 
     def __init__(
@@ -101,10 +107,15 @@ class ConfigProvider:
         snapshot: Snapshot,
         path: str | Path | None = None,
         topics: TopicCatalogue | None = None,
+        audio_every: float = AUDIO_CHECK_EVERY,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._current = snapshot
         self.path = path  # None: nothing to reload from
         self.topics = topics
+        self.audio_every = audio_every
+        self.clock = clock
+        self._next_audio_check = clock() + audio_every
         self._swap = threading.Lock()
 
     @property
@@ -138,3 +149,52 @@ class ConfigProvider:
             self.topics.sync_config_topics(config)
         except Exception as exc:  # calls go on; the labels are recorded at the next start
             log.warning("config reload: topic catalogue not recorded: %s", exc)
+
+    def audio_check_due(self) -> bool:
+        """Is it time to look at the audio build again (at most every ``audio_every``
+        seconds)? Counts the look as done; no I/O, so the event loop may ask."""
+        now = self.clock()
+        if now < self._next_audio_check:
+            return False
+        self._next_audio_check = now + self.audio_every
+        return True
+
+    def refresh_audio(self) -> bool:
+        """Swap in a snapshot with the audio as built now, if the build changed since the
+        current catalogue was read (two ``stat`` calls when it did not). True if swapped.
+
+        A manifest that is gone or unreadable (a build broken off) keeps the catalogue in
+        use, logged once per change; prompts that lost their audio are named in the log.
+        """
+        with self._swap:
+            current = self._current
+            if not current.audio.changed():
+                return False
+            audio = AudioCatalogue.read(current.audio.directory.parent, current.audio.language)
+            if not audio.built:
+                why = audio.problem or "its manifest is gone"
+                log.error(
+                    "audio build in %s changed and %s; calls keep the audio they had "
+                    "(run 'ivr prompts build')",
+                    audio.directory,
+                    why,
+                )
+                audio = dataclasses.replace(current.audio, stamp=audio.stamp)
+            self._current = dataclasses.replace(current, audio=audio)
+        if audio.built:
+            self._report_audio(audio, current.config)
+        return True
+
+    @staticmethod
+    def _report_audio(audio: AudioCatalogue, config: Config) -> None:
+        log.info(
+            "audio build in %s changed: %d prompts and fragments playable; new calls use it",
+            audio.directory,
+            len(audio.ids or ()),
+        )
+        missing = audio.missing(frozenset(config.prompts.texts))
+        if missing:
+            shown = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
+            log.warning(
+                "%d prompt(s) have no built audio now (%s); calls skip them", len(missing), shown
+            )
