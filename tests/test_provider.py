@@ -1,5 +1,5 @@
-"""The configuration provider and the audio catalogue: reloads, and audio built while the
-FastAGI server runs, over real AGI sockets."""
+"""The configuration provider and the audio catalogue: snapshots a call keeps, reloads that
+change the journal, and audio built while the FastAGI server runs, over real AGI sockets."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ import json
 import logging
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from conftest import prompts_played
 from serve_process import ENV
-from test_faults import Server, tcp_call
+from test_faults import Caller, Server, network_env, tcp_call
 
 from ivr.audio.playable import AudioCatalogue
 from ivr.config import Config, ConfigError
@@ -38,6 +39,13 @@ def unbuild(config: Config, prompt_id: str) -> None:
     entry = manifest["prompts"].pop(prompt_id)
     (directory / entry["files"]["wav"]).unlink()
     (directory / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def wait_until(condition, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)
 
 
 def test_a_running_server_plays_audio_built_after_it_started(served_file, repository):
@@ -98,6 +106,45 @@ def test_reload_reads_the_audio_and_refuses_an_invalid_file(served_file):
     with pytest.raises(ConfigError):
         provider.reload()
     assert provider.current.config is config
+
+
+def test_a_reload_that_names_another_journal_moves_new_calls_to_it(served_file, repository, caplog):
+    provider = ConfigProvider(load(served_file, for_calls=True), served_file, repository)
+    old_journal = provider.current.journal.path
+    config = provider.current.config
+    recorder = CallRecorder(repository, provider.current.journal, retry_after=0.1)
+    running = Server(config, recorder, provider=provider, replay_every=0.2)
+    try:
+        old_call = Caller(running.address, network_env(config, "0441111111"))
+        old_call.answer_until("WAIT FOR DIGIT")
+        text = served_file.read_text(encoding="utf-8")
+        served_file.write_text(
+            text.replace("journal: ivr-journal.jsonl", "journal: other-journal.jsonl"),
+            encoding="utf-8",
+        )
+        with caplog.at_level(logging.WARNING):
+            assert running.call(running.server.reload())
+        assert "database.journal changed from" in caplog.text
+        new_journal = served_file.parent / "other-journal.jsonl"
+        assert provider.current.journal.path == new_journal
+        new_call = Caller(running.address, network_env(config, "0442222222"))
+        new_call.answer_until("WAIT FOR DIGIT")
+
+        def journalled(path: Path, call: Caller) -> bool:
+            return path.exists() and call.env["agi_uniqueid"] in path.read_text("utf-8")
+
+        wait_until(lambda: journalled(new_journal, new_call))  # its start: the new journal
+        assert journalled(old_journal, old_call) and not journalled(old_journal, new_call)
+        for call in (old_call, new_call):
+            call.reply("200 result=0")
+            call.finish()
+            call.close()
+        running.wait_idle()
+        for call in (old_call, new_call):  # both recorded; both journals replayed empty
+            wait_until(lambda c=call: repository.find_by_unique_id(c.env["agi_uniqueid"]))
+        wait_until(lambda: old_journal.stat().st_size == 0 == new_journal.stat().st_size)
+    finally:
+        running.stop()
 
 
 def test_the_catalogue_is_the_engines_audio(served_file):

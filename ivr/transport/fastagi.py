@@ -30,6 +30,7 @@ from ivr.config.problems import ConfigError
 from ivr.flow.effects import AsyncEffectRunner
 from ivr.flow.engine import CallFlow
 from ivr.store.recorder import AsyncCallRecorder
+from ivr.transport.journals import JournalRecorders
 from ivr.transport.provider import ConfigProvider, Snapshot
 from ivr.transport.runner import CallRun
 
@@ -134,13 +135,14 @@ def script_name(env: dict[str, str]) -> str:
 
 
 class FastAgiServer:
-    """Serves calls on the provider's current snapshot; ``recorder`` records them."""
+    """Serves calls on the provider's current snapshot; ``recorder`` records them (and a
+    recorder of the same database is made for each other journal a reload names)."""
 
     def __init__(
         self, provider: ConfigProvider, recorder: AsyncCallRecorder, settings: ServerSettings
     ) -> None:
         self.provider = provider
-        self.recorder = recorder
+        self.recorders = JournalRecorders(recorder, provider.current)
         self.settings = settings
         self.active: set[asyncio.Task[None]] = set()
         #: The flow of each running call, for the SIGTERM cut.
@@ -168,7 +170,7 @@ class FastAgiServer:
             limit=MAX_LINE + 2,
             backlog=1024,
         )
-        self.recorder.start_replayer()
+        self.recorders.start()
         log.info("FastAGI server listening on %s:%d", self.settings.host, self.port)
 
     def _refuse(self, writer: asyncio.StreamWriter, kind: str, message: str) -> None:
@@ -228,7 +230,7 @@ class FastAgiServer:
                 log.warning("unknown FastAGI script %r from %s", script, peer)
                 return
             snapshot = await self._snapshot()  # the call keeps it to its end
-            run = CallRun(snapshot, session.env, "fastagi", self.recorder)
+            run = CallRun(snapshot, session.env, "fastagi", self.recorders.for_snapshot(snapshot))
             task = asyncio.current_task()
             assert task is not None
             self.flows[task] = run.flow
@@ -290,13 +292,20 @@ class FastAgiServer:
         old = self.provider.current
         loop = asyncio.get_running_loop()
         try:
-            new = await loop.run_in_executor(None, self.provider.reload)
+            new = await loop.run_in_executor(None, self.provider.reload, self.recorders.prepare)
         except (ConfigError, OSError) as exc:
             self.reloads["failed"] += 1
             log.error("config reload of %s refused; keeping the running config:\n%s", path, exc)
             return False
         if new.journal.path != old.journal.path:
-            log.warning("config reload: database.journal changed; it takes effect on restart only")
+            log.warning(
+                "config reload: database.journal changed from %s to %s: calls starting now "
+                "journal to the new file; the old one is still replayed while this server "
+                "runs (what is left in it at a stop: 'ivr db flush' with a config naming it)",
+                old.journal.path,
+                new.journal.path,
+            )
+            self.recorders.start()
         self.reloads["ok"] += 1
         log.info(
             "config reloaded from %s; new calls use it (%d running calls keep theirs)",
@@ -333,5 +342,6 @@ class FastAgiServer:
                 await asyncio.wait(pending, timeout=5)  # they record their calls
         if self._server is not None:
             await self._server.wait_closed()
-        await self.recorder.drain()
+        await self.recorders.drain()
+        await self.recorders.close()
         self._effect_threads.shutdown(wait=False)
