@@ -63,6 +63,20 @@ def test_a_changed_prompt_texts_file_invalidates(tmp_path: Path):
     assert after.prompts.texts[first_id] != before.prompts.texts[first_id]
 
 
+def test_the_cached_audio_catalogue_follows_the_build(config_copy: Path):
+    import json
+
+    config, audio = config_cache.load_cached(config_copy)
+    assert audio.built and "goodbye" in audio.ids
+    assert config_cache.load_cached(config_copy)[1] == audio  # from the cache
+    manifest = audio.directory / "manifest.json"
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    del data["prompts"]["goodbye"]
+    manifest.write_text(json.dumps(data), encoding="utf-8")  # a build that dropped it
+    again, rebuilt = config_cache.load_cached(config_copy)
+    assert again == config and not rebuilt.playable("goodbye")
+
+
 def test_an_untrusted_cache_file_is_ignored(config_file: Path, monkeypatch):
     config_cache.load_config_cached(config_file)
     path = config_cache.cache_path(config_file)

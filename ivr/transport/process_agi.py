@@ -1,8 +1,9 @@
 """Process AGI transport: Asterisk starts ``ivr-agi`` per call and talks over stdin/stdout.
 
 A process per call pays Python's start-up on every call, so this path is kept lean: no
-click, no PyYAML (``ivr.transport.provider`` takes the validated configuration from the
-compiled cache, ``ivr.config.cache``, and reads the audio catalogue), no SQLAlchemy (the call
+click, no PyYAML (``ivr.transport.provider`` takes the validated configuration and the audio
+catalogue, checked against the build, from the compiled cache ``ivr.config.cache``), no
+SQLAlchemy (the call
 record is appended to the durable journal, and the FastAGI server's periodic replay or ``ivr
 db flush`` moves it into the database). Only the protocol layer and pyst2 are imported before
 the first AGI command (``ANSWER``); the call itself runs in ``ivr.transport.runner``.

@@ -72,18 +72,17 @@ def load(path: str | Path, *, for_calls: bool, cached: bool = False) -> Snapshot
     ``--no-audio-check`` while editing) through ``ivr.config.loader.check_file``, which lists
     the problems instead of refusing.
 
-    ``cached``: process AGI, a process per call: the validated ``Config`` comes from the
-    compiled cache (``ivr.config.cache``); the audio catalogue is read for every call.
+    ``cached``: process AGI, a process per call: the validated ``Config`` and the audio
+    catalogue come from the compiled cache (``ivr.config.cache``), which checks the catalogue
+    against the build on every call.
     """
     if cached:
-        from ivr.config.cache import load_config_cached
+        from ivr.config.cache import load_cached
 
-        config = load_config_cached(path, for_calls)
-    else:
-        from ivr.config.loader import load_config
+        return Snapshot.of(*load_cached(path, for_calls))
+    from ivr.config.loader import load_config
 
-        config = load_config(path, for_calls)
-    return Snapshot.of(config)
+    return Snapshot.of(load_config(path, for_calls))
 
 
 class TopicCatalogue(Protocol):
