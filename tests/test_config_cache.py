@@ -95,13 +95,8 @@ def test_cache_dir_from_the_environment(config_file: Path, tmp_path: Path, monke
     assert (tmp_path / "elsewhere" / f".{config_file.name}.ivr-cache").exists()
 
 
-def test_process_agi_hot_path_imports_no_orm_yaml_or_click():
-    code = (
-        "import sys, ivr.transport.process_agi, ivr.transport.provider, ivr.transport.runner, "
-        "ivr.config.cache, ivr.flow.engine, ivr.store.journal, ivr.store.appeals, "
-        "ivr.agi.sync_session; heavy = {'sqlalchemy', 'yaml', 'click', "
-        "'asyncio', 'alembic'} & set(sys.modules); print(sorted(heavy))"
-    )
+def python_says(code: str) -> str:
+    """What a fresh interpreter running ``code`` prints."""
     result = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
@@ -110,7 +105,27 @@ def test_process_agi_hot_path_imports_no_orm_yaml_or_click():
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
+    return result.stdout.strip()
+
+
+def test_process_agi_hot_path_imports_no_orm_yaml_or_click():
+    code = (
+        "import sys, ivr.transport.process_agi, ivr.transport.provider, ivr.transport.runner, "
+        "ivr.config.cache, ivr.flow.engine, ivr.store.journal, ivr.store.appeals, "
+        "ivr.agi.sync_session; heavy = {'sqlalchemy', 'yaml', 'click', "
+        "'asyncio', 'alembic'} & set(sys.modules); print(sorted(heavy))"
+    )
+    assert python_says(code) == "[]"
+
+
+def test_nothing_of_the_configuration_is_imported_before_the_answer():
+    """``ivr agi --config X`` reaches ``run`` (which answers first) without ``ivr.config``."""
+    code = (
+        "import sys; from ivr.transport import process_agi as p; "
+        "p.run = lambda path: print(sorted(m for m in sys.modules if m.startswith('ivr.'))); "
+        "p.main_from_cli(['--config', 'x.yaml'])"
+    )
+    assert python_says(code) == "['ivr.transport', 'ivr.transport.process_agi']"
 
 
 def test_process_agi_refuses_an_invalid_config_after_answering(config_file: Path):

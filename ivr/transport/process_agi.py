@@ -123,18 +123,14 @@ def run(config_path: str) -> CallRecord:
 
 def main(argv: list[str] | None = None) -> None:
     """``ivr-agi [CONFIG]``, for ``AGI(/opt/ivr/.venv/bin/ivr-agi,/opt/ivr/config.yaml)``."""
-    from ivr.config import default_config_path
-
     args = [a for a in (sys.argv[1:] if argv is None else argv) if a]
-    run(args[0] if args else default_config_path())
+    run(args[0] if args else _default_config_path())
 
 
 def main_from_cli(argv: list[str]) -> bool:
     """``python -m ivr agi [--config PATH]`` without click; False: let click handle it."""
-    from ivr.config import default_config_path
-
     if not argv:
-        path = default_config_path()
+        path = _default_config_path()
     elif len(argv) == 2 and argv[0] == "--config":
         path = argv[1]
     elif len(argv) == 1 and argv[0].startswith("--config="):
@@ -143,3 +139,11 @@ def main_from_cli(argv: list[str]) -> bool:
         return False  # --help, mistakes: click explains
     run(path)
     return True
+
+
+def _default_config_path() -> str:
+    """Imported only when no path is given: ``ivr.config`` loads the whole model, which
+    would otherwise delay the ``ANSWER``."""
+    from ivr.config import default_config_path
+
+    return default_config_path()
