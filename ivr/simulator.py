@@ -3,8 +3,9 @@
 ``FakeAsterisk`` writes the env block, reads each command line, parses it the way res_agi.c
 does and answers with the replies Asterisk would send (``200``, ``510``, ``520``, ``511``, the
 ``HANGUP`` line), pressing scripted keys when the flow plays a prompt or waits for a digit.
-The built-in mode runs the process-AGI transport in a thread over a socket pair; ``--fastagi``
-drives a running server over TCP. Both produce the same transcript.
+The built-in mode runs the call runner (``ivr.transport.runner``, as process AGI does) in a
+thread over a socket pair; ``--fastagi`` drives a running server over TCP. Both produce the
+same transcript.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from ivr.agi.asterisk_args import split_command_line
 from ivr.agi.protocol import MAX_LINE
@@ -25,6 +26,9 @@ from ivr.agi.types import DEAD_SAFE_COMMANDS
 from ivr.config import Config
 from ivr.flow.call import TEST_ACCOUNTCODE, utcnow
 from ivr.store.records import CallRecord
+
+if TYPE_CHECKING:
+    from ivr.audio.playable import AudioCatalogue
 
 DTMF = "0123456789*#ABCD"
 TIMEOUT_TOKEN = "t"
@@ -351,10 +355,16 @@ def simulate_builtin(
     hangup_after: int | None = None,
     on_event: Callable[[dict[str, object]], None] | None = None,
     clock: Callable[[], datetime] = utcnow,
+    audio: AudioCatalogue | None = None,
 ) -> Transcript:
-    """Run the real flow (process-AGI transport) in a thread against a fake Asterisk."""
+    """Run the real flow (the call runner, as process AGI) in a thread against a fake
+    Asterisk; ``audio``: what is playable (default: the audio build of the config's sounds
+    directory, as a server would read it)."""
     from ivr.agi.sync_session import PystAgi  # pyst2 is only needed here
-    from ivr.transport.process_agi import run_call
+    from ivr.transport.provider import Snapshot
+    from ivr.transport.runner import run_call
+
+    snapshot = Snapshot.of(config, audio)
 
     ours, theirs = socket.socketpair()
     ours.settimeout(60)
@@ -365,7 +375,7 @@ def simulate_builtin(
         rfile, wfile = ours.makefile("rb"), ours.makefile("wb")
         try:
             session = PystAgi(rfile, wfile, handle_sighup=False)
-            outcome["record"] = run_call(config, session, recorder, "simulator", clock)
+            outcome["record"] = run_call(snapshot, session, recorder, "simulator", clock)
         except BaseException as exc:  # reported in the transcript
             outcome["error"] = exc
         finally:

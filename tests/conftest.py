@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from audio_support import built_prompts  # noqa: F401  (session fixture: prompts built once)
 from pg import PostgresUnavailable, ThrowawayPostgres
 
+from ivr.audio.playable import AudioCatalogue
 from ivr.config import Config, load_config
 from ivr.simulator import KeyScript, asterisk_env, parse_keys, simulate_builtin
 from ivr.store.recorder import CallRecorder
@@ -25,6 +26,12 @@ SUPPLIER_CONFIG = ROOT / "examples" / "supplier.yaml"
 @pytest.fixture(scope="session")
 def shipped_config() -> Config:
     return load_config(SHIPPED_CONFIG)
+
+
+def built_only(config: Config, ids: set[str] | frozenset[str]) -> AudioCatalogue:
+    """An audio catalogue as if the build had made only ``ids`` for ``config``."""
+    prompts = config.prompts
+    return AudioCatalogue(prompts.sounds_dir / prompts.language, frozenset(ids))
 
 
 @pytest.fixture
@@ -57,7 +64,8 @@ def repository(config: Config) -> CallRepository:
 
 @pytest.fixture
 def simulate(config: Config, repository: CallRepository):
-    """Run one simulated call through the process-AGI transport; returns the transcript."""
+    """Run one simulated call through the call runner; returns the transcript. ``audio``:
+    what the build made (default: the config's sounds directory as it is)."""
 
     def run(keys: str = "", caller: str = "0441234567", cfg: Config | None = None, **options):
         cfg = cfg or config

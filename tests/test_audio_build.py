@@ -12,7 +12,8 @@ from ivr.audio.build import PromptBuilder
 from ivr.audio.catalogue import PromptSpec
 from ivr.audio.errors import BuildError, EngineMissing
 from ivr.audio.espeak import EspeakEngine
-from ivr.audio.manifest import playable_ids, read_manifest
+from ivr.audio.manifest import read_manifest
+from ivr.audio.playable import AudioCatalogue
 from ivr.audio.synth import make_engine
 
 pytestmark = requires_espeak
@@ -53,7 +54,7 @@ def test_builds_every_prompt_as_8_khz_wav_with_a_manifest(tmp_path):
         0.8,
     )
     assert manifest.prompts["goodbye"]["voice"] == "uk"
-    assert playable_ids(tmp_path, "uk") == {s.id for s in SPECS}
+    assert AudioCatalogue.read(tmp_path, "uk").ids == {s.id for s in SPECS}
 
 
 def test_second_run_skips_and_one_changed_text_rebuilds_exactly_one(tmp_path):
@@ -128,7 +129,7 @@ def test_missing_engine_names_the_debian_package():
 def test_corrupt_manifest_is_replaced(tmp_path):
     build(tmp_path)
     (tmp_path / "uk" / "manifest.json").write_text("{not json", encoding="utf-8")
-    assert playable_ids(tmp_path, "uk") == frozenset()  # unreadable: nothing is playable
+    assert AudioCatalogue.read(tmp_path, "uk").ids == frozenset()  # unreadable: nothing is playable
     report = build(tmp_path)
     assert "not valid JSON" in report.notices[0]
     assert report.built == [s.id for s in SPECS]
@@ -138,5 +139,5 @@ def test_corrupt_manifest_is_replaced(tmp_path):
 def test_deleted_audio_file_is_rebuilt(tmp_path):
     build(tmp_path)
     (tmp_path / "uk" / "digits" / "5.wav").unlink()
-    assert "digits/5" not in playable_ids(tmp_path, "uk")
+    assert "digits/5" not in AudioCatalogue.read(tmp_path, "uk").ids
     assert build(tmp_path).built == ["digits/5"]

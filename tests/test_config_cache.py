@@ -63,6 +63,20 @@ def test_a_changed_prompt_texts_file_invalidates(tmp_path: Path):
     assert after.prompts.texts[first_id] != before.prompts.texts[first_id]
 
 
+def test_the_cached_audio_catalogue_follows_the_build(config_copy: Path):
+    import json
+
+    config, audio = config_cache.load_cached(config_copy)
+    assert audio.built and "goodbye" in audio.ids
+    assert config_cache.load_cached(config_copy)[1] == audio  # from the cache
+    manifest = audio.directory / "manifest.json"
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    del data["prompts"]["goodbye"]
+    manifest.write_text(json.dumps(data), encoding="utf-8")  # a build that dropped it
+    again, rebuilt = config_cache.load_cached(config_copy)
+    assert again == config and not rebuilt.playable("goodbye")
+
+
 def test_an_untrusted_cache_file_is_ignored(config_file: Path, monkeypatch):
     config_cache.load_config_cached(config_file)
     path = config_cache.cache_path(config_file)
@@ -81,13 +95,8 @@ def test_cache_dir_from_the_environment(config_file: Path, tmp_path: Path, monke
     assert (tmp_path / "elsewhere" / f".{config_file.name}.ivr-cache").exists()
 
 
-def test_process_agi_hot_path_imports_no_orm_yaml_or_click():
-    code = (
-        "import sys, ivr.transport.process_agi, ivr.config.cache, ivr.flow.engine, "
-        "ivr.store.journal, ivr.store.recorder, ivr.agi.sync_session; "
-        "heavy = {'sqlalchemy', 'yaml', 'click', 'asyncio', 'alembic'} & set(sys.modules); "
-        "print(sorted(heavy))"
-    )
+def python_says(code: str) -> str:
+    """What a fresh interpreter running ``code`` prints."""
     result = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
@@ -96,7 +105,27 @@ def test_process_agi_hot_path_imports_no_orm_yaml_or_click():
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
+    return result.stdout.strip()
+
+
+def test_process_agi_hot_path_imports_no_orm_yaml_or_click():
+    code = (
+        "import sys, ivr.transport.process_agi, ivr.transport.provider, ivr.transport.runner, "
+        "ivr.config.cache, ivr.flow.engine, ivr.store.journal, ivr.store.appeals, "
+        "ivr.store.recorder, ivr.agi.sync_session; heavy = {'sqlalchemy', 'yaml', 'click', "
+        "'asyncio', 'alembic'} & set(sys.modules); print(sorted(heavy))"
+    )
+    assert python_says(code) == "[]"
+
+
+def test_nothing_of_the_configuration_is_imported_before_the_answer():
+    """``ivr agi --config X`` reaches ``run`` (which answers first) without ``ivr.config``."""
+    code = (
+        "import sys; from ivr.transport import process_agi as p; "
+        "p.run = lambda path: print(sorted(m for m in sys.modules if m.startswith('ivr.'))); "
+        "p.main_from_cli(['--config', 'x.yaml'])"
+    )
+    assert python_says(code) == "['ivr.transport', 'ivr.transport.process_agi']"
 
 
 def test_process_agi_refuses_an_invalid_config_after_answering(config_file: Path):

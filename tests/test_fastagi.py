@@ -21,6 +21,7 @@ from ivr.simulator import (
 from ivr.store.async_recorder import AsyncCallRecorder
 from ivr.store.recorder import CallRecorder
 from ivr.transport.fastagi import FastAgiServer, ServerSettings
+from ivr.transport.provider import ConfigProvider, Snapshot
 
 COMPARED_FIELDS = (
     "caller_raw",
@@ -41,7 +42,9 @@ class RunningServer:
     def __init__(self, config, repository, **settings):
         self.loop = asyncio.new_event_loop()
         self.recorder = AsyncCallRecorder(CallRecorder(repository))
-        self.server = FastAgiServer(config, self.recorder, ServerSettings(port=0, **settings))
+        self.server = FastAgiServer(
+            ConfigProvider(Snapshot.of(config)), self.recorder, ServerSettings(port=0, **settings)
+        )
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
         self.call(self.server.start())

@@ -36,15 +36,20 @@ from ivr.store.journal import Journal
 from ivr.store.recorder import DATABASE, JOURNAL, CallRecorder
 from ivr.store.repository import CallRepository
 from ivr.transport.fastagi import FastAgiServer, ServerSettings, parse_allow, peer_allowed
+from ivr.transport.provider import ConfigProvider, Snapshot
 
 
 class Server:
-    """The FastAGI server in a thread with its own event loop (any recorder)."""
+    """The FastAGI server in a thread with its own event loop (any recorder; a provider of
+    ``config`` alone unless one is given)."""
 
-    def __init__(self, config, recorder: CallRecorder, **settings) -> None:
+    def __init__(
+        self, config, recorder: CallRecorder, provider: ConfigProvider | None = None, **settings
+    ) -> None:
         self.loop = asyncio.new_event_loop()
         self.recorder = AsyncCallRecorder(recorder, replay_every=settings.pop("replay_every", 10.0))
-        self.server = FastAgiServer(config, self.recorder, ServerSettings(port=0, **settings))
+        provider = provider or ConfigProvider(Snapshot.of(config))
+        self.server = FastAgiServer(provider, self.recorder, ServerSettings(port=0, **settings))
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
         self.call(self.server.start())

@@ -4,27 +4,21 @@ through the simulator's fake Asterisk over the AGI byte protocol."""
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import logging
 import socket
 import threading
 
 import pytest
-from conftest import prompts_played
+from conftest import built_only, prompts_played
 
 from ivr.agi.sync_session import PystAgi
+from ivr.audio.playable import AudioCatalogue
 from ivr.config import Config
 from ivr.flow.call import CallContext
 from ivr.flow.drive import drive_sync
 from ivr.flow.engine import CallFlow
 from ivr.simulator import FakeAsterisk, KeyScript, asterisk_env, parse_keys, prompt_describer
 from ivr.speech import plan_appeal_number, plan_money, plan_time
-
-
-def with_audio(config: Config, audio: set[str]) -> Config:
-    return dataclasses.replace(
-        config, prompts=dataclasses.replace(config.prompts, audio=frozenset(audio))
-    )
 
 
 def everything(config: Config) -> set[str]:
@@ -34,15 +28,16 @@ def everything(config: Config) -> set[str]:
 
 
 def test_no_manifest_means_audio_unknown_and_everything_is_tried(config):
-    assert config.prompts.audio is None  # the shipped config is not built in the checkout
-    assert config.prompts.playable("welcome_dso") and config.prompts.playable("anything")
+    audio = AudioCatalogue.read(config.prompts.sounds_dir, config.prompts.language)
+    assert audio.ids is None  # the shipped config is not built in the checkout
+    assert audio.playable("welcome_dso") and audio.playable("anything")
+    assert audio.file_for("welcome_dso") == config.prompts.file_for("welcome_dso")
 
 
 def test_prompt_without_audio_is_skipped_not_streamed(config, simulate, caplog):
     first = config.menus[config.entry_menu].greeting[0]
-    cfg = with_audio(config, everything(config) - {first})
     with caplog.at_level(logging.ERROR):
-        transcript = simulate("0", cfg=cfg)
+        transcript = simulate("0", audio=built_only(config, everything(config) - {first}))
     played = prompts_played(transcript)
     assert first not in played
     assert played[0] == config.menus[config.entry_menu].greeting[1]
@@ -52,13 +47,15 @@ def test_prompt_without_audio_is_skipped_not_streamed(config, simulate, caplog):
 
 
 def test_nothing_built_at_all_still_reaches_the_operator(config, simulate):
-    transcript = simulate("", cfg=with_audio(config, set()))
+    transcript = simulate("", audio=built_only(config, set()))
     assert prompts_played(transcript) == []
     assert transcript.variables["IVR_RESULT"] == "operator"
     assert transcript.record is not None and transcript.record.outcome.value == "operator"
 
 
-def say_over_agi(config: Config, plan, keys: str = "", escape: str = ""):
+def say_over_agi(
+    config: Config, plan, keys: str = "", escape: str = "", audio: AudioCatalogue | None = None
+):
     """Run ``FlowContext.say`` in a call over a socket pair against the simulator's Asterisk."""
     ours, theirs = socket.socketpair()
     result: dict[str, object] = {}
@@ -67,7 +64,8 @@ def say_over_agi(config: Config, plan, keys: str = "", escape: str = ""):
         rfile, wfile = ours.makefile("rb"), ours.makefile("wb")
         try:
             session = PystAgi(rfile, wfile, handle_sighup=False)
-            flow = CallFlow(config, CallContext.from_env(session.env, "simulator"))
+            call = CallContext.from_env(session.env, "simulator")
+            flow = CallFlow(config, call, audio=audio)
 
             def call():
                 yield from flow.ctx.say(plan, escape)
@@ -124,10 +122,12 @@ def test_a_key_interrupts_a_spoken_value(config):
 
 def test_a_value_with_a_missing_fragment_is_not_said_at_all(config, caplog):
     plan = plan_appeal_number("2611280700425")
-    cfg = with_audio(config, everything(config) - {"digits/7"})
+    audio = built_only(config, everything(config) - {"digits/7"})
     with caplog.at_level(logging.ERROR):
-        transcript, _ = say_over_agi(cfg, plan)
+        transcript, _ = say_over_agi(config, plan, audio=audio)
     assert not [e for e in transcript.events if e["type"] == "prompt"]
     assert "speech fragments without built audio" in caplog.text
-    assert CallFlow(cfg, CallContext.from_env({}, "x")).ctx.can_say(plan_time(18, 30))
-    assert not CallFlow(cfg, CallContext.from_env({}, "x")).ctx.can_say(plan)
+    assert CallFlow(config, CallContext.from_env({}, "x"), audio=audio).ctx.can_say(
+        plan_time(18, 30)
+    )
+    assert not CallFlow(config, CallContext.from_env({}, "x"), audio=audio).ctx.can_say(plan)

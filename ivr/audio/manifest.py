@@ -1,8 +1,8 @@
 """The build manifest: what audio was built, from which text, engine and voice.
 
 It lives at ``<sounds>/<language>/manifest.json`` next to the audio, so it always describes the
-files beside it. The build reads it as its cache; the config loader reads it to know which
-prompts can be played (:func:`playable_ids`). Stdlib only: the engine's start-up stays light.
+files beside it. The build reads it as its cache; the audio catalogue (:mod:`ivr.audio.playable`)
+reads it to know which prompts can be played. Stdlib only: the engine's start-up stays light.
 
     {"format": 1, "language": "uk",
      "prompts": {"welcome_dso": {"text": "...", "engine": "espeak-ng", "voice": "uk",
@@ -92,46 +92,3 @@ def read_manifest(sounds_dir: Path, language: str) -> Manifest | None:
             f"{path} is not a prompt manifest of format {MANIFEST_FORMAT}; rebuild the prompts"
         )
     return Manifest(directory, language, prompts)
-
-
-def playable_ids(sounds_dir: Path, language: str) -> frozenset[str] | None:
-    """Prompt and fragment ids with audio for ``language``; None when nothing was ever built.
-
-    An unreadable manifest counts as "nothing playable" (not "unknown"), so it is noticed.
-    """
-    try:
-        manifest = read_manifest(sounds_dir, language)
-    except ManifestError:
-        return frozenset()
-    return None if manifest is None else manifest.playable()
-
-
-def missing_audio(
-    sounds_dir: Path, language: str, audio: frozenset[str] | None, config_file: str
-) -> list[str]:
-    """Config-level audio problems: no build at all, or speech fragments not built.
-
-    Missing audio of individual prompts is reported where each prompt is referenced.
-    """
-    build = f"'ivr prompts build --config {config_file}'"
-    directory = language_dir(sounds_dir, language)
-    if audio is None:
-        return [f"no prompt audio has been built in {directory} (no {MANIFEST_NAME}): run {build}"]
-    try:
-        read_manifest(sounds_dir, language)
-    except ManifestError as exc:
-        return [f"{exc}: run {build}"]
-    from ivr.speech.fragments import CatalogueError, catalogue
-
-    try:
-        fragments = catalogue(language)
-    except CatalogueError:
-        return []  # no dynamic speech for this language
-    missing = sorted(set(fragments) - audio)
-    if not missing:
-        return []
-    shown = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
-    return [
-        f"{len(missing)} speech fragment(s) for numbers, times and dates have no built "
-        f"audio ({shown}): run {build}"
-    ]

@@ -142,8 +142,9 @@ def serve(
 ) -> None:
     """FastAGI server: many calls at once on one asyncio event loop.
 
-    SIGHUP re-reads the configuration (new calls only; an invalid file is refused and the
-    running one kept); SIGTERM stops accepting and drains running calls.
+    SIGHUP re-reads the configuration and the audio build (new calls only; an invalid file
+    is refused and the running one kept); a rebuilt audio build is picked up without it.
+    SIGTERM stops accepting and drains running calls.
     """
     from ivr.store.async_recorder import AsyncCallRecorder
     from ivr.transport.fastagi import (
@@ -153,6 +154,7 @@ def serve(
         is_loopback_host,
         parse_allow,
     )
+    from ivr.transport.provider import ConfigProvider
 
     setup_logging(verbose)
     host, port = parse_listen(listen)
@@ -174,9 +176,9 @@ def serve(
             "firewall lets only Asterisk reach %s",
             listen,
         )
-    config = load_or_exit(config_path, require_audio=True)
-    repository = open_repository(config)
-    recorder = AsyncCallRecorder(make_recorder(config, repository))
+    snapshot = load_or_exit(config_path, for_calls=True)
+    repository = open_repository(snapshot.config)
+    recorder = AsyncCallRecorder(make_recorder(snapshot.config, repository))
     settings = ServerSettings(
         host=host,
         port=port,
@@ -184,9 +186,9 @@ def serve(
         allow=allowed,
         drain_timeout=drain_timeout,
         cut_grace=cut_grace,
-        config_path=config_path,
     )
-    server = FastAgiServer(config, recorder, settings)
+    provider = ConfigProvider(snapshot, config_path, topics=repository)
+    server = FastAgiServer(provider, recorder, settings)
     try:
         asyncio.run(server.serve_until_stopped())
     except OSError as exc:
@@ -245,7 +247,8 @@ def simulate(
     from ivr.transcript import event_line, render_json, render_summary, render_text
 
     setup_logging_at(logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
-    config = load_or_exit(config_path)
+    snapshot = load_or_exit(config_path)
+    config = snapshot.config
     try:
         tokens = parse_keys(keys)
     except KeyScriptError as exc:
@@ -297,6 +300,7 @@ def simulate(
             script,
             hangup_after=hangup_after,
             on_event=on_event,
+            audio=snapshot.audio,
         )
     if repository is not None:
         repository.close()

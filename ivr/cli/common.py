@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from ivr import logs
-from ivr.config import Config, ConfigError, default_config_path, load_config
+from ivr.config import Config, ConfigError, default_config_path
 from ivr.store.dburl import dialect, sqlite_file
 from ivr.store.repository import CallRepository, StorageError
+from ivr.transport.provider import Snapshot, load
 
 if TYPE_CHECKING:
     from ivr.store.recorder import CallRecorder
@@ -43,12 +44,17 @@ def setup_logging(verbose: bool = False) -> None:
     logs.setup_logging(logging.DEBUG if verbose else logging.INFO)
 
 
-def load_or_exit(path: str, require_audio: bool = False) -> Config:
-    """Refuse to run on an invalid configuration (or, to serve calls, without audio)."""
+def load_or_exit(
+    path: str,
+    for_calls: bool = False,
+    refusal: str = "refusing to run with an invalid configuration",
+) -> Snapshot:
+    """Load through the provider's rules (``ivr.transport.provider.load``: ``for_calls``
+    requires the built audio); exit 1 with ``refusal`` and every problem when invalid."""
     try:
-        return load_config(path, require_audio)
+        return load(path, for_calls=for_calls)
     except ConfigError as exc:
-        click.echo(f"ivr: refusing to run with an invalid configuration:\n{exc}", err=True)
+        click.echo(f"ivr: {refusal}:\n{exc}", err=True)
         sys.exit(1)
 
 

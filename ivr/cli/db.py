@@ -12,7 +12,7 @@ from ivr.store.retention import RetentionError, cutoff_for
 
 
 def _context(config_path: str):
-    config = load_or_exit(config_path)
+    config = load_or_exit(config_path).config
     repository = open_repository(config)
     click.get_current_context().call_on_close(repository.close)
     return config, repository, make_recorder(config, repository)

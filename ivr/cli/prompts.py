@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from ivr.audio.synth import DEFAULT_ENGINE, ENGINES, FALLBACK_ENGINE
-from ivr.cli.common import config_option_with
+from ivr.cli.common import config_option_with, load_or_exit
 
 
 @click.group()
@@ -56,13 +56,9 @@ def build(
     from ivr.audio.catalogue import all_specs
     from ivr.audio.errors import AudioError, BuildError, EngineMissing
     from ivr.audio.synth import make_engine
-    from ivr.config import ConfigError, load_config
 
-    try:
-        config = load_config(config_path)
-    except ConfigError as exc:
-        click.echo(f"ivr: cannot build prompts of an invalid configuration:\n{exc}", err=True)
-        sys.exit(1)
+    refusal = "cannot build prompts of an invalid configuration"
+    config = load_or_exit(config_path, refusal=refusal).config
     try:
         synthesizer = make_engine(engine)
     except EngineMissing as exc:

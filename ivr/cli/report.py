@@ -77,7 +77,7 @@ def report(
     from ivr.store.queries import ReportError
     from ivr.store.repository import StorageError
 
-    config = load_or_exit(config_path)
+    config = load_or_exit(config_path).config
     try:
         rng = ReportRange(parse_date(first, "--from"), parse_date(last, "--to"), config.company.tz)
     except PeriodError as exc:

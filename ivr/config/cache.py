@@ -6,10 +6,13 @@ valid configuration pickles the validated ``Config`` next to the config file; la
 unpickle it when nothing it was built from changed.
 
 * **Key**: every file the loader opened or listed while building it (the config, the prompt
-  texts, the audio manifest and directory, the speech fragments...), recorded with an audit
-  hook so the list follows the loader as it grows, plus the ``ivr`` source files loaded at
-  that time and the Python version; each by path, mtime (ns), size and inode. Any change
-  means a full load, so an invalid configuration is still refused.
+  texts, the speech fragments, and with ``require_audio`` the audio manifest and directory it
+  checked), recorded with an audit hook so the list follows the loader as it grows, plus the
+  ``ivr`` source files loaded at that time and the Python version; each by path, mtime (ns),
+  size and inode. Any change means a full load, so an invalid configuration is still refused.
+* **Audio**: the audio catalogue (what is playable, not part of the ``Config``) is kept in
+  the same entry but checked against its own stamp (the manifest and its directory: two
+  ``stat`` calls) on every load, and read again when the build changed.
 * **Trust**: a cache file is unpickled only if it is owned by this user or root and not
   writable by group or others; it is written atomically (temporary file + rename) with the
   config file's permissions minus group/other write (it holds the database URL too).
@@ -28,6 +31,7 @@ import sys
 import threading
 from pathlib import Path
 
+from ivr.audio.playable import AudioCatalogue
 from ivr.config.model import Config
 
 log = logging.getLogger(__name__)
@@ -89,6 +93,12 @@ def _trusted(fd: int) -> bool:
 
 
 def read_cache(config_path: str | Path, require_audio: bool) -> Config | None:
+    entry = _read_entry(config_path, require_audio)
+    return None if entry is None else entry["config"]
+
+
+def _read_entry(config_path: str | Path, require_audio: bool) -> dict | None:
+    """The cache entry if it is trusted and current, holding a ``Config``."""
     path = cache_path(config_path)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
@@ -112,14 +122,18 @@ def read_cache(config_path: str | Path, require_audio: bool) -> Config | None:
         and entry.get("source") == str(Path(config_path).absolute())
         and entry.get("require_audio") == require_audio
         and _current(entry["key"])
+        and isinstance(entry.get("config"), Config)
     ):
         return None
-    config = entry.get("config")
-    return config if isinstance(config, Config) else None
+    return entry
 
 
 def write_cache(
-    config_path: str | Path, require_audio: bool, config: Config, files: set[str]
+    config_path: str | Path,
+    require_audio: bool,
+    config: Config,
+    files: set[str],
+    audio: AudioCatalogue | None = None,
 ) -> None:
     path = cache_path(config_path)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
@@ -128,6 +142,7 @@ def write_cache(
         "require_audio": require_audio,
         "key": _key(files),
         "config": config,
+        "audio": audio,
     }
     try:
         mode = os.stat(config_path).st_mode & 0o755
@@ -145,9 +160,20 @@ def write_cache(
 
 def load_config_cached(config_path: str | Path, require_audio: bool = False) -> Config:
     """``load_config`` through the cache; raises ConfigError for an invalid configuration."""
-    config = read_cache(config_path, require_audio)
-    if config is not None:
-        return config
+    return load_cached(config_path, require_audio)[0]
+
+
+def load_cached(
+    config_path: str | Path, require_audio: bool = False
+) -> tuple[Config, AudioCatalogue]:
+    """The configuration and its audio catalogue through the cache (the catalogue read again
+    when the build changed); raises ConfigError for an invalid configuration."""
+    entry = _read_entry(config_path, require_audio)
+    if entry is not None:
+        config, audio = entry["config"], entry.get("audio")
+        if isinstance(audio, AudioCatalogue) and not audio.changed():
+            return config, audio
+        return config, _catalogue(config)
     global _hook_installed
     from ivr.config.loader import load_config
 
@@ -159,8 +185,14 @@ def load_config_cached(config_path: str | Path, require_audio: bool = False) -> 
         config = load_config(config_path, require_audio)
     finally:
         _recording.files = None
-    # Audio files added or removed change the directory's mtime (existence checks are stats,
-    # which the audit hook does not see).
-    files.add(os.path.abspath(config.prompts.sounds_dir / config.prompts.language))
-    write_cache(config_path, require_audio, config, files)
-    return config
+    if require_audio:
+        # The audio check also looked for the audio files; one added or removed changes the
+        # directory's mtime (existence checks are stats, which the audit hook does not see).
+        files.add(os.path.abspath(config.prompts.sounds_dir / config.prompts.language))
+    audio = _catalogue(config)
+    write_cache(config_path, require_audio, config, files, audio)
+    return config, audio
+
+
+def _catalogue(config: Config) -> AudioCatalogue:
+    return AudioCatalogue.read(config.prompts.sounds_dir, config.prompts.language)

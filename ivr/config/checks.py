@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ivr.config.model import Role, Topic
 from ivr.config.problems import Problem, Severity, dotted
@@ -16,6 +16,9 @@ from ivr.config.schema import (
     did_you_mean,
 )
 from ivr.config.yamlmap import YamlDoc, YamlPath
+
+if TYPE_CHECKING:
+    from ivr.audio.playable import AudioCatalogue
 
 
 class Checks:
@@ -30,7 +33,7 @@ class Checks:
     doc: YamlDoc
     problems: list[Problem]
     require_audio: bool
-    audio: frozenset[str] | None
+    built_audio: AudioCatalogue | None  # the audio build, read when the audio is required
     role: Role | None
     catalogues: dict[Role, tuple[Topic, ...]]
     catalogues_ok: bool
@@ -159,7 +162,7 @@ class Checks:
                 path, f"unknown prompt '{prompt_id}' (no text in {self.prompt_file.display}){hint}"
             )
             return None
-        if self.require_audio and self.audio is not None and prompt_id not in self.audio:
+        if self.built_audio is not None and not self.built_audio.playable(prompt_id):
             self.report(
                 path,
                 f"prompt '{prompt_id}' has no built audio: run "

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ivr.audio.catalogue import read_hints
-from ivr.audio.manifest import missing_audio, playable_ids
+from ivr.audio.playable import AudioCatalogue
 from ivr.audio.text import text_problems
 from ivr.config.company_section import CompanySection
 from ivr.config.menu_section import MenuSection
@@ -142,7 +142,8 @@ class _Loader(CompanySection, MenuSection):
     def __init__(self, path: str | Path, require_audio: bool = False) -> None:
         self.path = Path(path)
         self.require_audio = require_audio
-        self.audio: frozenset[str] | None = None  # ids with built audio (build manifest)
+        #: What the audio build left on disk; read only when the audio is required.
+        self.built_audio: AudioCatalogue | None = None
         self.file = str(path)
         self.problems: list[Problem] = []
         self.doc = YamlDoc(self.file)
@@ -325,16 +326,12 @@ class _Loader(CompanySection, MenuSection):
         if not language or not texts or not sounds or self.prompt_file.texts is None:
             return None
         sounds_dir = (base / sounds).resolve()
-        self.audio = playable_ids(sounds_dir, language)
         if self.require_audio:
-            for message in missing_audio(sounds_dir, language, self.audio, self.file):
+            self.built_audio = AudioCatalogue.read(sounds_dir, language)
+            for message in self.built_audio.build_problems(self.file):
                 self.report((*path, "sounds") if "sounds" in data else path, message)
         return Prompts(
-            language,
-            dict(self.prompt_file.texts),
-            sounds_dir,
-            dict(self.prompt_file.hints),
-            self.audio,
+            language, dict(self.prompt_file.texts), sounds_dir, dict(self.prompt_file.hints)
         )
 
     def read_prompt_texts(self, file: Path, path: YamlPath) -> _PromptFile:

@@ -100,13 +100,15 @@ class Prompts:
     sounds_dir: Path  # audio lives at sounds_dir / language / f"{id}.wav"
     # prompt id -> TTS hints for the audio build (voice, speed); see ivr/audio/catalogue.py
     hints: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
-    # ids (prompts and speech fragments) whose audio the build manifest lists and that exist on
-    # disk; None when nothing was ever built here, which means "unknown: try to play everything"
-    audio: frozenset[str] | None = None
+
+    # What was built is not configuration: the transports give the engine the audio catalogue
+    # (ivr.audio.playable). These two make the prompts the engine's default ``Audio`` when a
+    # flow is made without one (tools, tests): nothing is known about the build, so
+    # everything is tried.
 
     def playable(self, prompt_id: str) -> bool:
-        """False only when the manifest shows the prompt has no audio (STREAM FILE would fail)."""
-        return self.audio is None or prompt_id in self.audio
+        """Always True: without the audio catalogue the build is unknown."""
+        return True
 
     def file_for(self, prompt_id: str) -> str:
         """The STREAM FILE argument for a prompt: absolute path, no extension."""

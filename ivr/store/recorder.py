@@ -43,9 +43,9 @@ class Recorder(Protocol):
     def started(self, record: CallRecord) -> None:
         """Journal a call's start (``record`` as it stands if the IVR dies now)."""
 
-    def record(self, record: CallRecord) -> str:
+    def record(self, record: CallRecord) -> object:
         """Store a finished call's record; where it went: ``database``, ``journal``,
-        ``rejected`` or ``lost``."""
+        ``rejected`` or ``lost`` (``AsyncCallRecorder``: a future of that)."""
         ...
 
 

@@ -3,8 +3,10 @@
 Why asyncio: a call spends almost all its life waiting for Asterisk (a prompt plays for
 seconds, the caller thinks). A coroutine waiting on a socket costs a few kilobytes and no
 thread, so thousands of concurrent calls fit in one process on two cores; the engine itself
-is a plain generator, so no call ever blocks the loop. Database writes, the only blocking
-work, run in one worker thread (``AsyncCallRecorder``).
+is a plain generator, so no call ever blocks the loop. Blocking work runs in threads: the
+database writes in one worker (``AsyncCallRecorder``), the work a call asks for (appeal
+numbers from a locked, fsynced file) in the effect threads, and reading the configuration
+(SIGHUP) and the audio build (``ivr.transport.provider``) in the loop's default executor.
 """
 
 from __future__ import annotations
@@ -20,18 +22,17 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from ivr.agi.async_session import AsyncAgiSession
 from ivr.agi.protocol import MAX_LINE
 from ivr.agi.types import AgiError, AgiHangup
-from ivr.config import Config, ConfigError, load_config
-from ivr.flow.call import CallContext
-from ivr.flow.drive import drive_async
-from ivr.flow.effects import AsyncEffectRunner, call_effect_handlers
-from ivr.flow.engine import CallFlow, Flow
+from ivr.config.problems import ConfigError
+from ivr.flow.effects import AsyncEffectRunner
+from ivr.flow.engine import CallFlow
 from ivr.store.async_recorder import AsyncCallRecorder
-from ivr.store.records import CallRecord
+from ivr.transport.journals import JournalRecorders
+from ivr.transport.provider import ConfigProvider, Snapshot
+from ivr.transport.runner import CallRun
 
 log = logging.getLogger(__name__)
 
@@ -85,8 +86,6 @@ class ServerSettings:
     cut_grace: float = 10.0
     #: Asterisk addresses allowed to connect; anyone else is closed at once with a log line.
     allow: Sequence[IpNetwork] = field(default_factory=lambda: LOOPBACK)
-    #: The configuration file, re-read on SIGHUP (None: no reload).
-    config_path: str | Path | None = None
 
 
 def peer_allowed(peer: object, allow: Sequence[IpNetwork]) -> bool:
@@ -100,17 +99,6 @@ def peer_allowed(peer: object, allow: Sequence[IpNetwork]) -> bool:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
     return any(address.version == net.version and address in net for net in allow)
-
-
-def finish_cancelled(call_flow: CallFlow, steps: Flow, reason: str) -> CallRecord:
-    """End a flow whose connection is being closed (server shutdown): the flow sees a hang-up
-    everywhere and records the call ``interrupted`` with ``reason``."""
-    call_flow.interrupt(reason)
-    while True:
-        try:
-            steps.throw(AgiHangup(reason))
-        except StopIteration as stop:
-            return stop.value
 
 
 def prepare_process(max_connections: int) -> None:
@@ -147,19 +135,22 @@ def script_name(env: dict[str, str]) -> str:
 
 
 class FastAgiServer:
+    """Serves calls on the provider's current snapshot; ``recorder`` records them (and a
+    recorder of the same database is made for each other journal a reload names)."""
+
     def __init__(
-        self, config: Config, recorder: AsyncCallRecorder, settings: ServerSettings
+        self, provider: ConfigProvider, recorder: AsyncCallRecorder, settings: ServerSettings
     ) -> None:
-        self.config = config
-        self.recorder = recorder
+        self.provider = provider
+        self.recorders = JournalRecorders(recorder, provider.current)
         self.settings = settings
         self.active: set[asyncio.Task[None]] = set()
+        #: The flow of each running call, for the SIGTERM cut.
         self.flows: dict[asyncio.Task[None], CallFlow] = {}
         self.calls_served = 0
         #: Blocking work a call asks for (appeal numbers...) runs in these threads, never on
         #: the event loop.
         self._effect_threads = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ivr-effect")
-        self.effects = AsyncEffectRunner(call_effect_handlers(config), self._effect_threads)
         self.refused = {"limit": 0, "peer": 0}
         self.reloads = {"ok": 0, "failed": 0}
         self._last_refusal_log = {"limit": float("-inf"), "peer": float("-inf")}
@@ -179,7 +170,7 @@ class FastAgiServer:
             limit=MAX_LINE + 2,
             backlog=1024,
         )
-        self.recorder.start_replayer()
+        self.recorders.start()
         log.info("FastAGI server listening on %s:%d", self.settings.host, self.port)
 
     def _refuse(self, writer: asyncio.StreamWriter, kind: str, message: str) -> None:
@@ -238,30 +229,30 @@ class FastAgiServer:
                 # Closing without commands makes AGISTATUS=FAILURE: the dialplan falls back.
                 log.warning("unknown FastAGI script %r from %s", script, peer)
                 return
-            call = CallContext.from_env(session.env, "fastagi")
-            flow = CallFlow(self.config, call)
-            effects = self.effects  # a reload swaps them for new calls only
-            self.recorder.started(flow.start_record())
+            snapshot = await self._snapshot()  # the call keeps it to its end
+            run = CallRun(snapshot, session.env, "fastagi", self.recorders.for_snapshot(snapshot))
             task = asyncio.current_task()
             assert task is not None
-            self.flows[task] = flow
-            steps = flow.run()
-            try:
-                record = await drive_async(steps, session.send, effects)
-            except asyncio.CancelledError:  # past the cut grace: close, but record the call
-                task.uncancel()
-                record = finish_cancelled(
-                    flow,
-                    steps,
-                    "call cut: the server stopped before "
-                    "the call ended; the dialplan's fallback took it",
+            self.flows[task] = run.flow
+            try:  # cancelled past the cut grace: closed, but recorded
+                await run.run_async(
+                    session.send, AsyncEffectRunner(snapshot.effects, self._effect_threads)
                 )
             finally:
                 self.flows.pop(task, None)
             self.calls_served += 1
-            self.recorder.record(record)
         finally:
             await session.close()
+
+    async def _snapshot(self) -> Snapshot:
+        """The snapshot for a new call; at most once a second the audio build is looked at
+        first (in a worker thread), so a rebuild reaches new calls without a reload."""
+        if self.provider.audio_check_due():
+            try:
+                await asyncio.get_running_loop().run_in_executor(None, self.provider.refresh_audio)
+            except Exception:  # the call goes on with the audio it has
+                log.exception("checking the audio build failed")
+        return self.provider.current
 
     async def serve_until_stopped(self) -> None:
         """Serve until SIGTERM or SIGINT, then drain running calls and pending records."""
@@ -289,33 +280,32 @@ class FastAgiServer:
             self._reloading = asyncio.get_running_loop().create_task(self.reload())
 
     async def reload(self) -> bool:
-        """Load and validate the config file; new calls get it, running calls keep theirs.
+        """Load and validate the config file and read the audio build, in a worker thread;
+        new calls get the new snapshot, running calls keep theirs.
 
-        An invalid file changes nothing: the problems are logged and the old config stays.
+        An invalid file changes nothing: the problems are logged and the old snapshot stays.
         """
-        path = self.settings.config_path
+        path = self.provider.path
         if path is None:
             log.warning("SIGHUP ignored: the server was started without a config file path")
             return False
+        old = self.provider.current
         loop = asyncio.get_running_loop()
         try:
-            config = await loop.run_in_executor(None, load_config, path, True)
+            new = await loop.run_in_executor(None, self.provider.reload, self.recorders.prepare)
         except (ConfigError, OSError) as exc:
             self.reloads["failed"] += 1
             log.error("config reload of %s refused; keeping the running config:\n%s", path, exc)
             return False
-        if config.database_url != self.config.database_url:
-            log.warning("config reload: database.url changed; it takes effect on restart only")
-        if config.journal_path != self.config.journal_path:
-            log.warning("config reload: database.journal changed; it takes effect on restart only")
-        repository = getattr(self.recorder.recorder, "repository", None)
-        if repository is not None:  # new topic labels get their history version now
-            try:
-                await loop.run_in_executor(None, repository.sync_config_topics, config)
-            except Exception as exc:  # calls go on; the labels are recorded at the next start
-                log.warning("config reload: topic catalogue not recorded: %s", exc)
-        self.config = config
-        self.effects = AsyncEffectRunner(call_effect_handlers(config), self._effect_threads)
+        if new.journal.path != old.journal.path:
+            log.warning(
+                "config reload: database.journal changed from %s to %s: calls starting now "
+                "journal to the new file; the old one is still replayed while this server "
+                "runs (what is left in it at a stop: 'ivr db flush' with a config naming it)",
+                old.journal.path,
+                new.journal.path,
+            )
+            self.recorders.start()
         self.reloads["ok"] += 1
         log.info(
             "config reloaded from %s; new calls use it (%d running calls keep theirs)",
@@ -352,5 +342,6 @@ class FastAgiServer:
                 await asyncio.wait(pending, timeout=5)  # they record their calls
         if self._server is not None:
             await self._server.wait_closed()
-        await self.recorder.drain()
+        await self.recorders.drain()
+        await self.recorders.close()
         self._effect_threads.shutdown(wait=False)

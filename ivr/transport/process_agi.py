@@ -1,65 +1,23 @@
 """Process AGI transport: Asterisk starts ``ivr-agi`` per call and talks over stdin/stdout.
 
 A process per call pays Python's start-up on every call, so this path is kept lean: no
-click, no PyYAML (the validated configuration comes from ``ivr.config.cache``), no
-SQLAlchemy (the call record is appended to the durable journal, and the FastAGI server's
-periodic replay or ``ivr db flush`` moves it into the database). Only the protocol layer,
-pyst2 and the engine are imported before the first AGI command.
+click, no PyYAML (``ivr.transport.provider`` takes the validated configuration and the audio
+catalogue, checked against the build, from the compiled cache ``ivr.config.cache``), no
+SQLAlchemy (the call
+record is appended to the durable journal, and the FastAGI server's periodic replay or ``ivr
+db flush`` moves it into the database). Only the protocol layer and pyst2 are imported before
+the first AGI command (``ANSWER``); the call itself runs in ``ivr.transport.runner``.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from datetime import datetime
-from typing import TYPE_CHECKING, BinaryIO, Protocol
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ivr.agi.sync_session import PystAgi
     from ivr.agi.types import AgiError, Command, Reply
-    from ivr.config import Config
-    from ivr.store.recorder import Recorder
     from ivr.store.records import CallRecord
-
-
-class Session(Protocol):
-    env: dict[str, str]
-
-    def send(self, cmd: Command) -> Reply: ...
-
-
-def run_call(
-    config: Config,
-    session: Session,
-    recorder: Recorder,
-    transport: str = "agi",
-    clock: Callable[[], datetime] | None = None,
-) -> CallRecord:
-    """Walk one call through the flow on a blocking session and record it."""
-    from ivr.flow.call import CallContext, utcnow
-    from ivr.flow.drive import drive_sync
-    from ivr.flow.effects import EffectRunner, call_effect_handlers
-    from ivr.flow.engine import CallFlow
-
-    clock = clock or utcnow
-    call = CallContext.from_env(session.env, transport, started_at=clock())
-    flow = CallFlow(config, call, clock)
-    recorder.started(flow.start_record())
-    record = drive_sync(flow.run(), session.send, EffectRunner(call_effect_handlers(config)))
-    recorder.record(record)
-    return record
-
-
-def serve_stdio(
-    config: Config,
-    recorder: Recorder,
-    stdin: BinaryIO | None = None,
-    stdout: BinaryIO | None = None,
-) -> CallRecord:
-    from ivr.agi.sync_session import PystAgi
-
-    session = PystAgi(stdin or sys.stdin.buffer, stdout or sys.stdout.buffer)
-    return run_call(config, session, recorder)
 
 
 class AnsweredSession:
@@ -106,13 +64,13 @@ def run(config_path: str) -> CallRecord:
     from ivr.logs import log_to_file, setup_logging
 
     setup_logging(syslog=True)
-    from ivr.config.cache import load_config_cached
     from ivr.config.problems import ConfigError
-    from ivr.store.journal import Journal
     from ivr.store.recorder import JournalRecorder
+    from ivr.transport.provider import load
+    from ivr.transport.runner import run_call
 
     try:
-        config = load_config_cached(config_path, require_audio=True)
+        snapshot = load(config_path, for_calls=True, cached=True)
     except ConfigError as exc:
         import logging
 
@@ -122,24 +80,20 @@ def run(config_path: str) -> CallRecord:
             exc,
         )
         sys.exit(1)
-    log_to_file(config.log_file)
-    return run_call(config, session, JournalRecorder(Journal(config.journal_path)))
+    log_to_file(snapshot.config.log_file)
+    return run_call(snapshot, session, JournalRecorder(snapshot.journal))
 
 
 def main(argv: list[str] | None = None) -> None:
     """``ivr-agi [CONFIG]``, for ``AGI(/opt/ivr/.venv/bin/ivr-agi,/opt/ivr/config.yaml)``."""
-    from ivr.config import default_config_path
-
     args = [a for a in (sys.argv[1:] if argv is None else argv) if a]
-    run(args[0] if args else default_config_path())
+    run(args[0] if args else _default_config_path())
 
 
 def main_from_cli(argv: list[str]) -> bool:
     """``python -m ivr agi [--config PATH]`` without click; False: let click handle it."""
-    from ivr.config import default_config_path
-
     if not argv:
-        path = default_config_path()
+        path = _default_config_path()
     elif len(argv) == 2 and argv[0] == "--config":
         path = argv[1]
     elif len(argv) == 1 and argv[0].startswith("--config="):
@@ -148,3 +102,11 @@ def main_from_cli(argv: list[str]) -> bool:
         return False  # --help, mistakes: click explains
     run(path)
     return True
+
+
+def _default_config_path() -> str:
+    """Imported only when no path is given: ``ivr.config`` loads the whole model, which
+    would otherwise delay the ``ANSWER``."""
+    from ivr.config import default_config_path
+
+    return default_config_path()
