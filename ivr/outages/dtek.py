@@ -23,6 +23,7 @@ from ivr.outages.batch import Batch, Origin
 from ivr.outages.groups import group_problem
 from ivr.outages.intervals import merge
 from ivr.outages.model import DayStatus, OffInterval, ScheduleDay
+from ivr.outages.moments import LOCAL_FORMATS
 from ivr.outages.problems import JsonPath, json_path
 from ivr.outages.reading import Reader, load_json
 
@@ -36,7 +37,6 @@ VALUES: dict[str, tuple[int, int, bool] | None] = {
     "mfirst": (0, 30, True),
     "msecond": (30, 60, True),
 }
-UPDATE_FORMATS = ("%d.%m.%Y %H:%M", "%H:%M %d.%m.%Y")
 _GROUP_KEY = re.compile(r"GPV(.+)")
 
 
@@ -69,7 +69,7 @@ def _update(reader: Reader, value: Any, tz: ZoneInfo) -> datetime | None:
     text = reader.string(value, ("update",))
     if text is None:
         return None
-    for pattern in UPDATE_FORMATS:
+    for pattern in LOCAL_FORMATS:
         try:
             return datetime.strptime(text.strip(), pattern).replace(tzinfo=tz)
         except ValueError:
