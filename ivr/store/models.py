@@ -4,12 +4,13 @@ catalogue over time. Their columns follow the record dataclasses (``ivr.store.re
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -155,3 +156,85 @@ def columns_of(record: Any, model: type[Base]) -> dict[str, Any]:
     """A record's values for the model's columns that are fields of the record."""
     names = {f.name for f in dataclasses.fields(record)}
     return {c.key: getattr(record, c.key) for c in model.__table__.columns if c.key in names}
+
+
+# -- outage data (ivr.store.outages): outages with every restoration estimate, and the
+# hourly outage schedules (ГПВ) with every version of a day ------------------------------
+
+
+class OutageRow(Base):
+    """An emergency or planned outage; its id is unique per source."""
+
+    __tablename__ = "outages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(64))
+    outage_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    settlement: Mapped[str] = mapped_column(String(200))
+    settlement_key: Mapped[str] = mapped_column(String(200))  # ivr.outages.names
+    streets: Mapped[list[str]] = mapped_column(JSON, default=list)
+    houses: Mapped[list[str]] = mapped_column(JSON, default=list)
+    feeder: Mapped[str | None] = mapped_column(String(64))
+    groups: Mapped[list[str]] = mapped_column(JSON, default=list)
+    start: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(String(1000), default="")
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    restorations: Mapped[list[RestorationRow]] = relationship(
+        order_by="RestorationRow.id", lazy="selectin", cascade="all, delete-orphan"
+    )
+    group_rows: Mapped[list[OutageGroupRow]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        UniqueConstraint("source", "outage_id", name="uq_outages_source_id"),
+        Index("ix_outages_status_settlement", "status", "settlement_key"),
+        Index("ix_outages_status_feeder", "status", "feeder"),
+    )
+
+
+class OutageGroupRow(Base):
+    """A ГПВ group an outage covers (the groups look-up's index)."""
+
+    __tablename__ = "outage_groups"
+
+    outage_pk: Mapped[int] = mapped_column(
+        ForeignKey("outages.id", ondelete="CASCADE"), primary_key=True
+    )
+    grp: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+    __table_args__ = (Index("ix_outage_groups_grp", "grp"),)
+
+
+class RestorationRow(Base):
+    """One restoration estimate of an outage; revisions are added, never overwritten."""
+
+    __tablename__ = "outage_restorations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    outage_pk: Mapped[int] = mapped_column(ForeignKey("outages.id", ondelete="CASCADE"))
+    at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revised_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    source: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_outage_restorations_outage", "outage_pk"),)
+
+
+class ScheduleDayRow(Base):
+    """One version of a group's schedule for one day; the current one is the latest."""
+
+    __tablename__ = "schedule_days"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    grp: Mapped[str] = mapped_column(String(16))
+    day: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    off: Mapped[list[list[int]]] = mapped_column(JSON, default=list)  # [[start, end], ...]
+    source: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)  # as the source says
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when it was stored
+
+    __table_args__ = (Index("ix_schedule_days_grp_day", "grp", "day", "id"),)

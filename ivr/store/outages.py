@@ -1,0 +1,363 @@
+"""The outage data store: imports, the dispatchers' operations and the IVR's look-ups.
+
+Everything here hands back the records of ``ivr.outages.model`` (or plain values), never
+rows. A restoration estimate that changes is a new revision; a schedule day that changes
+is a new version (the current one is the latest); an outage that a later import of its
+source no longer lists stays as it was (the summary names it): only a dispatcher or the
+source itself says an outage is over.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from ivr.outages.batch import Batch
+from ivr.outages.model import (
+    Area,
+    DayStatus,
+    OffInterval,
+    Outage,
+    OutageKind,
+    OutageStatus,
+    Restoration,
+    ScheduleDay,
+)
+from ivr.outages.names import house_key, settlement_key, street_key
+from ivr.store.models import OutageGroupRow, OutageRow, RestorationRow, ScheduleDayRow
+from ivr.store.repository import CallRepository
+
+
+class OutageError(Exception):
+    """A dispatcher's operation cannot be done (an unknown or an existing outage)."""
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What an import changed; ``missing``: ids of the source's active outages not in it."""
+
+    added: int = 0
+    revised: int = 0
+    unchanged: int = 0
+    missing: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        text = f"{self.added} added, {self.revised} revised, {self.unchanged} unchanged"
+        if self.missing:
+            text += (
+                f"; {len(self.missing)} active outage(s) of this source not in the file, "
+                f"kept as they were: {', '.join(self.missing)}"
+            )
+        return text
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class OutageStore:
+    """Outages and schedules in the IVR's database (``ivr.store.models``)."""
+
+    def __init__(self, repository: CallRepository) -> None:
+        self.engine = repository.engine
+
+    # -- imports --------------------------------------------------------------------------
+
+    def import_batch(self, batch: Batch, source: str) -> ImportSummary:
+        """Store a parsed file in one transaction; importing it again changes nothing."""
+        now = utcnow()
+        counts = {"added": 0, "revised": 0, "unchanged": 0}
+        with Session(self.engine) as session, session.begin():
+            for outage in batch.outages:
+                counts[_merge_outage(session, outage, source, now)] += 1
+            for day in batch.days:
+                counts[_merge_day(session, day, source, now)] += 1
+            seen = {o.id for o in batch.outages}
+            active = select(OutageRow.outage_id).where(
+                OutageRow.source == source, OutageRow.status == OutageStatus.ACTIVE.value
+            )
+            missing = tuple(sorted(i for i in session.scalars(active) if i not in seen))
+        return ImportSummary(**counts, missing=missing if batch.outages else ())
+
+    # -- the dispatchers' operations ------------------------------------------------------
+
+    def add(self, outage: Outage) -> Outage:
+        """A new outage; OutageError when its source already has that id."""
+        with Session(self.engine) as session, session.begin():
+            if _find(session, outage.source, outage.id) is not None:
+                raise OutageError(f'outage "{outage.id}" of {outage.source} already exists')
+            session.add(_new_row(outage, outage.source, utcnow()))
+        return self.get(outage.source, outage.id)
+
+    def update(
+        self,
+        source: str,
+        outage_id: str,
+        *,
+        restoration: datetime | None = None,
+        note: str | None = None,
+        status: OutageStatus | None = None,
+        at: datetime | None = None,
+    ) -> Outage:
+        """A new restoration estimate (a revision), note or status, given at ``at``."""
+        now = at or utcnow()
+        with Session(self.engine) as session, session.begin():
+            row = _existing(session, source, outage_id)
+            if restoration is not None:
+                row.restorations.append(_revision(restoration, now, source, now))
+            if note is not None:
+                row.note = note
+            if status is not None:
+                row.status = status.value
+            row.changed_at = now
+        return self.get(source, outage_id)
+
+    def restore(self, source: str, outage_id: str, at: datetime | None = None) -> Outage:
+        """Power is back (at ``at``, default now): restored, with that time as the last
+        estimate."""
+        now = at or utcnow()
+        return self.update(source, outage_id, restoration=now, status=OutageStatus.RESTORED, at=now)
+
+    def get(self, source: str, outage_id: str) -> Outage:
+        with Session(self.engine) as session:
+            return _outage(_existing(session, source, outage_id))
+
+    def list(self, active_only: bool = True) -> list[Outage]:
+        """The outages, the earliest start first."""
+        stmt = select(OutageRow).order_by(OutageRow.start, OutageRow.id)
+        if active_only:
+            stmt = stmt.where(OutageRow.status == OutageStatus.ACTIVE.value)
+        with Session(self.engine) as session:
+            return [_outage(row) for row in session.scalars(stmt)]
+
+    # -- the IVR's look-ups ---------------------------------------------------------------
+
+    def active_for(
+        self,
+        settlement: str | None = None,
+        street: str | None = None,
+        house: str | None = None,
+        feeder: str | None = None,
+        groups: Sequence[str] = (),
+        at: datetime | None = None,
+    ) -> builtins.list[Outage]:
+        """The active outages at ``at`` (default now) of a house (its settlement and, when
+        the outage names streets, its street and, when it names houses, its house), of a
+        feeder or of one of the groups. Planned works whose window has ended are left out."""
+        moment = at or utcnow()
+        wanted = []
+        if settlement:
+            wanted.append(OutageRow.settlement_key == settlement_key(settlement))
+        if feeder:
+            wanted.append(OutageRow.feeder == feeder)
+        if groups:
+            covered = select(OutageGroupRow.outage_pk).where(OutageGroupRow.grp.in_(list(groups)))
+            wanted.append(OutageRow.id.in_(covered))
+        if not wanted:
+            return []
+        stmt = (
+            select(OutageRow)
+            .where(OutageRow.status == OutageStatus.ACTIVE.value, OutageRow.start <= moment)
+            .where(or_(*wanted))
+            .order_by(OutageRow.start, OutageRow.id)
+        )
+        with Session(self.engine) as session:
+            found = [_outage(row) for row in session.scalars(stmt)]
+        return [
+            o
+            for o in found
+            if _covers(o.area, settlement, street, house, feeder, groups)
+            and not (o.kind is OutageKind.PLANNED and o.restoration and o.restoration <= moment)
+        ]
+
+    def schedule(self, groups: Iterable[str], days: Iterable[date]) -> builtins.list[ScheduleDay]:
+        """The current version of each (group, day) there is, by group and day."""
+        stmt = (
+            select(ScheduleDayRow)
+            .where(ScheduleDayRow.grp.in_(list(groups)), ScheduleDayRow.day.in_(list(days)))
+            .order_by(ScheduleDayRow.id)
+        )
+        with Session(self.engine) as session:
+            current = {(r.grp, r.day): r for r in session.scalars(stmt)}
+        return [_day(current[key]) for key in sorted(current)]
+
+    def updated_at(self) -> datetime | None:
+        """When the outage data last changed (any outage, estimate or schedule day)."""
+        with Session(self.engine) as session:
+            moments = [
+                session.scalar(select(func.max(OutageRow.changed_at))),
+                session.scalar(select(func.max(RestorationRow.recorded_at))),
+                session.scalar(select(func.max(ScheduleDayRow.recorded_at))),
+            ]
+        known = [_aware(m) for m in moments if m is not None]
+        return max(known) if known else None
+
+
+# -- rows and records ---------------------------------------------------------------------
+
+
+def _aware(moment: datetime) -> datetime:
+    """An aggregate's timestamp (SQLite gives it naive and UTC)."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def _find(session: Session, source: str, outage_id: str) -> OutageRow | None:
+    stmt = select(OutageRow).where(OutageRow.source == source, OutageRow.outage_id == outage_id)
+    return session.scalars(stmt).first()
+
+
+def _existing(session: Session, source: str, outage_id: str) -> OutageRow:
+    row = _find(session, source, outage_id)
+    if row is None:
+        raise OutageError(f'no outage "{outage_id}" of {source}')
+    return row
+
+
+def _revision(
+    at: datetime | None, revised_at: datetime, source: str, now: datetime
+) -> RestorationRow:
+    return RestorationRow(at=at, revised_at=revised_at, source=source, recorded_at=now)
+
+
+def _area_columns(outage: Outage) -> dict[str, object]:
+    area = outage.area
+    return {
+        "kind": outage.kind.value,
+        "settlement": area.settlement,
+        "settlement_key": settlement_key(area.settlement),
+        "streets": list(area.streets),
+        "houses": list(area.houses),
+        "feeder": area.feeder,
+        "groups": list(area.groups),
+        "start": outage.start,
+        "status": outage.status.value,
+        "note": outage.note,
+    }
+
+
+def _new_row(outage: Outage, source: str, now: datetime) -> OutageRow:
+    row = OutageRow(source=source, outage_id=outage.id, changed_at=now, **_area_columns(outage))
+    row.group_rows = [OutageGroupRow(grp=g) for g in dict.fromkeys(outage.area.groups)]
+    restorations = outage.restorations or (Restoration(None, now, source),)
+    row.restorations = [
+        _revision(r.at, r.revised_at, r.source or source, now) for r in restorations
+    ]
+    return row
+
+
+def _merge_outage(session: Session, outage: Outage, source: str, now: datetime) -> str:
+    """Add or revise one imported outage; which of the two, or "unchanged"."""
+    row = _find(session, source, outage.id)
+    if row is None:
+        session.add(_new_row(outage, source, now))
+        return "added"
+    changed = False
+    for name, value in _area_columns(outage).items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            changed = True
+    if changed:
+        row.group_rows = [OutageGroupRow(grp=g) for g in dict.fromkeys(outage.area.groups)]
+    last = row.restorations[-1] if row.restorations else None
+    if outage.restorations and (last is None or last.at != outage.restoration):
+        newer = [r for r in outage.restorations if last is None or r.revised_at > last.revised_at]
+        if not newer or newer[-1].at != outage.restoration:
+            newer = [Restoration(outage.restoration, now, source)]
+        row.restorations.extend(
+            _revision(r.at, r.revised_at, r.source or source, now) for r in newer
+        )
+        changed = True
+    if changed:
+        row.changed_at = now
+    return "revised" if changed else "unchanged"
+
+
+def _merge_day(session: Session, day: ScheduleDay, source: str, now: datetime) -> str:
+    """Store a schedule day unless its current version says the same."""
+    stmt = (
+        select(ScheduleDayRow)
+        .where(ScheduleDayRow.grp == day.group, ScheduleDayRow.day == day.day)
+        .order_by(ScheduleDayRow.id.desc())
+        .limit(1)
+    )
+    current = session.scalars(stmt).first()
+    off = [[i.start, i.end] for i in day.off]
+    if current is not None and (current.status, current.off, current.source) == (
+        day.status.value,
+        off,
+        source,
+    ):
+        return "unchanged"
+    session.add(
+        ScheduleDayRow(
+            grp=day.group,
+            day=day.day,
+            status=day.status.value,
+            off=off,
+            source=source,
+            updated_at=day.updated_at,
+            recorded_at=now,
+        )
+    )
+    return "added" if current is None else "revised"
+
+
+def _outage(row: OutageRow) -> Outage:
+    return Outage(
+        id=row.outage_id,
+        kind=OutageKind(row.kind),
+        area=Area(
+            row.settlement,
+            tuple(row.streets or ()),
+            tuple(row.houses or ()),
+            row.feeder,
+            tuple(row.groups or ()),
+        ),
+        start=row.start,
+        status=OutageStatus(row.status),
+        restorations=tuple(Restoration(r.at, r.revised_at, r.source) for r in row.restorations),
+        note=row.note,
+        source=row.source,
+    )
+
+
+def _day(row: ScheduleDayRow) -> ScheduleDay:
+    return ScheduleDay(
+        group=row.grp,
+        day=row.day,
+        status=DayStatus(row.status),
+        off=tuple(OffInterval(a, b) for a, b in row.off),
+        source=row.source,
+        updated_at=row.updated_at,
+    )
+
+
+def _covers(
+    area: Area,
+    settlement: str | None,
+    street: str | None,
+    house: str | None,
+    feeder: str | None,
+    groups: Sequence[str],
+) -> bool:
+    """Whether an outage's area covers the house, the feeder or one of the groups."""
+    if feeder and area.feeder == feeder:
+        return True
+    if set(groups) & set(area.groups):
+        return True
+    if not settlement or settlement_key(area.settlement) != settlement_key(settlement):
+        return False
+    if not area.streets:
+        return True
+    if not street or street_key(street) not in {street_key(s) for s in area.streets}:
+        return False
+    return not area.houses or (
+        house is not None and house_key(house) in {house_key(h) for h in area.houses}
+    )
