@@ -17,6 +17,7 @@ from ivr.cli.common import (
     setup_logging,
 )
 from ivr.cli.db import db
+from ivr.cli.outages import outages
 from ivr.cli.prompts import prompts, say
 from ivr.cli.report import report
 from ivr.config import default_config_path
@@ -315,6 +316,7 @@ def simulate(
 
 
 main.add_command(db)
+main.add_command(outages)
 main.add_command(report)
 main.add_command(prompts)
 main.add_command(say)

@@ -1,0 +1,191 @@
+"""``ivr outages``: import outage data files; add, update, restore and list outages."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ivr.cli.common import config_option, load_or_exit, open_repository
+from ivr.outages.batch import Origin
+from ivr.outages.formats import PARSERS, read_file
+from ivr.outages.model import Area, Outage, OutageKind, OutageStatus, Restoration
+from ivr.outages.moments import parse_moment
+from ivr.outages.problems import BadData
+from ivr.store.outages import OutageError, OutageStore, utcnow
+
+TZ = "Europe/Kyiv"
+
+
+def _store(config_path: str) -> OutageStore:
+    repository = open_repository(load_or_exit(config_path).config)
+    click.get_current_context().call_on_close(repository.close)
+    return OutageStore(repository)
+
+
+def _moment(value: str | None, option: str):
+    if value is None:
+        return None
+    try:
+        return parse_moment(value, TZ)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint=option) from exc
+
+
+def _fail(exc: OutageError) -> None:
+    click.echo(f"ivr: {exc}", err=True)
+    sys.exit(1)
+
+
+@click.group()
+def outages() -> None:
+    """Outage data: imports from the DSOs' files, the dispatchers' outages."""
+
+
+@outages.command(name="import")
+@config_option
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--format", "format_", required=True, type=click.Choice(sorted(PARSERS)))
+@click.option("--source", default=None, help="The data's source name (default: the file name).")
+def import_(config_path: str, file: Path, format_: str, source: str | None) -> None:
+    """Import a file; a broken file is refused whole (exit 1), with every problem."""
+    origin = Origin(file.name, source or file.name, TZ)
+    try:
+        batch = read_file(file, format_, origin)
+    except BadData as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"{file}: {len(exc.problems)} problem(s), nothing imported", err=True)
+        sys.exit(1)
+    summary = _store(config_path).import_batch(batch, origin.source)
+    click.echo(f"{file}: {summary}")
+
+
+@outages.command()
+@config_option
+@click.argument("outage_id")
+@click.option("--kind", type=click.Choice([k.value for k in OutageKind]), default="emergency")
+@click.option("--settlement", required=True)
+@click.option("--street", "streets", multiple=True, help="Repeat for several streets.")
+@click.option("--house", "houses", multiple=True, help="Houses on the one street.")
+@click.option("--feeder", default=None)
+@click.option("--group", "groups", multiple=True, help="ГПВ group, e.g. 3.1.")
+@click.option("--start", default=None, help="Default: now. 2026-12-01 07:55 or 01.12.2026 07:55.")
+@click.option("--restoration", default=None, help="The estimated restoration time.")
+@click.option("--note", default="")
+@click.option("--source", default="dispatcher", show_default=True)
+def add(
+    config_path: str,
+    outage_id: str,
+    kind: str,
+    settlement: str,
+    streets: tuple[str, ...],
+    houses: tuple[str, ...],
+    feeder: str | None,
+    groups: tuple[str, ...],
+    start: str | None,
+    restoration: str | None,
+    note: str,
+    source: str,
+) -> None:
+    """Record a new outage."""
+    begun = _moment(start, "--start") or utcnow()
+    back = _moment(restoration, "--restoration")
+    if houses and len(streets) != 1:
+        raise click.BadParameter("houses need exactly one --street", param_hint="--house")
+    if back is not None and back <= begun:
+        raise click.BadParameter("must be after the start", param_hint="--restoration")
+    outage = Outage(
+        outage_id,
+        OutageKind(kind),
+        Area(settlement, streets, houses, feeder, groups),
+        begun,
+        OutageStatus.ACTIVE,
+        (Restoration(back, utcnow(), source),),
+        note,
+        source,
+    )
+    try:
+        click.echo(_line(_store(config_path).add(outage)))
+    except OutageError as exc:
+        _fail(exc)
+
+
+@outages.command()
+@config_option
+@click.argument("outage_id")
+@click.option("--restoration", default=None, help="A new estimate (kept as a revision).")
+@click.option("--note", default=None)
+@click.option("--status", type=click.Choice([s.value for s in OutageStatus]), default=None)
+@click.option("--source", default="dispatcher", show_default=True)
+def update(
+    config_path: str,
+    outage_id: str,
+    restoration: str | None,
+    note: str | None,
+    status: str | None,
+    source: str,
+) -> None:
+    """Give an outage a new restoration estimate, note or status."""
+    back = _moment(restoration, "--restoration")
+    try:
+        outage = _store(config_path).update(
+            source,
+            outage_id,
+            restoration=back,
+            note=note,
+            status=OutageStatus(status) if status else None,
+        )
+    except OutageError as exc:
+        _fail(exc)
+    click.echo(_line(outage))
+
+
+@outages.command()
+@config_option
+@click.argument("outage_id")
+@click.option("--at", "at_", default=None, help="When power came back (default: now).")
+@click.option("--source", default="dispatcher", show_default=True)
+def restore(config_path: str, outage_id: str, at_: str | None, source: str) -> None:
+    """Power is back: the outage is restored."""
+    try:
+        click.echo(_line(_store(config_path).restore(source, outage_id, _moment(at_, "--at"))))
+    except OutageError as exc:
+        _fail(exc)
+
+
+@outages.command(name="list")
+@config_option
+@click.option("--all", "show_all", is_flag=True, help="Restored and cancelled ones too.")
+def list_(config_path: str, show_all: bool) -> None:
+    """The outages, a table, local times."""
+    found = _store(config_path).list(active_only=not show_all)
+    click.echo(
+        f"{'SOURCE/ID':<24} {'KIND':<9} {'STATUS':<9} {'START':<16} {'RESTORATION':<16} AREA"
+    )
+    for outage in found:
+        click.echo(_line(outage))
+    click.echo(f"{len(found)} outage(s)")
+
+
+def _line(outage: Outage) -> str:
+    from zoneinfo import ZoneInfo
+
+    def local(moment) -> str:
+        return moment.astimezone(ZoneInfo(TZ)).strftime("%d.%m.%Y %H:%M") if moment else "-"
+
+    area = outage.area
+    where = ", ".join([area.settlement, *area.streets])
+    if area.houses:
+        where += " " + ", ".join(area.houses)
+    if area.feeder:
+        where += f"; feeder {area.feeder}"
+    if area.groups:
+        where += f"; groups {', '.join(area.groups)}"
+    revised = f" (revised {local(outage.revised_at)})" if outage.revised_at else ""
+    return (
+        f"{outage.source + '/' + outage.id:<24} {outage.kind.value:<9} "
+        f"{outage.status.value:<9} {local(outage.start):<16} "
+        f"{local(outage.restoration):<16} {where}{revised}"
+    )
