@@ -11,7 +11,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, delete, func, insert, select
+from sqlalchemy import (
+    Connection,
+    Select,
+    Table,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    union_all,
+)
 
 from ivr.accounts.houses import house_key
 from ivr.accounts.model import Account, Address
@@ -45,28 +56,22 @@ class AccountStore:
 
     def by_phone(self, e164: str) -> list[Account]:
         """Every account with this phone number on record (+380XXXXXXXXX), by number."""
-        with self.engine.connect() as connection:
-            numbers = connection.scalars(
-                select(_PHONES.c.account_number)
-                .where(_PHONES.c.phone == e164)
-                .order_by(_PHONES.c.account_number)
-            ).all()
-            return _load(connection, list(numbers))
+        return self._find(select(_PHONES.c.account_number).where(_PHONES.c.phone == e164))
 
     def by_number(self, number: str) -> Account | None:
         """The account with this personal account number, or None."""
-        with self.engine.connect() as connection:
-            found = _load(connection, [number])
+        found = self._find(select(_ACCOUNTS.c.number).where(_ACCOUNTS.c.number == number))
         return found[0] if found else None
 
     def by_eic(self, eic: str) -> Account | None:
         """The account of the metering point with this EIC code (any case), or None."""
-        with self.engine.connect() as connection:
-            number = connection.scalar(
-                select(_ACCOUNTS.c.number).where(_ACCOUNTS.c.eic == eic.upper())
-            )
-            found = _load(connection, [number]) if number is not None else []
+        found = self._find(select(_ACCOUNTS.c.number).where(_ACCOUNTS.c.eic == eic.upper()))
         return found[0] if found else None
+
+    def _find(self, numbers: Select[Any]) -> list[Account]:
+        """The accounts whose numbers ``numbers`` selects, by number: two queries."""
+        with self.engine.connect() as connection:
+            return _load(connection, numbers)
 
     def count(self) -> int:
         """How many accounts the registry holds."""
@@ -82,6 +87,7 @@ class AccountStore:
             for table in (_GROUPS, _PHONES, _ACCOUNTS):
                 connection.execute(delete(table))
             _insert(connection, accounts)
+        self._analyze()
         return len(accounts)
 
     def upsert(self, accounts: Sequence[Account]) -> int:
@@ -96,7 +102,15 @@ class AccountStore:
                     connection.execute(delete(table).where(table.c.account_number.in_(chunk)))
                 connection.execute(delete(_ACCOUNTS).where(_ACCOUNTS.c.number.in_(chunk)))
             _insert(connection, accounts)
+        self._analyze()
         return len(accounts)
+
+    def _analyze(self) -> None:
+        """Fresh planner statistics after a bulk import (PostgreSQL), so the first look-ups
+        use the indexes; a role that does not own the tables only gets a warning."""
+        if self.engine.dialect.name == "postgresql":
+            with self.engine.begin() as connection:
+                connection.execute(text("ANALYZE accounts, account_phones, account_groups"))
 
 
 def _check_unique(accounts: Sequence[Account]) -> None:
@@ -163,39 +177,36 @@ def _link_rows(accounts: Iterable[Account], column: str, values: Any) -> Iterato
             yield {"account_number": account.number, column: value}
 
 
-def _load(connection: Connection, numbers: list[str]) -> list[Account]:
-    """The accounts with these numbers, in that order (numbers not on record are left out)."""
-    if not numbers:
+def _load(connection: Connection, numbers: Select[Any]) -> list[Account]:
+    """The accounts whose numbers the ``numbers`` query selects, ordered by number."""
+    rows = connection.execute(
+        select(_ACCOUNTS).where(_ACCOUNTS.c.number.in_(numbers)).order_by(_ACCOUNTS.c.number)
+    ).all()
+    if not rows:
         return []
-    phones = _linked(connection, _PHONES.c.phone, numbers)
-    groups = _linked(connection, _GROUPS.c.group_code, numbers)
-    rows = {
-        row.number: row
-        for row in connection.execute(select(_ACCOUNTS).where(_ACCOUNTS.c.number.in_(numbers)))
-    }
+    links: dict[tuple[str, str], list[str]] = {}
+    query = union_all(
+        *(
+            select(table.c.account_number, literal(kind), column).where(
+                table.c.account_number.in_(numbers)
+            )
+            for table, kind, column in (
+                (_PHONES, "phone", _PHONES.c.phone),
+                (_GROUPS, "group", _GROUPS.c.group_code),
+            )
+        )
+    )
+    for number, kind, value in connection.execute(query):
+        links.setdefault((number, kind), []).append(value)
     return [
         Account(
             number=row.number,
             eic=row.eic,
-            phones=tuple(phones.get(row.number, ())),
+            phones=tuple(sorted(links.get((row.number, "phone"), ()))),
             address=Address(settlement=row.settlement, street=row.street, house=row.house),
-            groups=tuple(groups.get(row.number, ())),
+            groups=tuple(sorted(links.get((row.number, "group"), ()))),
             supplier=row.supplier,
             zones=int(row.zones),
         )
-        for row in (rows.get(n) for n in numbers)
-        if row is not None
+        for row in rows
     ]
-
-
-def _linked(connection: Connection, column: Any, numbers: list[str]) -> dict[str, list[str]]:
-    table = column.table
-    found: dict[str, list[str]] = {}
-    query = (
-        select(table.c.account_number, column)
-        .where(table.c.account_number.in_(numbers))
-        .order_by(table.c.account_number, column)
-    )
-    for number, value in connection.execute(query):
-        found.setdefault(number, []).append(value)
-    return found
