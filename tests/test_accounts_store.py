@@ -134,3 +134,21 @@ def test_the_store_hands_back_records_not_rows(store: AccountStore):
     assert type(found) is Account and type(found.address) is Address
     assert type(found.phones) is tuple and all(type(p) is str for p in found.phones)
     assert type(found.zones) is int and type(store.count()) is int
+
+
+def test_the_registry_migration_goes_down_and_up_again(db_url: str):
+    import sqlalchemy as sa
+    from alembic import command
+
+    from ivr.store.repository import alembic_config
+
+    repository = CallRepository(db_url)
+    repository.ensure_schema()
+    AccountStore(repository).replace_all(sample())
+    with repository.engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "0002")
+    registry = {"accounts", "account_phones", "account_groups"}
+    assert not registry & set(sa.inspect(repository.engine).get_table_names())
+    repository.ensure_schema()
+    assert AccountStore(repository).count() == 0
+    repository.dispose()
