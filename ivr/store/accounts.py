@@ -129,12 +129,13 @@ def _check_unique(accounts: Sequence[Account]) -> None:
 def _refuse_taken_eics(connection: Connection, accounts: Sequence[Account]) -> None:
     """An EIC held by an account on record that this import does not replace is refused."""
     owner = {a.eic.upper(): a.number for a in accounts if a.eic is not None}
+    replaced = {a.number for a in accounts}
     for chunk in _chunks(list(owner), _IN_CHUNK):
         rows = connection.execute(
             select(_ACCOUNTS.c.eic, _ACCOUNTS.c.number).where(_ACCOUNTS.c.eic.in_(chunk))
         )
         for eic, number in rows:
-            if number != owner[eic] and number not in {a.number for a in accounts}:
+            if number not in replaced:
                 raise AccountStoreError(
                     f"EIC {mask_eic(eic)} of account {mask_account(owner[eic])} belongs to "
                     f"account {mask_account(number)} on record"
