@@ -8,6 +8,7 @@ import sys
 
 import click
 
+from ivr.cli.accounts import accounts
 from ivr.cli.common import (
     config_option,
     existing_repository,
@@ -317,6 +318,7 @@ def simulate(
 
 main.add_command(db)
 main.add_command(outages)
+main.add_command(accounts)
 main.add_command(report)
 main.add_command(prompts)
 main.add_command(say)

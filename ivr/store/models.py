@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     TypeDecorator,
     UniqueConstraint,
@@ -238,3 +239,53 @@ class ScheduleDayRow(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when it was stored
 
     __table_args__ = (Index("ix_schedule_days_grp_day", "grp", "day", "id"),)
+# -- the customer registry (ivr.accounts): personal data, read by ivr.store.accounts ---------
+
+
+class AccountRow(Base):
+    """A personal account (особовий рахунок) with its metering point and address."""
+
+    __tablename__ = "accounts"
+
+    number: Mapped[str] = mapped_column(String(20), primary_key=True)
+    eic: Mapped[str | None] = mapped_column(String(16), unique=True)
+    settlement: Mapped[str] = mapped_column(String(100))
+    street: Mapped[str] = mapped_column(String(200))
+    house: Mapped[str] = mapped_column(String(20))  # as written: "12-А"
+    house_key: Mapped[str] = mapped_column(String(20))  # ivr.accounts.houses.house_key
+    supplier: Mapped[str | None] = mapped_column(String(100))
+    zones: Mapped[int] = mapped_column(Integer, default=1)
+
+    __table_args__ = (Index("ix_accounts_address", "settlement", "street", "house_key"),)
+
+
+class _AccountLink:
+    """A row of one account's list (its phones, its groups): gone with the account."""
+
+    account_number: Mapped[str] = mapped_column(ForeignKey("accounts.number", ondelete="CASCADE"))
+
+
+class AccountPhone(_AccountLink, Base):
+    """A phone number on record for an account (E.164); numbers may be shared."""
+
+    __tablename__ = "account_phones"
+
+    phone: Mapped[str] = mapped_column(String(16))
+
+    __table_args__ = (
+        PrimaryKeyConstraint("account_number", "phone"),
+        Index("ix_account_phones_phone", "phone"),
+    )
+
+
+class AccountGroup(_AccountLink, Base):
+    """A ГПВ outage-schedule group ("3.1") an account belongs to."""
+
+    __tablename__ = "account_groups"
+
+    group_code: Mapped[str] = mapped_column(String(8))
+
+    __table_args__ = (
+        PrimaryKeyConstraint("account_number", "group_code"),
+        Index("ix_account_groups_group", "group_code"),
+    )
