@@ -74,9 +74,10 @@ def masked(data: dict[str, object]) -> dict[str, object]:
     """A record (``CallRecord.to_json()``) for a log line: caller numbers masked, its appeals'
     too. The one place personal data is masked (the server's and process AGI's logs)."""
     data = dict(data)
-    for key in ("caller_raw", "caller_number"):
-        value = data.get(key)
-        data[key] = mask(value if isinstance(value, str) else None)
+    for key in ("caller_raw", "caller_number", "account_number"):
+        if key in data:
+            value = data[key]
+            data[key] = mask(value if isinstance(value, str) else None)
     appeals = data.get("appeals")
     if isinstance(appeals, list):
         data["appeals"] = [masked(a) for a in appeals if isinstance(a, dict)]

@@ -312,7 +312,7 @@ def test_unknown_action(tmp_path: Path) -> None:
     assert errors(path) == [
         f"{path}:{line_of(path, 'action: menus')}: menus.main.options.1.action: unknown action "
         "'menus': use one of menu, back, main, repeat, announce, operator, transfer, redirect, "
-        "hangup; did you mean 'menu'?"
+        "hangup, identify, outage_status; did you mean 'menu'?"
     ]
 
 
@@ -419,11 +419,11 @@ def test_unknown_entry_menu(tmp_path: Path) -> None:
 
 def test_missing_topic_on_announce(tmp_path: Path) -> None:
     path = make_config(
-        tmp_path, ("prompts: [outage_current], topic: D1}", "prompts: [outage_current]}")
+        tmp_path, ("prompts: [outage_planned], topic: D1}", "prompts: [outage_planned]}")
     )
-    line = line_of(path, "prompts: [outage_current]}")
+    line = line_of(path, "prompts: [outage_planned]}")
     assert errors(path) == [
-        f"{path}:{line}: menus.outages.options.2: missing required key 'topic': action "
+        f"{path}:{line}: menus.outages.options.3: missing required key 'topic': action "
         "'announce' needs 'topic: <code>' (calls are counted by topic)"
     ]
 
@@ -782,3 +782,56 @@ def test_database_urls_serve_cannot_use_are_refused_by_validate(
     line = line_of(path, f"url: {url}")
     [problem] = errors(path)
     assert problem.startswith(f"{path}:{line}: database.url: {message}")
+
+
+# -- identification and outage data ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (
+            ("  account_length: 10 ", "  account_length: 12 "),
+            "identification.account_length: an account number of 12 digits cannot be told "
+            "from the 12 digits of an EIC code: set 'eic: false'",
+        ),
+        (
+            ("  account_length: 10 ", "  account_length: 3 "),
+            "identification.account_length: 3 is out of range: use 4 to 20",
+        ),
+        (
+            ("  eic: true ", "  eic: maybe "),
+            "identification.eic: expected true or false, got text 'maybe'",
+        ),
+        (
+            ("  attempts: 3 ", "  attempts: 0 "),
+            "identification.attempts: 0 is out of range: use 1 to 5",
+        ),
+        (
+            ("  max_age: 30 ", "  max_age: half an hour "),
+            "outages.max_age: expected a whole number of minutes, got text 'half an hour",
+        ),
+    ],
+)
+def test_identification_and_outage_settings_are_checked(tmp_path: Path, edit, message) -> None:
+    path = make_config(tmp_path, edit)
+    needle = edit[1].strip().split(":")[0] + ":"
+    line = line_of(path, needle)
+    found = errors(path)
+    assert len(found) == 1 and found[0].startswith(f"{path}:{line}: {message}"), found
+
+
+def test_an_action_that_speaks_fixed_prompts_names_the_missing_one(tmp_path: Path) -> None:
+    path = make_config(tmp_path)
+    prompts = tmp_path / "prompts" / "uk.yaml"
+    text = prompts.read_text(encoding="utf-8")
+    old = 'identify_found: "Дякуємо, ваш рахунок знайдено."\n'
+    assert old in text
+    prompts.write_text(text.replace(old, ""), encoding="utf-8")
+    line = line_of(path, "action: outage_status")
+    found = errors(path)
+    assert len(found) == 1, found
+    assert found[0].startswith(
+        f"{path}:{line}: menus.outages.options.2.action: action 'outage_status' speaks it: "
+        "unknown prompt 'identify_found'"
+    ), found[0]

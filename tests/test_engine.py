@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from conftest import SHIPPED_CONFIG
+from scripted import Everything, ScriptedAsterisk
 
 import ivr.actions
 from ivr.actions.base import Action
@@ -39,59 +40,11 @@ from ivr.flow.input import (
     collect_digits,
     confirm,
 )
-from ivr.simulator import KeyScript, asterisk_env, parse_keys
+from ivr.simulator import asterisk_env
 from ivr.speech import plan_digits
 from ivr.store.records import Outcome, Result
 
 NOON = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
-SOUNDS = "/sounds/uk/"
-
-
-class ScriptedAsterisk:
-    """A blocking ``send`` that answers like Asterisk, from a key script; a ``patient``
-    caller hears every prompt to its end and presses keys only when the IVR waits."""
-
-    def __init__(self, keys: str, patient: bool = False) -> None:
-        self.keys = KeyScript(parse_keys(keys))
-        self.patient = patient
-        self.commands: list[Command] = []
-        self.played: list[tuple[str, str | None]] = []  # (file, key that cut it)
-        self.variables: dict[str, str] = {}
-
-    def send(self, command: Command) -> Reply:
-        self.commands.append(command)
-        if command.name == "STREAM FILE":
-            if self.keys.hangup_now():
-                raise AgiHangup("HANGUP")
-            key = None if self.patient else self.keys.during_prompt(command.args[1])
-            self.played.append((command.args[0].removeprefix(SOUNDS), key))
-            return Reply(200, str(ord(key)) if key else "0", endpos=8000)
-        if command.name == "WAIT FOR DIGIT":
-            if self.keys.hangup_now():
-                raise AgiHangup("HANGUP")
-            key = self.keys.on_wait()
-            return Reply(200, str(ord(key)) if key else "0")
-        if command.name == "SET VARIABLE":
-            self.variables[command.args[0]] = command.args[1]
-            return Reply(200, "1")
-        return Reply(200, "0")  # ANSWER, CHANNEL STATUS...
-
-    @property
-    def prompts(self) -> list[str]:
-        return [name for name, _key in self.played]
-
-
-class Everything:
-    """An audio catalogue in which every prompt and fragment is playable, except ``missing``."""
-
-    def __init__(self, missing: frozenset[str] = frozenset()) -> None:
-        self.missing = missing
-
-    def playable(self, prompt_id: str) -> bool:
-        return prompt_id not in self.missing
-
-    def file_for(self, prompt_id: str) -> str:
-        return f"{SOUNDS}{prompt_id}"
 
 
 @pytest.fixture(scope="module")

@@ -194,6 +194,9 @@ def test_every_time_of_day():
         (23, 59, "until", "до двадцять третьої п'ятдесят дев'ять"),
         (8, 0, "at", "о восьмій годині"),
         (7, 12, "at", "о сьомій дванадцять"),
+        (23, 30, "from", "з двадцять третьої тридцять"),
+        (11, 0, "from", "з одинадцятої години"),
+        (3, 30, "until", "до третьої тридцять"),
     ],
 )
 def test_times_by_hand(hour, minute, preposition, expected):
@@ -205,7 +208,7 @@ def test_bad_times():
         with pytest.raises(SayError, match="not a time of day"):
             plan_time(hour, minute)
     with pytest.raises(SayError, match="preposition"):
-        plan_time(12, 0, "from")
+        plan_time(12, 0, "since")
 
 
 def test_durations_match_num2words():
@@ -369,7 +372,9 @@ def test_appeal_and_phone_numbers():
 def test_every_planned_fragment_is_in_the_catalogue():
     fragments = catalogue()
     plans = [plan_number(n, g) for n in range(0, 1_000_000, 101) for g in "mfn"]
-    plans += [plan_time(h, m, p) for h in range(24) for m in range(60) for p in ("at", "until")]
+    plans += [
+        plan_time(h, m, p) for h in range(24) for m in range(60) for p in ("at", "until", "from")
+    ]
     plans += [plan_year(y) for y in range(2000, 2100)]
     plans += [plan_count(n, noun) for n in range(30) for noun in NOUNS]
     plans += [plan_date(date(2025, 1, 1) + timedelta(days=d)) for d in range(365)]

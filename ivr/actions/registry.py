@@ -6,9 +6,11 @@ from ivr.actions import (
     announce,
     back,
     hangup,
+    identify,
     main,
     menu,
     operator,
+    outage_status,
     redirect,
     repeat,
     transfer,
@@ -27,6 +29,8 @@ SPECS: dict[str, ActionSpec] = {
         transfer.SPEC,
         redirect.SPEC,
         hangup.SPEC,
+        identify.SPEC,
+        outage_status.SPEC,
     )
 }
 

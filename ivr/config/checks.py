@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -144,6 +145,20 @@ class Checks:
             self.report(path, f"'{key}' is not a keypad key: use 1 to 3 of 0-9, * and #")
             return None
         return key
+
+    def prompts_exist(self, path: YamlPath, ids: tuple[str, ...], user: str) -> bool:
+        """The prompts an action speaks by fixed id (``user`` names the action): each must have
+        its text (and, when required, its audio); one problem per missing id, at ``path``."""
+        ok = True
+        for prompt_id in ids:
+            problems = len(self.problems)
+            if self.prompt(path, prompt_id) is None or len(self.problems) > problems:
+                ok = False
+                last = self.problems[-1]
+                self.problems[-1] = dataclasses.replace(
+                    last, message=f"action '{user}' speaks it: {last.message}"
+                )
+        return ok
 
     def prompt(self, path: YamlPath, value: Any) -> str | None:
         prompt_id = self.name(path, value, "a prompt id")

@@ -10,6 +10,7 @@ directory of the config file. See ``config.yaml`` for the schema with comments.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,9 @@ from ivr.config.company_section import CompanySection
 from ivr.config.menu_section import MenuSection
 from ivr.config.model import (
     Config,
+    Identification,
     Operator,
+    OutageData,
     Prompts,
     Redirect,
     Role,
@@ -30,6 +33,8 @@ from ivr.config.model import (
 )
 from ivr.config.problems import ConfigError, Problem, dotted
 from ivr.config.schema import (
+    ACCOUNT_LENGTH_RANGE,
+    ATTEMPTS_RANGE,
     CODE_RE,
     COMMENT_KEY_RE,
     DEFAULT_DATABASE_URL,
@@ -39,10 +44,14 @@ from ivr.config.schema import (
     DEFAULT_SOUNDS,
     DEFAULTS_KEYS,
     DEFAULTS_REQUIRED,
+    EIC_DIGITS,
+    IDENTIFICATION_KEYS,
     LANGUAGE_RE,
+    MAX_AGE_RANGE,
     NAME_RE,
     OPERATOR_KEYS,
     OPERATOR_REQUIRED,
+    OUTAGES_KEYS,
     PROMPTS_KEYS,
     QUEUE_RE,
     REDIRECT_KEYS,
@@ -207,6 +216,8 @@ class _Loader(CompanySection, MenuSection):
         if "log_file" in root:
             name = self.text(("log_file",), root["log_file"], "a file path")
             log_file = self.path.parent / name if name else None
+        identification = self.identification(root)
+        outages = self.outage_data(root)
         entry, menus = self.menus(root, defaults, operator)
         unused = set(redirects or {}) - self.used_redirects if menus is not None else set()
         for name in sorted(unused):
@@ -234,6 +245,8 @@ class _Loader(CompanySection, MenuSection):
             journal_path=journal_path,
             server_id=server_id,
             log_file=log_file,
+            identification=identification,
+            outages=outages,
         )
 
     # -- sections ------------------------------------------------------------------------
@@ -496,6 +509,46 @@ class _Loader(CompanySection, MenuSection):
             return None
         assert company and number and prompts is not None and offer and key
         return Redirect(name, company, number, prompts, offer, key)
+
+    def identification(self, root: dict[str, Any]) -> Identification:
+        """``identification: {account_length, eic, attempts}``; defaults for what is left out."""
+        default = Identification()
+        if "identification" not in root:
+            return default
+        path: YamlPath = ("identification",)
+        data = self.mapping(path, root["identification"], IDENTIFICATION_KEYS)
+        if data is None:
+            return default
+        values: dict[str, Any] = {}
+        for key, bounds in (("account_length", ACCOUNT_LENGTH_RANGE), ("attempts", ATTEMPTS_RANGE)):
+            if key in data:
+                number = self.number((*path, key), data[key], bounds, "", integer=True)
+                if number is not None:
+                    values[key] = int(number)
+        if "eic" in data:
+            if isinstance(data["eic"], bool):
+                values["eic"] = data["eic"]
+            else:
+                self.report((*path, "eic"), f"expected true or false, got {describe(data['eic'])}")
+        result = dataclasses.replace(default, **values)
+        if result.eic and result.account_length == EIC_DIGITS:
+            self.report(
+                (*path, "account_length"),
+                f"an account number of {EIC_DIGITS} digits cannot be told from the "
+                f"{EIC_DIGITS} digits of an EIC code: set 'eic: false'",
+            )
+        return result
+
+    def outage_data(self, root: dict[str, Any]) -> OutageData:
+        """``outages: {max_age: MINUTES}``."""
+        if "outages" not in root:
+            return OutageData()
+        data = self.mapping(("outages",), root["outages"], OUTAGES_KEYS)
+        if data is None or "max_age" not in data:
+            return OutageData()
+        path: YamlPath = ("outages", "max_age")
+        minutes = self.number(path, data["max_age"], MAX_AGE_RANGE, " minutes", integer=True)
+        return OutageData() if minutes is None else OutageData(max_age_minutes=int(minutes))
 
     def database(self, root: dict[str, Any]) -> tuple[str | None, Path, int]:
         """``database: {url, journal, server_id}``; the journal resolves against this file."""

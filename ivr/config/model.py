@@ -84,6 +84,22 @@ class Company:
 
 
 @dataclass(frozen=True)
+class Identification:
+    """How a caller is recognised (``identify``, and ``outage_status`` before it looks up)."""
+
+    account_length: int = 10  # digits of a personal account number at this company
+    eic: bool = True  # callers may key the 12 digits of their EIC code after "62Z" instead
+    attempts: int = 3  # keypad entries before the caller is handed to the operator
+
+
+@dataclass(frozen=True)
+class OutageData:
+    """How the IVR treats the outage data it says (``outages`` in config.yaml)."""
+
+    max_age_minutes: int = 30  # older data is said to be possibly out of date, with its time
+
+
+@dataclass(frozen=True)
 class Operator:
     queue: str
     connecting_prompt: str  # "connecting you to an operator"
@@ -137,6 +153,8 @@ class Config:
     #: Where process AGI writes its log (Asterisk discards a script's stderr when it runs as
     #: a daemon); None: stderr and syslog only.
     log_file: Path | None = None
+    identification: Identification = field(default_factory=Identification)
+    outages: OutageData = field(default_factory=OutageData)
 
     @property
     def topics(self) -> Mapping[str, Topic]:

@@ -33,6 +33,8 @@ ROOT_KEYS = (
     "entry_menu",
     "menus",
     "log_file",
+    "identification",
+    "outages",
 )
 ROOT_REQUIRED = ("company", "operator", "defaults", "topics", "menus")
 COMPANY_KEYS = ("role", "name", "dialled_numbers", "timezone", "working_hours")
@@ -55,6 +57,13 @@ MENU_KEYS = ("greeting", "short_greeting", "topic", *TIMING_KEYS, "options")
 REDIRECT_KEYS = ("company", "number", "prompts", "offer_prompt", "transfer_key")
 REDIRECT_REQUIRED = ("company", "number", "prompts", "offer_prompt")
 TOPIC_KEYS = ("code", "label")
+IDENTIFICATION_KEYS = ("account_length", "eic", "attempts")
+ACCOUNT_LENGTH_RANGE = (4, 20)
+ATTEMPTS_RANGE = (1, 5)
+OUTAGES_KEYS = ("max_age",)
+MAX_AGE_RANGE = (1, 24 * 60)  # minutes
+#: The digits a caller keys for an EIC code: the 12 after "62Z" (the check character is computed).
+EIC_DIGITS = 12
 #: how to fix a missing option field
 FIELD_HINTS = {
     "menu": "'menu: <menu name>'",

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ivr.accounts.model import Account
+
 if TYPE_CHECKING:  # process AGI imports this module: keep asyncio out of its start-up
     from concurrent.futures import Executor
 
@@ -33,6 +35,30 @@ class AllocateAppealNumber(Effect):
     """The next appeal number of this server for ``moment`` (a locked, fsynced state file)."""
 
     moment: datetime
+
+
+@dataclass(frozen=True)
+class FindAccountsByPhone(Effect):
+    """The accounts (``ivr.accounts.model.Account``) that have ``phone`` (E.164) on record."""
+
+    phone: str
+
+
+@dataclass(frozen=True)
+class FindAccount(Effect):
+    """The account with this personal account number, or with this EIC code; None if none."""
+
+    number: str | None = None
+    eic: str | None = None
+
+
+@dataclass(frozen=True)
+class LookUpOutages(Effect):
+    """The outages and schedules (``ivr.outages.report.OutageReport``) for an account's
+    address, feeder and groups at ``at``."""
+
+    account: Account
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -83,15 +109,3 @@ class AsyncEffectRunner(EffectRunner):
             return EffectResult(
                 error=f"{type(effect).__name__} took longer than {effect.deadline:g} s"
             )
-
-
-def call_effect_handlers(config: Any) -> dict[type[Effect], Handler]:
-    """The effects a call of this configuration can ask for, bound to their services."""
-    from ivr.store.appeals import AppealNumberAllocator
-
-    allocator = AppealNumberAllocator.for_config(config)
-
-    def allocate(effect: AllocateAppealNumber) -> str:
-        return allocator.next(effect.moment)
-
-    return {AllocateAppealNumber: allocate}

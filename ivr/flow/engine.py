@@ -189,6 +189,7 @@ class CallFlow:
             error=state.error,
             appeals=state.appeals,
             test=call.test,
+            account_number=state.account.number if state.account else None,
         )
 
     # -- menus ---------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from ivr.accounts.model import Account
 from ivr.store.records import AppealRecord
 
 
@@ -19,8 +20,8 @@ class CallState:
     error: str | None = None  # the first thing that went wrong (kept in the record)
     path: list[dict[str, str]] = field(default_factory=list)  # menus, keys, actions, events
     appeals: list[AppealRecord] = field(default_factory=list)
-    #: The caller's identified personal account (set by identification), if any.
-    account: str | None = None
+    #: The caller's identified account (set by identification), if any.
+    account: Account | None = None
     #: Values actions collect or look up during the call (an entered number, a look-up result).
     variables: dict[str, str] = field(default_factory=dict)
     #: Counters actions keep across menu visits (offers made, re-entries...).

@@ -109,9 +109,10 @@ def plan_count(n: int, noun: str) -> Plan:
 
 
 def plan_time(hour: int, minute: int, preposition: str = "at") -> Plan:
-    """ "о вісімнадцятій тридцять" (``at``) or "до вісімнадцятої тридцять" (``until``)."""
-    if preposition not in ("at", "until"):
-        raise SayError(f"unknown preposition '{preposition}': use at or until")
+    """ "о вісімнадцятій тридцять" (``at``), "до вісімнадцятої тридцять" (``until``) or
+    "з вісімнадцятої тридцять" (``from``)."""
+    if preposition not in ("at", "until", "from"):
+        raise SayError(f"unknown preposition '{preposition}': use at, until or from")
     if not (0 <= hour <= 23 and 0 <= minute <= 59):
         raise SayError(f"{hour}:{minute:02d} is not a time of day: use 00:00 to 23:59")
     parts = [f"time/{preposition}_{hour}"]

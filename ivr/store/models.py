@@ -73,6 +73,7 @@ class Call(Base):
     error: Mapped[str | None] = mapped_column(String(500))
     duration_ms: Mapped[int] = mapped_column(Integer, default=0)
     test: Mapped[bool] = mapped_column(Boolean, default=False)  # simulated or test call
+    account_number: Mapped[str | None] = mapped_column(String(20))  # identified caller
     appeals: Mapped[list[Appeal]] = relationship(order_by="Appeal.id", lazy="selectin")
 
     __table_args__ = (
@@ -83,6 +84,7 @@ class Call(Base):
         Index("ix_calls_caller_number", "caller_number"),
         Index("ix_calls_unique_id", "unique_id"),
         Index("ix_calls_test_started", "test", "started_at"),
+        Index("ix_calls_account_number", "account_number"),
     )
 
     def to_record(self) -> CallRecord:
@@ -239,6 +241,8 @@ class ScheduleDayRow(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when it was stored
 
     __table_args__ = (Index("ix_schedule_days_grp_day", "grp", "day", "id"),)
+
+
 # -- the customer registry (ivr.accounts): personal data, read by ivr.store.accounts ---------
 
 

@@ -100,6 +100,8 @@ class CallRecord:
     error: str | None = None
     appeals: list[AppealRecord] = field(default_factory=list)
     test: bool = False  # a simulated or test call (TEST_ACCOUNTCODE): left out of reports
+    #: the caller's personal account, when the call identified it (personal data: masked in logs)
+    account_number: str | None = None
 
     @property
     def duration_ms(self) -> int:

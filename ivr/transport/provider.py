@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ivr.audio.playable import AudioCatalogue
-from ivr.flow.effects import Effect, Handler, call_effect_handlers
+from ivr.flow.effects import Effect, Handler
 from ivr.store.journal import Journal
+from ivr.transport.services import call_effect_handlers
 
 if TYPE_CHECKING:
     from ivr.config.model import Config

@@ -1,0 +1,108 @@
+"""``action: outage_status``: what is known about outages at the caller's own address.
+
+The caller is identified first (``ivr.flow.identify``, by caller ID). A caller it does not
+recognise hears the area-wide status (the option's ``prompts``) and is offered the keypad
+entry. Then the outages and schedules of the address, its feeder and its groups are looked
+up (an effect) and said (``ivr.outages.say``). A failed or late look-up is said ("дані ...
+недоступні") and the operator offered; a menu key pressed meanwhile is the next choice."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, ClassVar
+
+from ivr.actions.base import Action, ActionSpec, OptionChecks, YamlPath
+from ivr.actions.operator import to_operator
+from ivr.config.model import Menu
+from ivr.flow.context import FlowContext
+from ivr.flow.effects import LookUpOutages
+from ivr.flow.identify import PROMPTS as IDENTIFY_PROMPTS
+from ivr.flow.identify import by_caller_id, identify
+from ivr.flow.next import Stay, Steps
+from ivr.outages.report import OutageReport
+from ivr.outages.say import PROMPTS as STATUS_PROMPTS
+from ivr.outages.say import plan_status
+
+PROMPTS = (
+    *IDENTIFY_PROMPTS,
+    *STATUS_PROMPTS,
+    "outage_unavailable",
+    "outage_offer_operator",
+    "outage_not_identified",
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutageStatusAction(Action):
+    kind: ClassVar[str] = "outage_status"
+    #: Said to a caller who is not identified (the area-wide status), before the offer to
+    #: key in their account number.
+    prompts: tuple[str, ...] = ()
+
+
+def parse(p: OptionChecks, path: YamlPath, data: Mapping[str, Any]) -> OutageStatusAction | None:
+    ok = p.prompts_exist((*path, "action"), PROMPTS, "outage_status")
+    prompts: tuple[str, ...] | None = ()
+    if "prompts" in data:
+        prompts = p.prompt_list((*path, "prompts"), data["prompts"])
+    if not ok or prompts is None:
+        return None
+    return OutageStatusAction(prompts=prompts)
+
+
+def offer_key(menu: Menu) -> str:
+    """The key that starts identification here: the first digit the menu does not use, so
+    that no menu key changes its meaning ("1" may be the danger key)."""
+    return next(k for k in "1234567890" if not any(o.startswith(k) for o in menu.options))
+
+
+def handle(action: OutageStatusAction, ctx: FlowContext, menu: Menu) -> Steps:
+    escape = ctx.escape_keys(menu)
+    account = ctx.state.account or (yield from by_caller_id(ctx, menu))
+    if account is None:
+        key = yield from ctx.play_all(action.prompts, escape)
+        if key is not None:
+            return Stay(pending=key)
+        if action.prompts:
+            ctx.state.served = True  # the area-wide status was heard
+        start = offer_key(menu)
+        keys = "".join(sorted({*escape, start}))
+        key = yield from ctx.play_all(
+            ("outage_not_identified", "identify_press", f"digits/{start}"), keys
+        )
+        if key is None:
+            key = yield from ctx.wait_digit(menu.timeout_ms)
+        if key != start:
+            return Stay(pending=key if key is not None and key in escape else None)
+        account = yield from identify(ctx, menu)
+        if account is None:
+            return (yield from to_operator(ctx, action.topic or menu.topic, forced=True))
+    now = ctx.clock()
+    result = yield from ctx.effect(LookUpOutages(account=account, at=now))
+    if not result.ok or not isinstance(result.value, OutageReport):
+        ctx.fail(f"outage look-up: {result.error or 'no report'}")
+        key = yield from ctx.play_all(("outage_unavailable", "outage_offer_operator"), escape)
+        return Stay(pending=key)
+    config = ctx.config
+    items = plan_status(
+        result.value,
+        account,
+        now,
+        config.company.tz,
+        timedelta(minutes=config.outages.max_age_minutes),
+    )
+    for item in items:
+        key = yield from (
+            ctx.play(item, escape) if isinstance(item, str) else ctx.say(item, escape)
+        )
+        if key is not None:
+            return Stay(pending=key)
+    ctx.state.served = True
+    return Stay()
+
+
+SPEC = ActionSpec(
+    "outage_status", OutageStatusAction, parse, handle, required=("topic",), optional=("prompts",)
+)

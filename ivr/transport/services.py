@@ -1,0 +1,44 @@
+"""The effects a call can ask for, bound to the services that do them (one set per
+configuration snapshot): appeal numbers from the allocator's state file, and the database
+look-ups of identification and outage status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ivr.config.model import Config
+from ivr.flow.effects import (
+    AllocateAppealNumber,
+    Effect,
+    FindAccount,
+    FindAccountsByPhone,
+    Handler,
+    LookUpOutages,
+)
+
+
+def call_effect_handlers(config: Config) -> dict[type[Effect], Handler]:
+    from ivr.store.appeals import AppealNumberAllocator
+    from ivr.store.lookups import Lookups
+
+    allocator = AppealNumberAllocator.for_config(config)
+    lookups = Lookups(config.database_url, config.company.tz)
+
+    def allocate(effect: AllocateAppealNumber) -> str:
+        return allocator.next(effect.moment)
+
+    def by_phone(effect: FindAccountsByPhone) -> Any:
+        return lookups.accounts_by_phone(effect.phone)
+
+    def find(effect: FindAccount) -> Any:
+        return lookups.account(effect.number, effect.eic)
+
+    def outages(effect: LookUpOutages) -> Any:
+        return lookups.outage_report(effect.account, effect.at)
+
+    return {
+        AllocateAppealNumber: allocate,
+        FindAccountsByPhone: by_phone,
+        FindAccount: find,
+        LookUpOutages: outages,
+    }
