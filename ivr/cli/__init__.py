@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -201,6 +204,22 @@ def serve(
         repository.close()
 
 
+def call_clock(at: str | None, tz: ZoneInfo) -> Callable[[], datetime]:
+    """The simulated call's clock: now, or ``--at`` moving on in real time from then."""
+    from ivr.flow.call import utcnow
+
+    if at is None:
+        return utcnow
+    try:
+        moment = datetime.fromisoformat(at)
+    except ValueError as exc:
+        message = f"{at!r} is not a moment like 2026-12-01T18:00"
+        raise click.BadParameter(message, param_hint="--at") from exc
+    start = moment if moment.tzinfo else moment.replace(tzinfo=tz)
+    began = utcnow()
+    return lambda: start + (utcnow() - began)
+
+
 @main.command()
 @config_option
 @click.option(
@@ -226,6 +245,20 @@ def serve(
     help="Drive a running 'ivr serve' instead of the built-in flow.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the transcript as JSON.")
+@click.option(
+    "--at",
+    "at",
+    default=None,
+    metavar="YYYY-MM-DDTHH:MM",
+    help="The moment the call starts (local time of the company unless an offset is given): "
+    "working hours, schedules and the data's age are judged then.",
+)
+@click.option(
+    "--seed-sample",
+    is_flag=True,
+    help="Load the fictional sample accounts and outages (examples/sample/) into the "
+    "database first (built-in mode only).",
+)
 def simulate(
     config_path: str,
     caller: str,
@@ -235,6 +268,8 @@ def simulate(
     interactive: bool,
     fastagi: str | None,
     as_json: bool,
+    at: str | None,
+    seed_sample: bool,
 ) -> None:
     """Play a whole call over the AGI byte protocol and print its transcript."""
     from ivr.simulator import (
@@ -251,6 +286,9 @@ def simulate(
     setup_logging_at(logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
     snapshot = load_or_exit(config_path)
     config = snapshot.config
+    clock = call_clock(at, config.company.tz)
+    if fastagi and (at or seed_sample):
+        raise click.UsageError("--at and --seed-sample work in the built-in mode, not --fastagi")
     try:
         tokens = parse_keys(keys)
     except KeyScriptError as exc:
@@ -295,6 +333,11 @@ def simulate(
     else:
         env = asterisk_env(caller, dialled)
         repository = open_repository(config)
+        if seed_sample:
+            from ivr.cli.sample import seed_sample as seed
+
+            for line in seed(repository):
+                click.echo(f"sample data: {line}", err=True)
         transcript = simulate_builtin(
             config,
             make_recorder(config, repository),
@@ -303,6 +346,7 @@ def simulate(
             hangup_after=hangup_after,
             on_event=on_event,
             audio=snapshot.audio,
+            clock=clock,
         )
     if repository is not None:
         repository.close()

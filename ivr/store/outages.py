@@ -68,9 +68,10 @@ class OutageStore:
 
     # -- imports --------------------------------------------------------------------------
 
-    def import_batch(self, batch: Batch, source: str) -> ImportSummary:
-        """Store a parsed file in one transaction; importing it again changes nothing."""
-        now = utcnow()
+    def import_batch(self, batch: Batch, source: str, at: datetime | None = None) -> ImportSummary:
+        """Store a parsed file in one transaction; importing it again changes nothing.
+        ``at``: when the data was fetched (default now), which the IVR says as its age."""
+        now = at or utcnow()
         counts = {"added": 0, "revised": 0, "unchanged": 0}
         with Session(self.engine) as session, session.begin():
             for outage in batch.outages:
