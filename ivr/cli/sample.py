@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import dataclasses
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ivr.accounts.csv_import import read_accounts
-from ivr.outages.batch import Origin
+from ivr.outages.batch import Batch, Origin
 from ivr.outages.formats import read_file
 from ivr.store.accounts import AccountStore
 from ivr.store.outages import OutageStore
@@ -23,13 +24,51 @@ FETCHED = datetime(2026, 12, 1, 11, 45, tzinfo=KYIV)
 OUTAGE_FILES = (("outages.json", "json"), ("yasno.json", "yasno"))
 
 
-def seed_sample(repository: CallRepository, directory: Path = SAMPLE_DIR) -> list[str]:
-    """Load the sample accounts (upserted) and outage files; one summary line per file."""
+#: The moment the sample tells of: noon on its first day.
+SAMPLE_NOW = datetime(2026, 12, 1, 12, 0, tzinfo=KYIV)
+
+
+def seed_sample(
+    repository: CallRepository, now: datetime | None = None, directory: Path = SAMPLE_DIR
+) -> list[str]:
+    """Load the sample accounts (upserted) and outage files; one summary line per file.
+
+    ``now``: move the sample so that its moment (``SAMPLE_NOW``) is ``now`` (outages by the
+    exact difference, schedule days by whole local days), for tests under a real clock."""
     accounts = read_accounts(directory / "accounts.csv")
     lines = [f"accounts.csv: {AccountStore(repository).upsert(accounts)} accounts"]
     outages = OutageStore(repository)
+    delta = (now - SAMPLE_NOW) if now else timedelta(0)
+    days = (now.astimezone(KYIV).date() - SAMPLE_NOW.date()) if now else timedelta(0)
     for name, format_ in OUTAGE_FILES:
         origin = Origin(name, f"sample/{name}", "Europe/Kyiv")
-        batch = read_file(directory / name, format_, origin)
-        lines.append(f"{name}: {outages.import_batch(batch, origin.source, at=FETCHED)}")
+        batch = moved(read_file(directory / name, format_, origin), delta, days)
+        summary = outages.import_batch(batch, origin.source, at=FETCHED + delta)
+        lines.append(f"{name}: {summary}")
     return lines
+
+
+def moved(batch: Batch, delta: timedelta, days: timedelta) -> Batch:
+    """The batch with its outages moved by ``delta`` and its schedule days by ``days``."""
+    if not delta and not days:
+        return batch
+
+    def shift(moment: datetime | None) -> datetime | None:
+        return moment + delta if moment is not None else None
+
+    outages = tuple(
+        dataclasses.replace(
+            outage,
+            start=outage.start + delta,
+            restorations=tuple(
+                dataclasses.replace(r, at=shift(r.at), revised_at=r.revised_at + delta)
+                for r in outage.restorations
+            ),
+        )
+        for outage in batch.outages
+    )
+    schedule = tuple(
+        dataclasses.replace(day, day=day.day + days, updated_at=day.updated_at + delta)
+        for day in batch.days
+    )
+    return dataclasses.replace(batch, outages=outages, days=schedule)

@@ -128,8 +128,12 @@ exten => _X.,1,Set(STEPS=${CUT(DB(e2e/${EXTEN}),~,4)})
  same => n,GotoIf($["${STEP}" = ""]?stay)
  same => n,GotoIf($["${STEP}" = "h"]?bye)
  same => n,GotoIf($["${STEP:0:1}" = "k"]?keys)
- same => n,ExecIf($["${STEP:0:1}" = "w"]?Wait($[${STEP:1} / 1000.0]))
+ same => n,GotoIf($["${STEP:0:1}" = "w"]?wait)
  same => n,ExecIf($["${STEP:0:1}" = "d"]?SendDTMF(${STEP:1},150))
+ same => n,Goto(next)
+ ; ExecIf substitutes its application's arguments even when false: a wait of its own, so that
+ ; "d2010000003#" is never read as a number
+ same => n(wait),Wait($[${STEP:1} / 1000.0])
  same => n,Goto(next)
  same => n(keys),Set(K=${STEP:1})
  same => n,Set(N=0)

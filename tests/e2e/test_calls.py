@@ -11,11 +11,13 @@ from __future__ import annotations
 import re
 import wave
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from e2e.real_asterisk import Asterisk, CallReport, report
+from ivr.cli.sample import seed_sample
 from ivr.store.records import CallRecord
 
 TRANSPORTS = ("fastagi", "agi")
@@ -53,6 +55,14 @@ def scenarios(site) -> dict[str, dict[str, object]]:
         "silence": {"steps": "w2000 d4"},
         # an operator conversation far longer than the IVR's own call limit.
         "long_talk": {"steps": "w2000 d0", "talk": 25, "max_call": "20"},
+        # outages (1), my address (2): known by caller ID (sample data), its emergency outage.
+        "outage_by_phone": {"steps": "w2000 d1 w3000 d2 w22000 h", "caller": "0500000004"},
+        # the same for an unknown caller: the area-wide text, then 5 and the account number,
+        # confirmed with 1, then their group's schedule.
+        "outage_keypad": {
+            "steps": f"w2000 d1 w3000 d2 {ms(seconds(site, 'outage_current') + 1.5)} d5 "
+            "w1500 d2010000003# w2500 d1 w25000 h",
+        },
     }
 
 
@@ -64,13 +74,19 @@ class Outcome:
 
 @pytest.fixture(scope="module")
 def batch(asterisk: Asterisk, main_site, main_server) -> dict[tuple[str, str], Outcome]:
+    repository = main_site.repository()
+    try:
+        # the fictional accounts and outages the outage calls use, moved to this moment
+        seed_sample(repository, now=datetime.now(UTC))
+    finally:
+        repository.dispose()
     placed = {}
     for name, script in scenarios(main_site).items():
         for transport in TRANSPORTS:
             agi = main_site.process_agi if transport == "agi" else ""
             placed[name, transport] = asterisk.place(
                 str(script["steps"]),
-                caller=CALLER,
+                caller=str(script.get("caller", CALLER)),
                 dnid=DNID,
                 agi=agi,
                 talk=float(script.get("talk", 2)),
@@ -227,3 +243,41 @@ def established(port: int) -> int:
 
 def test_no_socket_left_after_the_batch(batch, main_server):
     assert established(main_server.address[1]) == 0
+
+
+def streamed(rep: CallReport) -> list[str]:
+    """The prompt and fragment ids the IVR streamed, in order."""
+    files = []
+    for cmd, _reply in rep.exchanges():
+        match = re.search(r'STREAM FILE "?[^ "]*/prompts/uk/([^ "]+)"?', cmd)
+        if match:
+            files.append(match.group(1))
+    return files
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_a_caller_known_by_number_hears_the_outage_at_their_address(batch, transport):
+    result = outcome(batch, "outage_by_phone", transport)
+    said = streamed(result.report)
+    assert said.index("identify_by_phone") < said.index("outage_emergency_here")
+    start = said.index("outage_restore_at")  # the sample's 15:30, 3.5 hours from now
+    assert said[start + 1] in ("date/today", "date/tomorrow")
+    assert said[start + 2].startswith("time/at_")
+    assert result.record.account_number == "2010000004"
+    assert result.record.outcome.value == "self_served"
+    assert result.report.problems() == []
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_an_unknown_caller_keys_the_account_and_hears_their_schedule(batch, transport):
+    result = outcome(batch, "outage_keypad", transport)
+    said = streamed(result.report)
+    assert said.index("outage_not_identified") < said.index("identify_ask")
+    assert said.index("identify_found") < said.index("schedule_group")
+    assert said[said.index("schedule_group") + 1 : said.index("schedule_group") + 4] == [
+        "digits/4",
+        "schedule_point",
+        "digits/2",
+    ]
+    assert result.record.account_number == "2010000003"
+    assert result.report.problems() == []
