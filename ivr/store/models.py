@@ -190,12 +190,26 @@ class OutageRow(Base):
     group_rows: Mapped[list[OutageGroupRow]] = relationship(
         lazy="selectin", cascade="all, delete-orphan"
     )
+    street_rows: Mapped[list[OutageStreetRow]] = relationship(cascade="all, delete-orphan")
 
     __table_args__ = (
         UniqueConstraint("source", "outage_id", name="uq_outages_source_id"),
         Index("ix_outages_status_settlement", "status", "settlement_key"),
         Index("ix_outages_status_feeder", "status", "feeder"),
     )
+
+
+class OutageStreetRow(Base):
+    """A street an outage names, by its comparison key (the street look-up's index)."""
+
+    __tablename__ = "outage_streets"
+
+    outage_pk: Mapped[int] = mapped_column(
+        ForeignKey("outages.id", ondelete="CASCADE"), primary_key=True
+    )
+    street_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+    __table_args__ = (Index("ix_outage_streets_street", "street_key"),)
 
 
 class OutageGroupRow(Base):

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from ivr.outages.batch import Batch
@@ -29,7 +29,13 @@ from ivr.outages.model import (
     ScheduleDay,
 )
 from ivr.outages.names import house_key, settlement_key, street_key
-from ivr.store.models import OutageGroupRow, OutageRow, RestorationRow, ScheduleDayRow
+from ivr.store.models import (
+    OutageGroupRow,
+    OutageRow,
+    OutageStreetRow,
+    RestorationRow,
+    ScheduleDayRow,
+)
 from ivr.store.repository import CallRepository
 
 
@@ -153,7 +159,19 @@ class OutageStore:
         moment = at or utcnow()
         wanted = []
         if settlement:
-            wanted.append(OutageRow.settlement_key == settlement_key(settlement))
+            # the whole settlement (no streets named), or the caller's street in it
+            named = select(OutageStreetRow.outage_pk).where(
+                OutageStreetRow.outage_pk == OutageRow.id
+            )
+            on_street = select(OutageStreetRow.outage_pk).where(
+                OutageStreetRow.street_key == street_key(street or "")
+            )
+            wanted.append(
+                and_(
+                    OutageRow.settlement_key == settlement_key(settlement),
+                    or_(~named.exists(), OutageRow.id.in_(on_street)),
+                )
+            )
         if feeder:
             wanted.append(OutageRow.feeder == feeder)
         if groups:
@@ -227,6 +245,13 @@ def _revision(
     return RestorationRow(at=at, revised_at=revised_at, source=source, recorded_at=now)
 
 
+def _index_area(row: OutageRow, outage: Outage) -> None:
+    """The rows the look-up's indexes find an outage by: its groups and its streets."""
+    row.group_rows = [OutageGroupRow(grp=g) for g in dict.fromkeys(outage.area.groups)]
+    keys = dict.fromkeys(street_key(s) for s in outage.area.streets)
+    row.street_rows = [OutageStreetRow(street_key=k) for k in keys]
+
+
 def _area_columns(outage: Outage) -> dict[str, object]:
     area = outage.area
     return {
@@ -245,7 +270,7 @@ def _area_columns(outage: Outage) -> dict[str, object]:
 
 def _new_row(outage: Outage, source: str, now: datetime) -> OutageRow:
     row = OutageRow(source=source, outage_id=outage.id, changed_at=now, **_area_columns(outage))
-    row.group_rows = [OutageGroupRow(grp=g) for g in dict.fromkeys(outage.area.groups)]
+    _index_area(row, outage)
     restorations = outage.restorations or (Restoration(None, now, source),)
     row.restorations = [
         _revision(r.at, r.revised_at, r.source or source, now) for r in restorations
@@ -265,7 +290,7 @@ def _merge_outage(session: Session, outage: Outage, source: str, now: datetime) 
             setattr(row, name, value)
             changed = True
     if changed:
-        row.group_rows = [OutageGroupRow(grp=g) for g in dict.fromkeys(outage.area.groups)]
+        _index_area(row, outage)
     last = row.restorations[-1] if row.restorations else None
     if outage.restorations and (last is None or last.at != outage.restoration):
         newer = [r for r in outage.restorations if last is None or r.revised_at > last.revised_at]

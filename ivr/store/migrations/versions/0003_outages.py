@@ -45,6 +45,14 @@ def upgrade() -> None:
     )
     op.create_index("ix_outage_groups_grp", "outage_groups", ["grp"])
     op.create_table(
+        "outage_streets",
+        sa.Column("outage_pk", sa.Integer(), nullable=False),
+        sa.Column("street_key", sa.String(length=200), nullable=False),
+        sa.ForeignKeyConstraint(["outage_pk"], ["outages.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("outage_pk", "street_key"),
+    )
+    op.create_index("ix_outage_streets_street", "outage_streets", ["street_key"])
+    op.create_table(
         "outage_restorations",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("outage_pk", sa.Integer(), nullable=False),
@@ -74,5 +82,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("schedule_days")
     op.drop_table("outage_restorations")
+    op.drop_table("outage_streets")
     op.drop_table("outage_groups")
     op.drop_table("outages")
