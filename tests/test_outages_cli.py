@@ -282,6 +282,9 @@ def test_an_unknown_outage_is_a_clear_error(config_copy: Path, args: tuple[str, 
             "--house",
             "houses need exactly one --street",
         ),
+        (("add", "AV-9", "--group", "9"), "--group", 'group "9" is not a group name like "3.1"'),
+        (("add", " "), "OUTAGE_ID", "must not be empty"),
+        (("add", "AV-9", "--settlement", ""), "--settlement", "must not be empty"),
         (("update", "AV-7", "--restoration", "12:00"), "--restoration", '"12:00" is not'),
         (("restore", "AV-7", "--at", "2026-13-01 10:00"), "--at", '"2026-13-01 10:00" is not'),
     ],
@@ -290,10 +293,28 @@ def test_a_bad_option_is_a_usage_error_and_changes_nothing(
     config_copy: Path, args: tuple[str, ...], option: str, message: str
 ):
     add_av7(config_copy)
-    if args[0] == "add":
+    if args[0] == "add" and "--settlement" not in args:
         args = (*args, "--settlement", "Калинове")
     result = ivr(config_copy, *args)
     assert result.returncode == 2, result.stdout + result.stderr
     assert f"Error: Invalid value for {option}: {message}" in result.stderr
     assert "Traceback" not in result.stderr
+    assert listed(config_copy, "--all") == [AV7.format(status="active", back="01.12.2026 12:00")]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("update", "AV-7", "--restoration", "01.12.2026 07:00"),
+        ("update", "AV-7", "--restoration", "01.12.2026 07:55"),
+        ("restore", "AV-7", "--at", "2026-11-30 23:00"),
+    ],
+)
+def test_a_restoration_not_after_the_start_is_refused(config_copy: Path, args: tuple[str, ...]):
+    add_av7(config_copy)
+    result = ivr(config_copy, *args)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stderr == (
+        'ivr: outage "AV-7" of dispatcher: the restoration must be after its start\n'
+    )
     assert listed(config_copy, "--all") == [AV7.format(status="active", back="01.12.2026 12:00")]
