@@ -318,3 +318,14 @@ def test_a_restoration_not_after_the_start_is_refused(config_copy: Path, args: t
         'ivr: outage "AV-7" of dispatcher: the restoration must be after its start\n'
     )
     assert listed(config_copy, "--all") == [AV7.format(status="active", back="01.12.2026 12:00")]
+
+
+def test_a_restored_outage_can_be_reopened(config_copy: Path):
+    """A restore by mistake is undone with --status active (updates are not refused)."""
+    add_av7(config_copy)
+    assert ivr(config_copy, "restore", "AV-7", "--at", "01.12.2026 09:00").returncode == 0
+    reopened = ivr(config_copy, "update", "AV-7", "--status", "active")
+    assert reopened.returncode == 0, reopened.stderr
+    back = AV7.format(status="active", back="01.12.2026 09:00") + " (revised 01.12.2026 09:00)"
+    assert reopened.stdout == back + "\n"
+    assert listed(config_copy) == [back]
