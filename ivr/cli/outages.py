@@ -10,6 +10,7 @@ import click
 from ivr.cli.common import config_option, load_or_exit, open_repository
 from ivr.outages.batch import Origin
 from ivr.outages.formats import PARSERS, read_file
+from ivr.outages.groups import group_problem
 from ivr.outages.model import Area, Outage, OutageKind, OutageStatus, Restoration
 from ivr.outages.moments import parse_moment
 from ivr.outages.problems import BadData
@@ -92,6 +93,12 @@ def add(
     """Record a new outage."""
     begun = _moment(start, "--start") or utcnow()
     back = _moment(restoration, "--restoration")
+    for value, hint in ((outage_id, "OUTAGE_ID"), (settlement, "--settlement")):
+        if not value.strip():
+            raise click.BadParameter("must not be empty", param_hint=hint)
+    for group in groups:
+        if problem := group_problem(group):
+            raise click.BadParameter(problem, param_hint="--group")
     if houses and len(streets) != 1:
         raise click.BadParameter("houses need exactly one --street", param_hint="--house")
     if back is not None and back <= begun:

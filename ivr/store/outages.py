@@ -111,11 +111,16 @@ class OutageStore:
         status: OutageStatus | None = None,
         at: datetime | None = None,
     ) -> Outage:
-        """A new restoration estimate (a revision), note or status, given at ``at``."""
+        """A new restoration estimate (a revision), note or status, given at ``at``;
+        OutageError for an unknown outage or an estimate not after its start."""
         now = at or utcnow()
         with Session(self.engine) as session, session.begin():
             row = _existing(session, source, outage_id)
             if restoration is not None:
+                if restoration <= row.start:
+                    raise OutageError(
+                        f'outage "{outage_id}" of {source}: the restoration must be after its start'
+                    )
                 row.restorations.append(_revision(restoration, now, source, now))
             if note is not None:
                 row.note = note
