@@ -83,8 +83,8 @@ def outage_data(count: int, rng: random.Random) -> Batch:
     for n in range(count):
         kind = OutageKind.EMERGENCY if n % 4 else OutageKind.PLANNED
         area = Area("Вигадане", streets=(f"вул. Умовна {rng.randrange(400)}",))
-        if n % 10 == 0:
-            area = Area("Вигадане", groups=(rng.choice(GROUPS),))
+        if n % 10 == 0:  # a group's line, elsewhere: found by the group, not the settlement
+            area = Area(f"Інше {n}", groups=(rng.choice(GROUPS),))
         start = NOW - timedelta(hours=rng.randint(1, 12))
         restoration = Restoration(NOW + timedelta(hours=rng.randint(1, 8)), start, "bench")
         outages.append(
@@ -133,7 +133,7 @@ def run(url: str, count: int, lookups: int, outages: int) -> None:
 
     began = time.perf_counter()
     data = outage_data(outages, rng)
-    summary = OutageStore(repository).import_batch(data, "bench", at=NOW)
+    OutageStore(repository).import_batch(data, "bench", at=NOW)
     took = time.perf_counter() - began
     print(f"  seeded {len(data.outages)} outages, {len(data.days)} schedule days in {took:.2f} s")
     lookups = Lookups(url, KYIV)

@@ -8,6 +8,7 @@ the FastAGI server's effect threads. Each method answers one effect of ``ivr.flo
 from __future__ import annotations
 
 import threading
+import time
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -20,12 +21,17 @@ if TYPE_CHECKING:
     from ivr.store.outages import OutageStore
 
 
+#: Seconds between two reads of when the outage data last changed.
+UPDATED_EVERY = 1.0
+
+
 class Lookups:
     def __init__(self, database_url: str, tz: ZoneInfo) -> None:
         self.database_url = database_url
         self.tz = tz
         self._lock = threading.Lock()
         self._stores: tuple[AccountStore, OutageStore] | None = None
+        self._updated: tuple[float, datetime | None] = (float("-inf"), None)
 
     def _open(self) -> tuple[AccountStore, OutageStore]:
         with self._lock:
@@ -57,4 +63,14 @@ class Lookups:
         )
         today = at.astimezone(self.tz).date()
         days = outages.schedule(account.groups, [today, today + timedelta(days=1)])
-        return OutageReport(tuple(active), tuple(days), outages.updated_at())
+        return OutageReport(tuple(active), tuple(days), self._updated_at(outages))
+
+    def _updated_at(self, outages: OutageStore) -> datetime | None:
+        """When the data last changed, asked of the database at most once a second (the age
+        the caller hears is in minutes; three aggregate queries per call are not needed)."""
+        checked, value = self._updated
+        now = time.monotonic()
+        if now - checked >= UPDATED_EVERY:
+            value = outages.updated_at()
+            self._updated = (now, value)
+        return value
