@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import subprocess
 import sys
 import threading
@@ -234,4 +235,28 @@ def test_watch_once_end_to_end(server, workdir):
     wrong = ivr_watch(workdir, url, "--format", "json", "--every", "5x")
     assert wrong.returncode == 2
     assert '"5x" is not a duration: a number and a unit, e.g. 30s, 5m or 1h' in wrong.stderr
+    repository.dispose()
+
+
+def test_watch_keeps_going_through_failures_until_interrupted(server, workdir):
+    base, files = server
+    command = [sys.executable, "-m", "ivr", "outages", "watch", f"{base}/feed.json"]
+    options = ["--format", "json", "--every", "1s", "--source", "dso", "--config", "config.yaml"]
+    process = subprocess.Popen(
+        [*command, *options], cwd=workdir, env=process_env(), stderr=subprocess.PIPE, text=True
+    )
+    assert process.stderr is not None
+    lines = []
+    while len([line for line in lines if "HTTP 404" in line]) < 2:  # not there yet: 404
+        lines.append(process.stderr.readline())
+        assert lines[-1], "watch exited"
+    (files / "feed.json").write_text(feed(), encoding="utf-8")
+    while "1 added" not in lines[-1]:
+        lines.append(process.stderr.readline())
+        assert lines[-1], "watch exited"
+    process.send_signal(signal.SIGINT)
+    process.communicate(timeout=30)
+    assert process.returncode == 0
+    repository = CallRepository(workdir_database(workdir))
+    assert [(o.source, o.id) for o in OutageStore(repository).list()] == [("dso", "AV-1")]
     repository.dispose()

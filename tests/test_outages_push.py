@@ -143,6 +143,39 @@ def test_refused_pushes_change_nothing_and_good_ones_are_stored(endpoint, store)
     assert restorations(store) == [noon, datetime(2026, 12, 1, 16, 30, tzinfo=KYIV)]
 
 
+class ThreadNoting(OutageStore):
+    """The real store, noting the threads its imports run on."""
+
+    threads: list[str] = []
+
+    def import_batch(self, *args, **kwargs):
+        self.threads.append(threading.current_thread().name)
+        return super().import_batch(*args, **kwargs)
+
+
+def test_the_database_work_runs_off_the_event_loop(repository):
+    store = ThreadNoting(repository)
+    app = make_app(store, TOKEN)
+    loop = asyncio.new_event_loop()
+
+    async def push_twice() -> list[int]:
+        runner, port = await start(app, "127.0.0.1", 0)
+        url = f"http://127.0.0.1:{port}/outages"
+        try:
+            answers = await asyncio.gather(
+                asyncio.to_thread(post, url, document()),
+                asyncio.to_thread(post, url, document("2026-12-01T18:00:00+02:00")),
+            )
+        finally:
+            await runner.cleanup()
+        return sorted(status for status, _ in answers)
+
+    assert loop.run_until_complete(push_twice()) == [200, 200]
+    loop.close()
+    assert store.threads and all(t.startswith("ivr-push") for t in store.threads)
+    assert len(restorations(store)) == 2  # one after the other, whichever came first
+
+
 def test_only_post_to_outages(endpoint):
     auth = {"Authorization": f"Bearer {TOKEN}"}
     for url, method, code in ((endpoint, "GET", 405), (endpoint + "x", "POST", 404)):
