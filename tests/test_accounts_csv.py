@@ -32,7 +32,7 @@ def test_the_sample_reads_into_records():
         number="2010000001",
         eic="62Z0000000001017",
         phones=("+380500000001",),
-        address=Address("Київ", "вул. Вигадана", "12-А"),
+        address=Address("Калинове", "вул. Вигадана", "12-А"),
         groups=("3.1",),
         supplier="Тестпостач",
         zones=1,

@@ -1,13 +1,18 @@
-"""``ivr outages``: import outage data files; add, update, restore and list outages."""
+"""``ivr outages``: import outage data files; add, update, restore and list outages; watch a
+DSO's feed; serve the dispatch system's pushes."""
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
 import sys
 from pathlib import Path
 
 import click
 
-from ivr.cli.common import config_option, load_or_exit, open_repository
+from ivr.cli.common import config_option, load_or_exit, open_repository, setup_logging
+from ivr.outages import fetch
 from ivr.outages.batch import Origin
 from ivr.outages.formats import PARSERS, read_file
 from ivr.outages.groups import group_problem
@@ -174,6 +179,97 @@ def list_(config_path: str, show_all: bool) -> None:
     for outage in found:
         click.echo(_line(outage))
     click.echo(f"{len(found)} outage(s)")
+
+
+class Duration(click.ParamType):
+    """``30s``, ``5m``, ``1h``: seconds."""
+
+    name = "duration"
+
+    def convert(self, value, param, ctx) -> float:
+        if isinstance(value, float):
+            return value
+        try:
+            return fetch.parse_duration(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+@outages.command()
+@config_option
+@click.argument("source")
+@click.option("--format", "format_", required=True, type=click.Choice(sorted(PARSERS)))
+@click.option("--every", type=Duration(), default="5m", show_default=True, help="30s, 5m, 1h.")
+@click.option(
+    "--source",
+    "name",
+    default=None,
+    help="The data's source name (default: the URL's host or the file's name).",
+)
+@click.option("--timeout", type=Duration(), default="30s", show_default=True)
+@click.option("--once", is_flag=True, help="Fetch once and exit (for cron): exit 1 on failure.")
+@click.option("--verbose", is_flag=True, help="Log every fetch, not only changes and failures.")
+def watch(
+    config_path: str,
+    source: str,
+    format_: str,
+    every: float,
+    name: str | None,
+    timeout: float,
+    once: bool,
+    verbose: bool,
+) -> None:
+    """Fetch SOURCE (a URL or a file) every interval and import it. A fetch or data that
+    fails is logged (WARNING) and nothing is imported: the last good data stays."""
+    setup_logging(verbose)
+    origin = Origin(source, name or fetch.default_source_name(source), TZ)
+    store = _store(config_path)
+    if once:
+        outcome = fetch.watch_once(store, source, format_, origin, timeout=timeout)
+        sys.exit(0 if outcome.summary is not None else 1)
+    logging.getLogger(__name__).info(
+        "watching %s (%s, as source %s) every %gs", source, format_, origin.source, every
+    )
+    with contextlib.suppress(KeyboardInterrupt):
+        fetch.watch(store, source, format_, origin, every=every, timeout=timeout)
+
+
+@outages.command(name="serve-push")
+@config_option
+@click.option("--listen", default="127.0.0.1:8089", show_default=True, help="HOST:PORT.")
+@click.option(
+    "--allow-remote", is_flag=True, help="Allow a --listen address other machines can reach."
+)
+@click.option("--source", default="push", show_default=True, help="The pushed records' source.")
+def serve_push(config_path: str, listen: str, allow_remote: bool, source: str) -> None:
+    """Accept the dispatch system's outages: POST /outages, our JSON format, with
+    Authorization: Bearer $IVR_PUSH_TOKEN."""
+    from ivr.outages import push
+    from ivr.transport.fastagi import is_loopback_host
+
+    problem = push.token_problem(os.environ.get(push.TOKEN_ENV))
+    if problem:
+        click.echo(f"ivr: {problem}", err=True)
+        sys.exit(1)
+    try:
+        host, port = push.parse_listen(listen)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--listen") from exc
+    if not is_loopback_host(host) and not allow_remote:
+        raise click.BadParameter(
+            f"{listen} is reachable from other machines: pass --allow-remote as well "
+            "(and put TLS in front), or listen on 127.0.0.1",
+            param_hint="--listen",
+        )
+    setup_logging()
+    app = push.make_app(_store(config_path), os.environ[push.TOKEN_ENV], source=source, tz=TZ)
+    log = logging.getLogger(__name__)
+    push.serve(
+        app,
+        host,
+        port,
+        lambda bound: log.info("accepting pushes on http://%s:%d/outages", host, bound),
+    )
 
 
 def _line(outage: Outage) -> str:

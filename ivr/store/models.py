@@ -257,6 +257,16 @@ class ScheduleDayRow(Base):
     __table_args__ = (Index("ix_schedule_days_grp_day", "grp", "day", "id"),)
 
 
+class OutageFetchRow(Base):
+    """The last successful fetch of a source (``ivr outages watch``, pushes): data that did
+    not change is still fresh as of then."""
+
+    __tablename__ = "outage_fetches"
+
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 # -- the customer registry (ivr.accounts): personal data, read by ivr.store.accounts ---------
 
 

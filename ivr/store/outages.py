@@ -30,6 +30,7 @@ from ivr.outages.model import (
 )
 from ivr.outages.names import house_key, settlement_key, street_key
 from ivr.store.models import (
+    OutageFetchRow,
     OutageGroupRow,
     OutageRow,
     OutageStreetRow,
@@ -74,12 +75,19 @@ class OutageStore:
 
     # -- imports --------------------------------------------------------------------------
 
-    def import_batch(self, batch: Batch, source: str, at: datetime | None = None) -> ImportSummary:
+    def import_batch(
+        self, batch: Batch, source: str, at: datetime | None = None, *, fetched: bool = False
+    ) -> ImportSummary:
         """Store a parsed file in one transaction; importing it again changes nothing.
-        ``at``: when the data was fetched (default now), which the IVR says as its age."""
+        ``at``: when the data was fetched (default now), which the IVR says as its age.
+        ``fetched``: the batch is what the source said at ``at`` (a feed's fetch, a push):
+        recorded as its last successful fetch, so that ``updated_at()`` counts the data as
+        fresh then even when nothing in it changed."""
         now = at or utcnow()
         counts = {"added": 0, "revised": 0, "unchanged": 0}
         with Session(self.engine) as session, session.begin():
+            if fetched:
+                _record_fetch(session, source, now)
             for outage in batch.outages:
                 counts[_merge_outage(session, outage, source, now)] += 1
             for day in batch.days:
@@ -210,13 +218,20 @@ class OutageStore:
             current = {(r.grp, r.day): r for r in session.scalars(stmt)}
         return [_day(current[key]) for key in sorted(current)]
 
+    def fetches(self) -> dict[str, datetime]:
+        """The last successful fetch of each source that has one (``import_batch(fetched=)``)."""
+        with Session(self.engine) as session:
+            return {r.source: r.fetched_at for r in session.scalars(select(OutageFetchRow))}
+
     def updated_at(self) -> datetime | None:
-        """When the outage data last changed (any outage, estimate or schedule day)."""
+        """When the outage data was last known to be current: the latest change (any
+        outage, estimate or schedule day) or successful fetch of a source."""
         with Session(self.engine) as session:
             moments = [
                 session.scalar(select(func.max(OutageRow.changed_at))),
                 session.scalar(select(func.max(RestorationRow.recorded_at))),
                 session.scalar(select(func.max(ScheduleDayRow.recorded_at))),
+                session.scalar(select(func.max(OutageFetchRow.fetched_at))),
             ]
         known = [_aware(m) for m in moments if m is not None]
         return max(known) if known else None
@@ -230,6 +245,15 @@ def _aware(moment: datetime) -> datetime:
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment)
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def _record_fetch(session: Session, source: str, at: datetime) -> None:
+    """The source's last successful fetch is ``at`` (unless a later one is recorded)."""
+    row = session.get(OutageFetchRow, source)
+    if row is None:
+        session.add(OutageFetchRow(source=source, fetched_at=at))
+    elif row.fetched_at < at:
+        row.fetched_at = at
 
 
 def _find(session: Session, source: str, outage_id: str) -> OutageRow | None:
