@@ -93,3 +93,14 @@ def test_without_outage_data_the_caller_hears_that_none_is_known(simulate, repos
     AccountStore(repository).upsert(read_accounts(SAMPLE_DIR / "accounts.csv"))
     _, played = call(simulate, "1 2 h", "0500000002", NOON + timedelta(minutes=1))
     assert "outage_none" in played
+
+
+def test_a_hang_up_while_keying_the_account_leaves_nothing_half_done(simulate, seeded):
+    transcript, played = call(simulate, "1 2 5 2 0 1 h", "0441234567", NOON)
+    record = seeded.get_call(transcript.record.call_uid)
+    assert record is not None  # recorded, with what was known
+    assert record.account_number is None and record.appeals == []
+    assert record.path[-1] == {"menu": "outages", "key": "2", "action": "outage_status"}
+    # the area-wide text was heard to its end before the caller chose to key in: served
+    assert record.outcome.value == "self_served"
+    assert "identify_entered" not in played

@@ -260,3 +260,31 @@ def test_watch_keeps_going_through_failures_until_interrupted(server, workdir):
     repository = CallRepository(workdir_database(workdir))
     assert [(o.source, o.id) for o in OutageStore(repository).list()] == [("dso", "AV-1")]
     repository.dispose()
+
+
+def test_the_server_watches_a_feed_in_a_thread_of_its_own(config_copy, tmp_path):
+    """``ivr serve --watch``: the feed is imported while the server answers calls, and a
+    feed that turns bad keeps the last good data."""
+    import shutil
+
+    from conftest import ROOT
+    from serve_process import ServeProcess
+
+    feed = tmp_path / "feed.json"
+    shutil.copy(ROOT / "examples" / "sample" / "outages.json", feed)
+    serve = ServeProcess(
+        config_copy, "--watch", str(feed), "--watch-format", "json", "--watch-every", "1s"
+    )
+    try:
+        serve.wait_for(r"watching .*feed\.json \(json\) every 1 s")
+        serve.wait_for(r"feed\.json: 2 added")
+        feed.write_text("<html>maintenance</html>", encoding="utf-8")
+        serve.wait_for(r"feed\.json: .*kept the last good data")
+        repository = CallRepository(f"sqlite:///{config_copy.parent / 'ivr.sqlite3'}")
+        try:
+            assert len(OutageStore(repository).list(active_only=False)) == 2
+        finally:
+            repository.dispose()
+    finally:
+        serve.proc.send_signal(signal.SIGTERM)
+        assert serve.proc.wait(30) == 0

@@ -7,6 +7,7 @@ import logging
 import sys
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import click
@@ -21,11 +22,14 @@ from ivr.cli.common import (
     setup_logging,
 )
 from ivr.cli.db import db
-from ivr.cli.outages import outages
+from ivr.cli.outages import Duration, outages
 from ivr.cli.prompts import prompts, say
 from ivr.cli.report import report
 from ivr.config import default_config_path
 from ivr.logs import setup_logging as setup_logging_at
+
+if TYPE_CHECKING:
+    from ivr.store.repository import CallRepository
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -135,6 +139,21 @@ def parse_listen(value: str) -> tuple[str, int]:
     "queue at its next reply; calls still running this many seconds later are "
     "closed (the dialplan's fallback takes them).",
 )
+@click.option(
+    "--watch",
+    "watch_source",
+    default=None,
+    metavar="SOURCE",
+    help="Also watch an outage feed (a URL or a file), as 'ivr outages watch' does, in a "
+    "thread of this server.",
+)
+@click.option(
+    "--watch-format",
+    type=click.Choice(["yasno", "dtek", "csv", "json"]),
+    default=None,
+    help="The feed's format (required with --watch).",
+)
+@click.option("--watch-every", type=Duration(), default="5m", show_default=True)
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 def serve(
     config_path: str,
@@ -143,6 +162,9 @@ def serve(
     allow: str | None,
     drain_timeout: float,
     cut_grace: float,
+    watch_source: str | None,
+    watch_format: str | None,
+    watch_every: float,
     verbose: bool,
 ) -> None:
     """FastAGI server: many calls at once on one asyncio event loop.
@@ -194,14 +216,53 @@ def serve(
     )
     provider = ConfigProvider(snapshot, config_path, topics=repository)
     server = FastAgiServer(provider, recorder, settings)
+    stop_watching = start_watching(watch_source, watch_format, watch_every, repository)
     try:
         asyncio.run(server.serve_until_stopped())
     except OSError as exc:
         click.echo(f"ivr: cannot listen on {listen}: {exc}", err=True)
         sys.exit(2)
     finally:
+        stop_watching()
         recorder.close()
         repository.close()
+
+
+def start_watching(
+    source: str | None, format_: str | None, every: float, repository: CallRepository
+) -> Callable[[], None]:
+    """``serve --watch``: the outage feed watched in a thread of the server (fetches and
+    imports block; they never run on the event loop); returns what stops it."""
+    if source is None:
+        if format_ is not None:
+            raise click.UsageError("--watch-format needs --watch SOURCE")
+        return lambda: None
+    if format_ is None:
+        raise click.UsageError("--watch needs --watch-format yasno|dtek|csv|json")
+    import threading
+
+    from ivr.outages import fetch
+    from ivr.outages.batch import Origin
+    from ivr.store.outages import OutageStore
+
+    name = fetch.default_source_name(source)
+    origin = Origin(name, name, "Europe/Kyiv")
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=fetch.watch,
+        args=(OutageStore(repository), source, format_, origin),
+        kwargs={"every": every, "stop": stop},
+        name="ivr-outage-watch",
+        daemon=True,
+    )
+    thread.start()
+    logging.getLogger("ivr").info("watching %s (%s) every %.0f s", source, format_, every)
+
+    def stop_it() -> None:
+        stop.set()
+        thread.join(5)
+
+    return stop_it
 
 
 def call_clock(at: str | None, tz: ZoneInfo) -> Callable[[], datetime]:

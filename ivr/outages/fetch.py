@@ -14,6 +14,7 @@ import logging
 import re
 import socket
 import ssl
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -158,17 +159,19 @@ def watch(
     *,
     every: float,
     timeout: float = DEFAULT_TIMEOUT,
+    stop: threading.Event | None = None,
 ) -> None:
-    """``watch_once`` every ``every`` seconds, until interrupted. A database that cannot
-    take the data is a WARNING too: the next cycle tries again."""
-    while True:
+    """``watch_once`` every ``every`` seconds, until interrupted or ``stop`` is set. A
+    database that cannot take the data is a WARNING too: the next cycle tries again."""
+    stop = stop or threading.Event()
+    while not stop.is_set():
         began = time.monotonic()
         try:
             watch_once(store, source, format, origin, timeout=timeout)
         except Exception as exc:  # the database is down or refuses: try again next time
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
             log.warning("%s: cannot store the data: %s", source, first)
-        time.sleep(max(0.0, every - (time.monotonic() - began)))
+        stop.wait(max(0.0, every - (time.monotonic() - began)))
 
 
 # -- reading ------------------------------------------------------------------------------
