@@ -168,29 +168,29 @@ def write_config(directory: Path, sounds: Path, db_url: str | None = None) -> Pa
 
 
 def prepare_workdir(directory: Path = BENCH_DIR) -> Path:
-    """A config in ``directory`` with the prompt audio built there once (espeak-ng, offline;
+    """A config in ``directory`` with the prompt audio built there (espeak-ng, offline;
     ``ivr serve`` and ``ivr agi`` refuse to run without the audio)."""
     directory.mkdir(parents=True, exist_ok=True)
     sounds = directory / "prompts"
     config = write_config(directory, sounds)
-    if not (sounds / "uk" / "manifest.json").exists():
-        print(f"building prompt audio in {sounds} (once)", file=sys.stderr)
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "ivr",
-                "prompts",
-                "build",
-                "--config",
-                str(config),
-                "--engine",
-                "espeak",
-            ],
-            check=True,
-            env=ENV,
-            stdout=subprocess.DEVNULL,
-        )
+    # The build is incremental: only prompts new or changed since the last run are rendered.
+    print(f"building prompt audio in {sounds} (new and changed prompts)", file=sys.stderr)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ivr",
+            "prompts",
+            "build",
+            "--config",
+            str(config),
+            "--engine",
+            "espeak",
+        ],
+        check=True,
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+    )
     return config
 
 
