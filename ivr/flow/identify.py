@@ -120,7 +120,7 @@ def _choose(ctx: FlowContext, menu: Menu, accounts: list[Account]) -> Found:
         if key is None:
             key = yield from ctx.play(f"digits/{number}", keys)
     if key is None:
-        key = yield from ctx.wait_digit(6000)
+        key = yield from ctx.wait_digit(menu.timeout_ms)
     if key is not None and key in keys:
         ctx.step(menu, key=key, event="identified_by_choice")
         return accounts[int(key) - 1]
