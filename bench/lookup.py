@@ -77,26 +77,27 @@ def fictional(count: int, rng: random.Random) -> list[Account]:
     return accounts
 
 
-def outage_data(count: int, rng: random.Random) -> Batch:
-    """``count`` active outages and a week of schedules (from yesterday) for every group."""
+def outage_data(count: int, rng: random.Random, now: datetime = NOW) -> Batch:
+    """``count`` active outages and a week of schedules (from yesterday) for every group,
+    around ``now``."""
     outages = []
     for n in range(count):
         kind = OutageKind.EMERGENCY if n % 4 else OutageKind.PLANNED
         area = Area("Вигадане", streets=(f"вул. Умовна {rng.randrange(400)}",))
         if n % 10 == 0:  # a group's line, elsewhere: found by the group, not the settlement
             area = Area(f"Інше {n}", groups=(rng.choice(GROUPS),))
-        start = NOW - timedelta(hours=rng.randint(1, 12))
-        restoration = Restoration(NOW + timedelta(hours=rng.randint(1, 8)), start, "bench")
+        start = now - timedelta(hours=rng.randint(1, 12))
+        restoration = Restoration(now + timedelta(hours=rng.randint(1, 8)), start, "bench")
         outages.append(
             Outage(f"B-{n}", kind, area, start, OutageStatus.ACTIVE, (restoration,), "", "bench")
         )
     days = []
     for offset in range(-1, 6):
-        day = NOW.date() + timedelta(days=offset)
+        day = now.date() + timedelta(days=offset)
         for group in GROUPS:
             start = rng.randrange(0, 1200, 30)
             off = (OffInterval(start, start + 240), OffInterval(1410, 1440))
-            days.append(ScheduleDay(group, day, DayStatus.IN_FORCE, off, "bench", NOW))
+            days.append(ScheduleDay(group, day, DayStatus.IN_FORCE, off, "bench", now))
     return Batch(tuple(outages), tuple(days))
 
 

@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +48,9 @@ HOST = "127.0.0.1"
 #: Our caller: presses 1 during the welcome (outages menu), hears the outages menu, presses 2
 #: at the wait (current outages), hears the announcement, hangs up when the menu comes back.
 OUR_KEYS = ("1", "-", "2", "-", "h")
+#: A caller on record (``--journey known``): 1, the outages menu, 2: identified by caller ID,
+#: hears their outage status (as many prompts as it takes), hangs up at the menu's next wait.
+KNOWN_KEYS = ("1", "-", "2", "H")
 #: The peers' caller: hears the greeting, presses 1 at the wait, hears the announcement.
 PEER_KEYS = ("-", "1", "-")
 
@@ -259,12 +263,48 @@ def reset_database(db_url: str) -> None:
     engine.dispose()
 
 
-def run_one(name: str, scenario: Scenario, processes: int, db_url: str | None) -> Result:
+def seed_outage_day(url: str, callers: int) -> None:
+    """``--journey known``: an account for every number the load generator calls from, and
+    1 000 active outages and a week of schedules around now (``bench/lookup.py``'s data)."""
+    import random
+
+    import lookup
+
+    from ivr.accounts.model import Account, Address
+    from ivr.store.accounts import AccountStore
+    from ivr.store.outages import OutageStore
+    from ivr.store.repository import CallRepository
+
+    repository = CallRepository(url)
+    repository.ensure_schema()
+    accounts = [
+        Account(
+            number=f"2{n:09d}",
+            eic=None,
+            phones=(f"+38067{n:07d}",),
+            address=Address("Вигадане", f"вул. Умовна {n % 400}", f"{n % 150 + 1}"),
+            groups=(lookup.GROUPS[n % len(lookup.GROUPS)],),
+        )
+        for n in range(callers)
+    ]
+    AccountStore(repository).replace_all(accounts)
+    now = datetime.now(lookup.KYIV)
+    data = lookup.outage_data(1000, random.Random(373), now=now)
+    OutageStore(repository).import_batch(data, "bench", at=now)
+    repository.dispose()
+
+
+def run_one(
+    name: str, scenario: Scenario, processes: int, db_url: str | None, journey: str = "unknown"
+) -> Result:
     workdir = Path(tempfile.mkdtemp(prefix=f"ivr-storm-{name}-"))
     try:
         if name == "ours" and db_url:
             reset_database(db_url)
         keys = OUR_KEYS if name == "ours" else PEER_KEYS
+        if name == "ours" and journey == "known":
+            seed_outage_day(db_url or f"sqlite:///{workdir / 'ivr.sqlite3'}", scenario.calls)
+            keys = KNOWN_KEYS
         # Only our commands are checked against the strict grammar (every argument quoted):
         # pyst2 sends unquoted file names and numbers, which Asterisk accepts.
         scenario = replace(scenario, keys=keys, check_commands=name == "ours")
@@ -422,6 +462,13 @@ def main() -> None:
         "--processes", type=int, default=1, help="load-generator processes (default 1)"
     )
     parser.add_argument("--db-url", help="our database (default: a fresh SQLite file)")
+    parser.add_argument(
+        "--journey",
+        choices=["unknown", "known"],
+        default="unknown",
+        help="our caller: not on record (the area-wide text), or on record (identified by "
+        "caller ID and told their outage status; the registry and outages are seeded)",
+    )
     args = parser.parse_args()
 
     names = [s.strip() for s in args.servers.split(",") if s.strip()]
@@ -444,7 +491,7 @@ def main() -> None:
         results = []
         for server in names:
             started = time.monotonic()
-            results.append(run_one(server, scenario, args.processes, args.db_url))
+            results.append(run_one(server, scenario, args.processes, args.db_url, args.journey))
             print(f"  {server}: done in {time.monotonic() - started:.1f} s", file=sys.stderr)
         print_table(results)
         verdicts += print_ratios(name, results)

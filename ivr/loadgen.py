@@ -28,9 +28,11 @@ from ivr.simulator import asterisk_env, env_block
 
 #: Key script tokens: a DTMF key is pressed at the next prompt (if it is an escape digit;
 #: otherwise Asterisk drops it) or wait; "-" lets a prompt play out or a wait time out;
-#: "h" hangs up at the next prompt or wait. An exhausted script behaves like "-".
+#: "h" hangs up at the next prompt or wait; "H" lets every prompt play out and hangs up at the
+#: next wait (a journey whose prompts vary in number). An exhausted script behaves like "-".
 PLAY = "-"
 HANGUP = "h"
+HANGUP_AT_WAIT = "H"
 DEAD = b"511 Command Not Permitted on a dead channel or intercept routine\n"
 _DEAD_SAFE = ("SET", "GET", "EXEC", "DATABASE", "VERBOSE", "NOOP", "ASYNCAGI")
 #: A well-formed command as our protocol layer writes it: a verb and quoted arguments.
@@ -199,7 +201,10 @@ class _Call(asyncio.Protocol):
 
     def _media(self, escape: str, delay: float, prompt: bool) -> None:
         token = self.keys.pop() if self.keys else PLAY
-        if token == HANGUP:
+        if token == HANGUP_AT_WAIT and prompt:
+            self.keys.append(token)  # kept for the wait; this prompt plays out
+            token = PLAY
+        if token in (HANGUP, HANGUP_AT_WAIT):
             self.dead = True
             reply = b"200 result=-1 endpos=0\nHANGUP\n"
         elif token != PLAY and (not prompt or token in escape):

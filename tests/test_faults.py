@@ -547,3 +547,28 @@ def test_slow_blocking_work_never_stalls_the_event_loop(config, repository, monk
         running.stop()
     assert repository.count_appeals() == 8  # every call got its number
     assert max(lags) < 0.1, f"event loop stalled {max(lags) * 1000:.0f} ms"
+
+
+def test_load_generator_hangs_up_at_the_first_wait_after_every_prompt(config, repository):
+    """``H`` lets every prompt play out and hangs up at the next wait: the journey of the
+    benchmark's callers on record, whose status takes a varying number of prompts."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from ivr.loadgen import Scenario, drive
+    from ivr.store.models import Call
+
+    running = Server(config, CallRecorder(repository))
+    try:
+        scenario = Scenario("waits", calls=5, concurrency=5, keys=("1", "H"))
+        stats = running.call(drive(*running.address, scenario), timeout=60)
+        assert stats.calls_completed == 5 and stats.malformed == 0
+        deadline = time.monotonic() + 5
+        while repository.count_calls() < 5 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        with Session(repository.engine) as session:
+            paths = [call.path for call in session.scalars(select(Call))]
+        # 1 cuts the welcome: the outages menu plays out, the caller hangs up at its wait
+        assert paths == [[{"menu": "main", "key": "1", "action": "menu"}]] * 5
+    finally:
+        running.stop()
