@@ -520,6 +520,15 @@ class CallReport:
         marker = "AGI Rx << " if direction == "Rx" else "AGI Tx >> "
         return [line.split(marker, 1)[1] for line in self.lines if marker in line]
 
+    def streamed(self) -> list[str]:
+        """The prompt and fragment ids the IVR streamed, in order."""
+        files = []
+        for cmd, _reply in self.exchanges():
+            match = re.search(r'STREAM FILE "?[^ "]*/prompts/uk/([^ "]+)"?', cmd)
+            if match:
+                files.append(match.group(1))
+        return files
+
     def exchanges(self) -> list[tuple[str, str]]:
         """(command, reply) pairs after the env block."""
         pairs: list[tuple[str, str]] = []

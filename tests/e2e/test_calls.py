@@ -245,20 +245,10 @@ def test_no_socket_left_after_the_batch(batch, main_server):
     assert established(main_server.address[1]) == 0
 
 
-def streamed(rep: CallReport) -> list[str]:
-    """The prompt and fragment ids the IVR streamed, in order."""
-    files = []
-    for cmd, _reply in rep.exchanges():
-        match = re.search(r'STREAM FILE "?[^ "]*/prompts/uk/([^ "]+)"?', cmd)
-        if match:
-            files.append(match.group(1))
-    return files
-
-
 @pytest.mark.parametrize("transport", TRANSPORTS)
 def test_a_caller_known_by_number_hears_the_outage_at_their_address(batch, transport):
     result = outcome(batch, "outage_by_phone", transport)
-    said = streamed(result.report)
+    said = result.report.streamed()
     assert said.index("identify_by_phone") < said.index("outage_emergency_here")
     start = said.index("outage_restore_at")  # the sample's 15:30, 3.5 hours from now
     assert said[start + 1] in ("date/today", "date/tomorrow")
@@ -271,13 +261,21 @@ def test_a_caller_known_by_number_hears_the_outage_at_their_address(batch, trans
 @pytest.mark.parametrize("transport", TRANSPORTS)
 def test_an_unknown_caller_keys_the_account_and_hears_their_schedule(batch, transport):
     result = outcome(batch, "outage_keypad", transport)
-    said = streamed(result.report)
+    said = result.report.streamed()
     assert said.index("outage_not_identified") < said.index("identify_ask")
     assert said.index("identify_found") < said.index("schedule_group")
     assert said[said.index("schedule_group") + 1 : said.index("schedule_group") + 4] == [
         "digits/4",
         "schedule_point",
         "digits/2",
+    ]
+    # tomorrow's provisional 18:00-21:30 is always ahead, whatever the time of the run
+    start = said.index("schedule_tomorrow_provisional")
+    assert said[start + 1 : start + 5] == [
+        "time/from_18",
+        "units/hour_2",
+        "time/until_21",
+        "digits/30",
     ]
     assert result.record.account_number == "2010000003"
     assert result.report.problems() == []

@@ -179,3 +179,35 @@ def test_transfer_to_a_number_and_a_failed_transfer(asterisk: Asterisk, site_fac
             assert record.outcome is Outcome.TRANSFERRED and record.transfer_to == "0800000999"
     finally:
         repository.dispose()
+
+
+def test_old_outage_data_is_said_to_be_old(asterisk: Asterisk, site_factory):
+    """Outage data last fetched over three hours ago: the caller known by number hears that
+    it may be out of date, and when it was updated, before their status (both transports)."""
+    from datetime import UTC, datetime, timedelta
+
+    from ivr.cli.sample import seed_sample
+
+    site = site_factory("stale")
+    server = site.serve()
+    try:
+        repository = site.repository()
+        try:  # the sample moved three hours back: fetched 3 h 15 min ago
+            seed_sample(repository, now=datetime.now(UTC) - timedelta(hours=3))
+        finally:
+            repository.dispose()
+        calls = {
+            transport: asterisk.place(
+                "w2000 d1 w3000 d2 w14000 h", caller="0500000004", agi=agi, talk=1
+            )
+            for transport, agi in (("fastagi", server.url), ("agi", site.process_agi))
+        }
+        asterisk.wait_gone(calls.values(), timeout=90)
+    finally:
+        server.stop()
+    site.flush()
+    for transport, call in calls.items():
+        said = report(asterisk, call).streamed()
+        assert said.index("outage_data_stale") < said.index("outage_data_age"), transport
+        assert said.index("outage_data_age") < said.index("outage_emergency_here"), transport
+        assert report(asterisk, call).problems() == [], transport
