@@ -187,9 +187,9 @@ class OutageRow(Base):
     restorations: Mapped[list[RestorationRow]] = relationship(
         order_by="RestorationRow.id", lazy="selectin", cascade="all, delete-orphan"
     )
-    group_rows: Mapped[list[OutageGroupRow]] = relationship(
-        lazy="selectin", cascade="all, delete-orphan"
-    )
+    # The index rows of the look-ups; a read takes the groups and streets from the JSON
+    # columns, so these load only when an import replaces them.
+    group_rows: Mapped[list[OutageGroupRow]] = relationship(cascade="all, delete-orphan")
     street_rows: Mapped[list[OutageStreetRow]] = relationship(cascade="all, delete-orphan")
 
     __table_args__ = (
