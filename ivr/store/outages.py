@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from ivr.accounts.houses import house_key
 from ivr.outages.batch import Batch
 from ivr.outages.model import (
     Area,
@@ -28,7 +29,7 @@ from ivr.outages.model import (
     Restoration,
     ScheduleDay,
 )
-from ivr.outages.names import house_key, settlement_key, street_key
+from ivr.outages.names import settlement_key, street_key
 from ivr.store.models import (
     OutageFetchRow,
     OutageGroupRow,
