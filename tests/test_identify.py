@@ -291,3 +291,20 @@ def test_identify_that_fails_every_attempt_hands_the_caller_to_the_operator(tmp_
     record, asterisk, _ = outage_call(config, keys, "0445550000", None, Registry())
     assert asterisk.variables["IVR_RESULT"] == "operator"
     assert record.account_number is None
+
+
+def test_a_menu_that_uses_every_digit_offers_no_keypad_entry(shipped):
+    import dataclasses
+
+    from ivr.actions.outage_status import OutageStatusAction, handle, offer_key
+    from ivr.actions.repeat import RepeatAction
+    from ivr.flow.next import Stay
+
+    menu = shipped.menus["outages"]
+    full = dataclasses.replace(menu, options={**{k: RepeatAction() for k in "1234567890"}})
+    assert offer_key(menu) == "5" and offer_key(full) is None
+    call = CallContext.from_env(asterisk_env("0445550000", "0800300373"), "simulator")
+    ctx = FlowContext(shipped, call, lambda: NOON, Everything())
+    asterisk = ScriptedAsterisk("", patient=True)
+    after = drive_sync(handle(OutageStatusAction(), ctx, full), asterisk.send, Registry().runner())
+    assert after == Stay() and asterisk.prompts == []

@@ -52,10 +52,10 @@ def parse(p: OptionChecks, path: YamlPath, data: Mapping[str, Any]) -> OutageSta
     return OutageStatusAction(prompts=prompts)
 
 
-def offer_key(menu: Menu) -> str:
+def offer_key(menu: Menu) -> str | None:
     """The key that starts identification here: the first digit the menu does not use, so
-    that no menu key changes its meaning ("1" may be the danger key)."""
-    return next(k for k in "1234567890" if not any(o.startswith(k) for o in menu.options))
+    that no menu key changes its meaning ("1" may be the danger key); None when it uses all."""
+    return next((k for k in "1234567890" if not any(o.startswith(k) for o in menu.options)), None)
 
 
 def handle(action: OutageStatusAction, ctx: FlowContext, menu: Menu) -> Steps:
@@ -68,6 +68,8 @@ def handle(action: OutageStatusAction, ctx: FlowContext, menu: Menu) -> Steps:
         if action.prompts:
             ctx.state.served = True  # the area-wide status was heard
         start = offer_key(menu)
+        if start is None:  # every digit is an option here: no keypad entry to offer
+            return Stay()
         keys = "".join(sorted({*escape, start}))
         key = yield from ctx.play_all(
             ("outage_not_identified", "identify_press", f"digits/{start}"), keys
