@@ -12,6 +12,8 @@ from __future__ import annotations
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-"
 LENGTH = 16
 UKRAINE_METERING_POINT = "62Z"  # Ukraine's issuing office + "Z" (measurement point)
+#: The digits a caller keys: those after ``62Z`` (the check character is computed).
+KEYED_DIGITS = LENGTH - len(UKRAINE_METERING_POINT) - 1
 _VALUES = {ch: n for n, ch in enumerate(ALPHABET)}
 
 
@@ -45,7 +47,9 @@ def is_valid_eic(code: str) -> bool:
 
 def eic_from_digits(twelve_digits: str) -> str:
     """The Ukrainian metering point's code ``62Z`` + 12 digits + check character."""
-    if len(twelve_digits) != 12 or not (twelve_digits.isascii() and twelve_digits.isdigit()):
+    if len(twelve_digits) != KEYED_DIGITS or not (
+        twelve_digits.isascii() and twelve_digits.isdigit()
+    ):
         raise EicError("expected the 12 digits after 62Z")
     body = UKRAINE_METERING_POINT + twelve_digits
     check = check_char(body)

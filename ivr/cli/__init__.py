@@ -8,7 +8,6 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 import click
 
@@ -265,18 +264,17 @@ def start_watching(
     return stop_it
 
 
-def call_clock(at: str | None, tz: ZoneInfo) -> Callable[[], datetime]:
+def call_clock(at: str | None, tz: str) -> Callable[[], datetime]:
     """The simulated call's clock: now, or ``--at`` moving on in real time from then."""
     from ivr.flow.call import utcnow
+    from ivr.outages.moments import parse_moment
 
     if at is None:
         return utcnow
     try:
-        moment = datetime.fromisoformat(at)
+        start = parse_moment(at, tz)
     except ValueError as exc:
-        message = f"{at!r} is not a moment like 2026-12-01T18:00"
-        raise click.BadParameter(message, param_hint="--at") from exc
-    start = moment if moment.tzinfo else moment.replace(tzinfo=tz)
+        raise click.BadParameter(str(exc), param_hint="--at") from exc
     began = utcnow()
     return lambda: start + (utcnow() - began)
 
@@ -347,7 +345,7 @@ def simulate(
     setup_logging_at(logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
     snapshot = load_or_exit(config_path)
     config = snapshot.config
-    clock = call_clock(at, config.company.tz)
+    clock = call_clock(at, config.company.timezone)
     if fastagi and (at or seed_sample):
         raise click.UsageError("--at and --seed-sample work in the built-in mode, not --fastagi")
     try:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ivr.accounts.eic import KEYED_DIGITS as EIC_DIGITS
 from ivr.audio.catalogue import read_hints
 from ivr.audio.playable import AudioCatalogue
 from ivr.audio.text import text_problems
@@ -44,7 +45,6 @@ from ivr.config.schema import (
     DEFAULT_SOUNDS,
     DEFAULTS_KEYS,
     DEFAULTS_REQUIRED,
-    EIC_DIGITS,
     IDENTIFICATION_KEYS,
     LANGUAGE_RE,
     MAX_AGE_RANGE,

@@ -62,8 +62,7 @@ ACCOUNT_LENGTH_RANGE = (4, 20)
 ATTEMPTS_RANGE = (1, 5)
 OUTAGES_KEYS = ("max_age",)
 MAX_AGE_RANGE = (1, 24 * 60)  # minutes
-#: The digits a caller keys for an EIC code: the 12 after "62Z" (the check character is computed).
-EIC_DIGITS = 12
+
 #: how to fix a missing option field
 FIELD_HINTS = {
     "menu": "'menu: <menu name>'",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Generator
 
+from ivr.accounts.eic import KEYED_DIGITS as EIC_DIGITS
 from ivr.accounts.eic import eic_from_digits
 from ivr.accounts.model import Account
 from ivr.accounts.numbers import mask_account
@@ -31,7 +32,6 @@ from ivr.speech import plan_digits
 
 log = logging.getLogger(__name__)
 
-EIC_DIGITS = 12
 #: Accounts offered by their last digits when several share the caller's number.
 MAX_CHOICES = 8
 LAST_DIGITS = 4
