@@ -18,10 +18,8 @@ from sqlalchemy import (
     delete,
     func,
     insert,
-    literal,
     select,
     text,
-    union_all,
 )
 
 from ivr.accounts.houses import house_key
@@ -69,7 +67,7 @@ class AccountStore:
         return found[0] if found else None
 
     def _find(self, numbers: Select[Any]) -> list[Account]:
-        """The accounts whose numbers ``numbers`` selects, by number: two queries."""
+        """The accounts whose numbers ``numbers`` selects, by number."""
         with self.engine.connect() as connection:
             return _load(connection, numbers)
 
@@ -179,35 +177,31 @@ def _link_rows(accounts: Iterable[Account], column: str, values: Any) -> Iterato
 
 
 def _load(connection: Connection, numbers: Select[Any]) -> list[Account]:
-    """The accounts whose numbers the ``numbers`` query selects, ordered by number."""
-    rows = connection.execute(
-        select(_ACCOUNTS).where(_ACCOUNTS.c.number.in_(numbers)).order_by(_ACCOUNTS.c.number)
-    ).all()
-    if not rows:
-        return []
-    links: dict[tuple[str, str], list[str]] = {}
-    query = union_all(
-        *(
-            select(table.c.account_number, literal(kind), column).where(
-                table.c.account_number.in_(numbers)
-            )
-            for table, kind, column in (
-                (_PHONES, "phone", _PHONES.c.phone),
-                (_GROUPS, "group", _GROUPS.c.group_code),
-            )
-        )
+    """The accounts whose numbers the ``numbers`` query selects, ordered by number: one
+    query, a row per (account, phone, group) that the accounts' few links multiply to."""
+    stmt = (
+        select(_ACCOUNTS, _PHONES.c.phone, _GROUPS.c.group_code)
+        .outerjoin(_PHONES, _PHONES.c.account_number == _ACCOUNTS.c.number)
+        .outerjoin(_GROUPS, _GROUPS.c.account_number == _ACCOUNTS.c.number)
+        .where(_ACCOUNTS.c.number.in_(numbers))
+        .order_by(_ACCOUNTS.c.number)
     )
-    for number, kind, value in connection.execute(query):
-        links.setdefault((number, kind), []).append(value)
+    found: dict[str, tuple[Any, set[str], set[str]]] = {}
+    for row in connection.execute(stmt):
+        _, phones, groups = found.setdefault(row.number, (row, set(), set()))
+        if row.phone is not None:
+            phones.add(row.phone)
+        if row.group_code is not None:
+            groups.add(row.group_code)
     return [
         Account(
             number=row.number,
             eic=row.eic,
-            phones=tuple(sorted(links.get((row.number, "phone"), ()))),
+            phones=tuple(sorted(phones)),
             address=Address(settlement=row.settlement, street=row.street, house=row.house),
-            groups=tuple(sorted(links.get((row.number, "group"), ()))),
+            groups=tuple(sorted(groups)),
             supplier=row.supplier,
             zones=int(row.zones),
         )
-        for row in rows
+        for row, phones, groups in found.values()
     ]

@@ -3,17 +3,25 @@
 One ``Lookups`` per configuration snapshot; it opens the database on its first look-up (so
 process AGI loads SQLAlchemy only on calls that look something up) and is safe to call from
 the FastAGI server's effect threads. Each method answers one effect of ``ivr.flow.effects``.
+
+Accounts are read from the database on every look-up (one round trip). The outage data is
+held in memory (``OutageIndex``): at most once a second a look-up asks the database for the
+data's version (one round trip) and reloads the index when it changed, so a dispatcher's new
+estimate reaches callers within a second, and while one thread reloads the others answer
+from the index they have.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from ivr.accounts.model import Account
+from ivr.outages.index import OutageIndex
 from ivr.outages.report import OutageReport
 
 if TYPE_CHECKING:
@@ -21,17 +29,27 @@ if TYPE_CHECKING:
     from ivr.store.outages import OutageStore
 
 
-#: Seconds between two reads of when the outage data last changed.
-UPDATED_EVERY = 1.0
+#: Seconds between two checks of the outage data's version.
+CHECK_EVERY = 1.0
+
+
+@dataclass(frozen=True)
+class _Held:
+    index: OutageIndex
+    stamp: tuple[object, ...]
+    updated_at: datetime | None
+    checked: float  # time.monotonic() of the last version check
 
 
 class Lookups:
-    def __init__(self, database_url: str, tz: ZoneInfo) -> None:
+    def __init__(self, database_url: str, tz: ZoneInfo, check_every: float = CHECK_EVERY) -> None:
         self.database_url = database_url
         self.tz = tz
+        self.check_every = check_every
         self._lock = threading.Lock()
+        self._refreshing = threading.Lock()
         self._stores: tuple[AccountStore, OutageStore] | None = None
-        self._updated: tuple[float, datetime | None] = (float("-inf"), None)
+        self._held: _Held | None = None
 
     def _open(self) -> tuple[AccountStore, OutageStore]:
         with self._lock:
@@ -41,6 +59,10 @@ class Lookups:
                 from ivr.store.repository import CallRepository
 
                 repository = CallRepository(self.database_url)
+                # reads only: no transaction to begin and to roll back (a round trip less)
+                repository.engine = repository.engine.execution_options(
+                    isolation_level="AUTOCOMMIT"
+                )
                 self._stores = (AccountStore(repository), OutageStore(repository))
             return self._stores
 
@@ -54,23 +76,48 @@ class Lookups:
         return accounts.by_eic(eic) if eic else None
 
     def outage_report(self, account: Account, at: datetime) -> OutageReport:
-        """The active outages at the account's address, feeder and groups, and the groups'
+        """The active outages at the account's address and groups, and the groups'
         schedules for today and tomorrow (local days of the company's timezone)."""
-        outages = self._open()[1]
+        held = self._current()
         address = account.address
-        active = outages.active_for(
-            address.settlement, address.street, address.house, None, account.groups, at
+        active = held.index.active_for(
+            address.settlement, address.street, address.house, None, account.groups, at=at
         )
         today = at.astimezone(self.tz).date()
-        days = outages.schedule(account.groups, [today, today + timedelta(days=1)])
-        return OutageReport(tuple(active), tuple(days), self._updated_at(outages))
+        wanted = [today, today + timedelta(days=1)]
+        if held.index.holds(today):
+            days = held.index.schedule(account.groups, wanted)
+        else:  # a simulated call in the past: not in memory
+            days = self._open()[1].schedule(account.groups, wanted)
+        return OutageReport(tuple(active), tuple(days), held.updated_at)
 
-    def _updated_at(self, outages: OutageStore) -> datetime | None:
-        """When the data last changed, asked of the database at most once a second (the age
-        the caller hears is in minutes; three aggregate queries per call are not needed)."""
-        checked, value = self._updated
-        now = time.monotonic()
-        if now - checked >= UPDATED_EVERY:
-            value = outages.updated_at()
-            self._updated = (now, value)
-        return value
+    def _current(self) -> _Held:
+        """The index, checked against the database's version when it is a second old. The
+        first look-up waits for the load; later ones never wait for another's reload."""
+        held = self._held
+        if held is not None and time.monotonic() - held.checked < self.check_every:
+            return held
+        if not self._refreshing.acquire(blocking=held is None):
+            assert held is not None
+            return held
+        try:
+            held = self._held  # another thread may have loaded it while this one waited
+            if held is None or time.monotonic() - held.checked >= self.check_every:
+                held = self._refresh(held)
+                self._held = held
+            return held
+        finally:
+            self._refreshing.release()
+
+    def _refresh(self, held: _Held | None) -> _Held:
+        outages = self._open()[1]
+        checked = time.monotonic()
+        version = outages.version()
+        if held is not None and held.stamp == version.stamp:
+            return _Held(held.index, held.stamp, version.updated_at, checked)
+        # yesterday too, so that a call just after midnight or simulated a day back is held
+        first_day = datetime.now(self.tz).date() - timedelta(days=1)
+        active, days = outages.current(first_day)
+        return _Held(
+            OutageIndex.build(active, days, first_day), version.stamp, version.updated_at, checked
+        )

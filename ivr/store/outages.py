@@ -17,8 +17,8 @@ from datetime import UTC, date, datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from ivr.accounts.houses import house_key
 from ivr.outages.batch import Batch
+from ivr.outages.index import covers, in_effect
 from ivr.outages.model import (
     Area,
     DayStatus,
@@ -62,6 +62,17 @@ class ImportSummary:
                 f"kept as they were: {', '.join(self.missing)}"
             )
         return text
+
+
+@dataclass(frozen=True)
+class DataVersion:
+    """``stamp`` changes with every change to the outages and schedules: an outage, an
+    estimate or a schedule version added, an outage no longer active, or an outage changed
+    at a later moment than any before (a change back-dated with ``at=`` behind the latest
+    one is not seen until the next). ``updated_at`` is ``OutageStore.updated_at``."""
+
+    stamp: tuple[object, ...]
+    updated_at: datetime | None
 
 
 def utcnow() -> datetime:
@@ -204,8 +215,7 @@ class OutageStore:
         return [
             o
             for o in found
-            if _covers(o.area, settlement, street, house, feeder, groups)
-            and not (o.kind is OutageKind.PLANNED and o.restoration and o.restoration <= moment)
+            if covers(o.area, settlement, street, house, feeder, groups) and in_effect(o, moment)
         ]
 
     def schedule(self, groups: Iterable[str], days: Iterable[date]) -> builtins.list[ScheduleDay]:
@@ -219,6 +229,41 @@ class OutageStore:
             current = {(r.grp, r.day): r for r in session.scalars(stmt)}
         return [_day(current[key]) for key in sorted(current)]
 
+    def current(self, first_day: date) -> tuple[builtins.list[Outage], builtins.list[ScheduleDay]]:
+        """Every active outage (the earliest start first) and the current version of every
+        schedule day from ``first_day`` on: what ``OutageIndex`` holds."""
+        with Session(self.engine) as session:
+            active = select(OutageRow).where(OutageRow.status == OutageStatus.ACTIVE.value)
+            outages = [
+                _outage(r) for r in session.scalars(active.order_by(OutageRow.start, OutageRow.id))
+            ]
+            rows = select(ScheduleDayRow).where(ScheduleDayRow.day >= first_day)
+            current = {(r.grp, r.day): r for r in session.scalars(rows.order_by(ScheduleDayRow.id))}
+        return outages, [_day(current[key]) for key in sorted(current)]
+
+    def version(self) -> DataVersion:
+        """What the outage data's version is, in one round trip (see ``DataVersion``)."""
+        active = OutageRow.status == OutageStatus.ACTIVE.value
+        columns = [
+            select(func.max(OutageRow.id)),
+            select(func.count()).select_from(OutageRow).where(active),
+            select(func.max(RestorationRow.id)),
+            select(func.max(ScheduleDayRow.id)),
+            select(func.max(OutageRow.changed_at)),
+            select(func.max(RestorationRow.recorded_at)),
+            select(func.max(ScheduleDayRow.recorded_at)),
+            select(func.max(OutageFetchRow.fetched_at)),
+        ]
+        with self.engine.connect() as connection:
+            row = connection.execute(select(*(c.scalar_subquery() for c in columns))).one()
+        last_row, active_count, last_revision, last_day = row[:4]
+        changed = _aware(row[4]) if row[4] is not None else None
+        known = [_aware(m) for m in row[4:] if m is not None]
+        return DataVersion(
+            (last_row, active_count, last_revision, last_day, changed),
+            max(known) if known else None,
+        )
+
     def fetches(self) -> dict[str, datetime]:
         """The last successful fetch of each source that has one (``import_batch(fetched=)``)."""
         with Session(self.engine) as session:
@@ -227,15 +272,7 @@ class OutageStore:
     def updated_at(self) -> datetime | None:
         """When the outage data was last known to be current: the latest change (any
         outage, estimate or schedule day) or successful fetch of a source."""
-        with Session(self.engine) as session:
-            moments = [
-                session.scalar(select(func.max(OutageRow.changed_at))),
-                session.scalar(select(func.max(RestorationRow.recorded_at))),
-                session.scalar(select(func.max(ScheduleDayRow.recorded_at))),
-                session.scalar(select(func.max(OutageFetchRow.fetched_at))),
-            ]
-        known = [_aware(m) for m in moments if m is not None]
-        return max(known) if known else None
+        return self.version().updated_at
 
 
 # -- rows and records ---------------------------------------------------------------------
@@ -392,28 +429,4 @@ def _day(row: ScheduleDayRow) -> ScheduleDay:
         off=tuple(OffInterval(a, b) for a, b in row.off),
         source=row.source,
         updated_at=row.updated_at,
-    )
-
-
-def _covers(
-    area: Area,
-    settlement: str | None,
-    street: str | None,
-    house: str | None,
-    feeder: str | None,
-    groups: Sequence[str],
-) -> bool:
-    """Whether an outage's area covers the house, the feeder or one of the groups."""
-    if feeder and area.feeder == feeder:
-        return True
-    if set(groups) & set(area.groups):
-        return True
-    if not settlement or settlement_key(area.settlement) != settlement_key(settlement):
-        return False
-    if not area.streets:
-        return True
-    if not street or street_key(street) not in {street_key(s) for s in area.streets}:
-        return False
-    return not area.houses or (
-        house is not None and house_key(house) in {house_key(h) for h in area.houses}
     )
