@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from datetime import UTC, datetime, timedelta
@@ -20,7 +21,7 @@ from ivr.store.appeals import (
 )
 from ivr.store.journal import Journal, decode_entry, encode, owner_alive, process_owner
 from ivr.store.recorder import DATABASE, JOURNAL, LOST, CallRecorder, JournalRecorder
-from ivr.store.records import AppealRecord, Outcome
+from ivr.store.records import AppealRecord, CallRecord, Outcome
 from ivr.store.repository import CallRepository, StorageError
 from ivr.store.retention import RetentionError, cutoff_for
 
@@ -114,7 +115,7 @@ def test_upgrade_creates_the_schema_and_is_repeatable(db_url):
     repo = CallRepository(db_url)
     repo.ensure_schema()
     repo.ensure_schema()
-    assert repo.schema_revision() == "0006"
+    assert repo.schema_revision() == "0007"
     tables = set(sa.inspect(repo.engine).get_table_names())
     assert {"calls", "appeals", "topics", "alembic_version"} <= tables
 
@@ -139,7 +140,7 @@ def test_an_installed_database_upgrades_in_place_and_keeps_its_calls(db_url):
             )
         )
     repo.ensure_schema()
-    assert repo.schema_revision() == "0006"
+    assert repo.schema_revision() == "0007"
     old = repo.get_call("old")
     assert old is not None and old.test is False and old.duration_ms == 60000
     repo.dispose()
@@ -155,6 +156,34 @@ def test_call_with_appeal_round_trip(db_url):
     stored = repo.get_call(record.call_uid)
     assert stored.appeals == record.appeals
     assert repo.count_appeals() == 1
+
+
+def test_linked_reports_and_readings_round_trip_and_are_purged(db_url):
+    from ivr.store.records import AppealLinkRecord, MeterReadingRecord
+
+    repo = CallRepository(db_url)
+    repo.ensure_schema()
+    first = make_record()
+    appeal = appeal_for(first)
+    appeal.kind, appeal.account_number = "outage_report", "1000000001"
+    appeal.address, appeal.address_key = "Вишневе, вул. Садова, 12-А", "вишневе|садова|12а"
+    appeal.details = {"answer": "1"}
+    first.appeals = [appeal]
+    first.readings = [
+        MeterReadingRecord("1000000001", first.started_at, [1200, 340], "ivr", appeal.appeal_number)
+    ]
+    second = make_record("b" * 32)
+    second.links = [
+        AppealLinkRecord(appeal.appeal_number, second.call_uid, "+380501112233", second.ended_at)
+    ]
+    assert repo.save_call(first) and repo.save_call(second)
+    stored, linked = repo.get_call(first.call_uid), repo.get_call(second.call_uid)
+    assert stored.appeals == first.appeals and stored.readings == first.readings
+    assert linked.links == second.links
+    assert CallRecord.from_json(json.loads(json.dumps(first.to_json()))) == first
+    assert CallRecord.from_json(json.loads(json.dumps(second.to_json()))) == second
+    counts = repo.purge(datetime.now(UTC) + timedelta(days=1))
+    assert counts["calls"] == 2 and repo.count_calls() == 0
 
 
 def test_topic_labels_keep_their_history(db_url):

@@ -83,10 +83,14 @@ def test_records_and_tables_are_one_definition():
     adding a field means the field plus a migration; a column without a field is derived."""
     import dataclasses
 
-    from ivr.store.models import Appeal, Call
-    from ivr.store.records import AppealRecord
+    from ivr.store.models import Appeal, AppealLink, Call, MeterReading
+    from ivr.store.records import AppealLinkRecord, AppealRecord, MeterReadingRecord
 
-    call_fields = {f.name for f in dataclasses.fields(CallRecord)} - {"appeals"}
+    call_fields = {f.name for f in dataclasses.fields(CallRecord)} - {
+        "appeals",
+        "links",
+        "readings",
+    }
     call_columns = set(Call.__table__.columns.keys()) - {"id", "duration_ms"}
     assert call_fields == call_columns
     appeal_fields = {f.name for f in dataclasses.fields(AppealRecord)}
@@ -97,6 +101,11 @@ def test_records_and_tables_are_one_definition():
         "test",
     }
     assert appeal_fields == appeal_columns
+    for record, model in ((AppealLinkRecord, AppealLink), (MeterReadingRecord, MeterReading)):
+        fields = {f.name for f in dataclasses.fields(record)}
+        assert fields == set(model.__table__.columns.keys()) - {"id", "test", "call_uid"} | (
+            {"call_uid"} if "call_uid" in fields else set()
+        )
 
 
 def test_the_migrations_build_exactly_the_models(db_url):

@@ -22,7 +22,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from ivr.store.records import AppealRecord, CallRecord, Outcome, Result
+from ivr.store.records import (
+    AppealLinkRecord,
+    AppealRecord,
+    CallRecord,
+    MeterReadingRecord,
+    Outcome,
+    Result,
+)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -75,6 +82,8 @@ class Call(Base):
     test: Mapped[bool] = mapped_column(Boolean, default=False)  # simulated or test call
     account_number: Mapped[str | None] = mapped_column(String(20))  # identified caller
     appeals: Mapped[list[Appeal]] = relationship(order_by="Appeal.id", lazy="selectin")
+    links: Mapped[list[AppealLink]] = relationship(order_by="AppealLink.id", lazy="selectin")
+    readings: Mapped[list[MeterReading]] = relationship(order_by="MeterReading.id", lazy="selectin")
 
     __table_args__ = (
         Index("ix_calls_started_at", "started_at"),
@@ -94,6 +103,8 @@ class Call(Base):
         values["path"] = list(self.path or [])
         values["test"] = bool(self.test)
         values["appeals"] = [a.to_record() for a in self.appeals]
+        values["links"] = [link.to_record() for link in self.links]
+        values["readings"] = [r.to_record() for r in self.readings]
         return CallRecord(**values)
 
 
@@ -118,15 +129,86 @@ class Appeal(Base):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     test: Mapped[bool] = mapped_column(Boolean, default=False)  # the call was a test call
+    account_number: Mapped[str | None] = mapped_column(String(20))
+    address: Mapped[str | None] = mapped_column(String(300))
+    address_key: Mapped[str | None] = mapped_column(String(300))
+    street_key: Mapped[str | None] = mapped_column(String(300))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     __table_args__ = (
         Index("ix_appeals_registered_topic", "registered_at", "topic_code"),
         Index("ix_appeals_call_uid", "call_uid"),
         Index("ix_appeals_status_due", "status", "due_at"),
+        Index("ix_appeals_kind_address", "kind", "address_key", "registered_at"),
+        Index("ix_appeals_kind_street", "kind", "street_key", "registered_at"),
+        Index("ix_appeals_account", "account_number"),
     )
 
     def to_record(self) -> AppealRecord:
-        return AppealRecord(**fields_of(self, AppealRecord))
+        values = fields_of(self, AppealRecord)
+        values["details"] = dict(self.details or {})
+        return AppealRecord(**values)
+
+
+class AppealLink(Base):
+    """A repeated outage report linked to the first report's appeal."""
+
+    __tablename__ = "appeal_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    appeal_number: Mapped[str] = mapped_column(String(20))
+    call_uid: Mapped[str] = mapped_column(ForeignKey("calls.call_uid", ondelete="CASCADE"))
+    caller_number: Mapped[str | None] = mapped_column(String(16))
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    test: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (
+        Index("ix_appeal_links_appeal", "appeal_number"),
+        Index("ix_appeal_links_call_uid", "call_uid"),
+    )
+
+    def to_record(self) -> AppealLinkRecord:
+        values = fields_of(self, AppealLinkRecord)
+        values["details"] = dict(self.details or {})
+        return AppealLinkRecord(**values)
+
+
+class AppealEvent(Base):
+    """A change of an appeal's status: when, by whom, with what note (the lifecycle)."""
+
+    __tablename__ = "appeal_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    appeal_number: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    by: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+    __table_args__ = (Index("ix_appeal_events_appeal", "appeal_number", "id"),)
+
+
+class MeterReading(Base):
+    """A meter reading: passed by a caller (with its call and appeal) or imported."""
+
+    __tablename__ = "meter_readings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_number: Mapped[str] = mapped_column(String(20))
+    read_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    values: Mapped[list[int]] = mapped_column(JSON)
+    source: Mapped[str] = mapped_column(String(64))
+    appeal_number: Mapped[str | None] = mapped_column(String(20))
+    call_uid: Mapped[str | None] = mapped_column(ForeignKey("calls.call_uid", ondelete="CASCADE"))
+    test: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (Index("ix_meter_readings_account", "account_number", "read_at"),)
+
+    def to_record(self) -> MeterReadingRecord:
+        values = fields_of(self, MeterReadingRecord)
+        values["values"] = list(self.values)
+        return MeterReadingRecord(**values)
 
 
 class TopicVersion(Base):

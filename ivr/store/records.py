@@ -58,11 +58,21 @@ class AppealRecord:
     registered_at: datetime
     due_at: datetime
     status: str = "registered"
+    #: the caller's personal account and address, when known (personal data)
+    account_number: str | None = None
+    address: str | None = None  # as the registry writes it: "Вишневе, вул. Садова, 12-А"
+    #: comparable forms of the address (``ivr.outages.names``, ``ivr.accounts.houses``): the
+    #: house, to link repeated outage reports, and the street, to count them
+    address_key: str | None = None
+    street_key: str | None = None
+    #: what the caller said: the report's answer, a callback's number, a reading's values
+    details: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, object]:
         data = dict(self.__dict__)
         data["registered_at"] = self.registered_at.isoformat()
         data["due_at"] = self.due_at.isoformat()
+        data["details"] = dict(self.details)
         return data
 
     #: Journal keys of earlier versions -> today's field names (add one when renaming a field).
@@ -74,6 +84,58 @@ class AppealRecord:
         values = known_fields(cls, data, cls.RENAMED)
         values["registered_at"] = datetime.fromisoformat(str(values["registered_at"]))
         values["due_at"] = datetime.fromisoformat(str(values["due_at"]))
+        return cls(**values)
+
+
+@dataclass
+class AppealLinkRecord:
+    """A repeated outage report from the same house: linked to the first report's appeal
+    (the caller hears that number) instead of a new appeal."""
+
+    appeal_number: str  # the first report's
+    call_uid: str
+    caller_number: str | None
+    linked_at: datetime
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, object]:
+        data = dict(self.__dict__)
+        data["linked_at"] = self.linked_at.isoformat()
+        data["details"] = dict(self.details)
+        return data
+
+    RENAMED: ClassVar[dict[str, str]] = {}
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> AppealLinkRecord:
+        values = known_fields(cls, data, cls.RENAMED)
+        values["linked_at"] = datetime.fromisoformat(str(values["linked_at"]))
+        return cls(**values)
+
+
+@dataclass
+class MeterReadingRecord:
+    """A meter's reading: one value per zone (kWh, whole), in the meter's zone order
+    (``ivr.accounts.zones``)."""
+
+    account_number: str
+    read_at: datetime
+    values: list[int]
+    source: str  # "ivr" (a caller passed it), or the registry import's file
+    appeal_number: str | None = None  # the appeal it was passed in, for the IVR's
+
+    def to_json(self) -> dict[str, object]:
+        data = dict(self.__dict__)
+        data["read_at"] = self.read_at.isoformat()
+        data["values"] = list(self.values)
+        return data
+
+    RENAMED: ClassVar[dict[str, str]] = {}
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> MeterReadingRecord:
+        values = known_fields(cls, data, cls.RENAMED)
+        values["read_at"] = datetime.fromisoformat(str(values["read_at"]))
         return cls(**values)
 
 
@@ -102,6 +164,8 @@ class CallRecord:
     test: bool = False  # a simulated or test call (TEST_ACCOUNTCODE): left out of reports
     #: the caller's personal account, when the call identified it (personal data: masked in logs)
     account_number: str | None = None
+    links: list[AppealLinkRecord] = field(default_factory=list)  # repeated outage reports
+    readings: list[MeterReadingRecord] = field(default_factory=list)  # passed by the caller
 
     @property
     def duration_ms(self) -> int:
@@ -114,6 +178,8 @@ class CallRecord:
         data["outcome"] = self.outcome.value
         data["result"] = self.result.value if self.result else None
         data["appeals"] = [a.to_json() for a in self.appeals]
+        data["links"] = [link.to_json() for link in self.links]
+        data["readings"] = [r.to_json() for r in self.readings]
         return data
 
     #: Journal keys of earlier versions -> today's field names (add one when renaming a field).
@@ -130,6 +196,8 @@ class CallRecord:
         appeals = values.get("appeals") or []
         assert isinstance(appeals, list)
         values["appeals"] = [AppealRecord.from_json(a) for a in appeals]
+        values["links"] = [AppealLinkRecord.from_json(x) for x in values.get("links") or []]
+        values["readings"] = [MeterReadingRecord.from_json(x) for x in values.get("readings") or []]
         return cls(**values)
 
 

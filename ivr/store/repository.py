@@ -23,7 +23,16 @@ from sqlalchemy.exc import ArgumentError, DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from ivr.store.journal import RecordRejected, first_line
-from ivr.store.models import Appeal, Call, TopicVersion, columns_of
+from ivr.store.models import (
+    Appeal,
+    AppealEvent,
+    AppealLink,
+    Base,
+    Call,
+    MeterReading,
+    TopicVersion,
+    columns_of,
+)
 from ivr.store.records import AppealRecord, CallRecord, Outcome
 
 log = logging.getLogger(__name__)
@@ -101,12 +110,11 @@ class CallRepository:
         Returns True when a row was written, False when it was already there.
         """
         row = _call_row(record)
-        appeals = [_appeal_row(a, record.test) for a in record.appeals]
         with Session(self.engine) as session:
             try:
                 session.add(row)
                 session.flush()  # the call row first: appeals refer to it
-                session.add_all(appeals)
+                session.add_all(_dependent_rows(record))
                 session.commit()
             except IntegrityError as exc:
                 session.rollback()
@@ -134,14 +142,7 @@ class CallRepository:
             for column in Call.__table__.columns:
                 if column.name != "id":
                     setattr(stored, column.key, getattr(fresh, column.key))
-            known = {a.appeal_number for a in stored.appeals}
-            session.add_all(
-                [
-                    _appeal_row(a, record.test)
-                    for a in record.appeals
-                    if a.appeal_number not in known
-                ]
-            )
+            session.add_all(_dependent_rows(record, stored))
         return True
 
     def stored_call_uids(self, call_uids: Sequence[str]) -> set[str]:
@@ -163,9 +164,7 @@ class CallRepository:
             for record in records:
                 session.add(_call_row(record))
             session.flush()  # the call rows first: appeals refer to them
-            session.add_all(
-                [_appeal_row(a, record.test) for record in records for a in record.appeals]
-            )
+            session.add_all([row for record in records for row in _dependent_rows(record)])
             session.commit()
         return len(records)
 
@@ -213,7 +212,8 @@ class CallRepository:
             return session.scalar(stmt)
 
     def purge(self, cutoff: datetime, dry_run: bool = False) -> dict[str, int]:
-        """Delete calls (and their appeals) that started before ``cutoff``.
+        """Delete calls (with their appeals and the appeals' events, linked reports and meter
+        readings) that started before ``cutoff``.
 
         This is the only deletion path of the call log; the caller enforces the retention.
         """
@@ -230,7 +230,12 @@ class CallRepository:
                 or 0,
             }
             if not dry_run:
-                session.execute(delete(Appeal).where(Appeal.call_uid.in_(old_calls)))
+                old_appeals = select(Appeal.appeal_number).where(Appeal.call_uid.in_(old_calls))
+                session.execute(
+                    delete(AppealEvent).where(AppealEvent.appeal_number.in_(old_appeals))
+                )
+                for table in (AppealLink, MeterReading, Appeal):
+                    session.execute(delete(table).where(table.call_uid.in_(old_calls)))
                 session.execute(delete(Call).where(Call.started_at < cutoff))
         return counts
 
@@ -299,3 +304,26 @@ def _call_row(record: CallRecord) -> Call:
 def _appeal_row(a: AppealRecord, test: bool = False) -> Appeal:
     """The ``appeals`` row of an appeal; ``test`` is its call's."""
     return Appeal(**columns_of(a, Appeal), test=test)
+
+
+def _dependent_rows(record: CallRecord, stored: Call | None = None) -> list[Base]:
+    """The rows a call record brings besides its own: appeals, linked reports, meter
+    readings (each marked test when the call is); those ``stored`` already has are left out
+    (an interrupted call's start journalled them)."""
+    appeals = {a.appeal_number for a in stored.appeals} if stored is not None else set()
+    links = {link.appeal_number for link in stored.links} if stored is not None else set()
+    readings = {r.appeal_number for r in stored.readings} if stored is not None else set()
+    rows: list[Base] = [
+        _appeal_row(a, record.test) for a in record.appeals if a.appeal_number not in appeals
+    ]
+    rows += [
+        AppealLink(**columns_of(link, AppealLink), test=record.test)
+        for link in record.links
+        if link.appeal_number not in links
+    ]
+    rows += [
+        MeterReading(**columns_of(r, MeterReading), call_uid=record.call_uid, test=record.test)
+        for r in record.readings
+        if r.appeal_number not in readings
+    ]
+    return rows
