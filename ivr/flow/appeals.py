@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Generator
+from collections.abc import Generator, Mapping
+from typing import Any
 
+from ivr.accounts.addresses import address_keys, address_text
 from ivr.flow.context import FlowContext, Request, Response
 from ivr.flow.effects import AllocateAppealNumber
 from ivr.speech.grammar import plan_appeal_number
@@ -15,10 +17,12 @@ log = logging.getLogger(__name__)
 
 
 def register_appeal(
-    ctx: FlowContext, kind: str
+    ctx: FlowContext, kind: str, details: Mapping[str, Any] | None = None
 ) -> Generator[Request, Response, AppealRecord | None]:
     """Give the call an appeal number (an effect: a locked state file). None without one (the
-    effect failed or timed out): the caller goes on all the same, the error is recorded."""
+    effect failed or timed out): the caller goes on all the same, the error is recorded.
+    The identified account and its address go with the appeal, and ``details`` (what the
+    caller said)."""
     if not ctx.register_appeals:
         return None
     now = ctx.clock()
@@ -41,7 +45,13 @@ def register_appeal(
         caller_raw=ctx.call.caller.raw,
         registered_at=now,
         due_at=appeal_deadline(state.topic, now, config.company.tz),
+        details=dict(details or {}),
     )
+    if state.account is not None:
+        address = state.account.address
+        appeal.account_number = state.account.number
+        appeal.address = address_text(address)
+        appeal.address_key, appeal.street_key = address_keys(address)
     state.appeals.append(appeal)
     return appeal
 
