@@ -117,6 +117,11 @@ def render_summary(transcript: Transcript, config: Config) -> str:
                 f"appeal {format_appeal_number(appeal.appeal_number)} "
                 f"({appeal.kind}), answer due by {appeal.due_at.date().isoformat()}"
             )
+        for link in record.links:
+            lines.append(
+                f"report linked to appeal {format_appeal_number(link.appeal_number)} "
+                "(the same house reported first)"
+            )
         path = " > ".join(
             step["menu"]
             + (":" + step["key"] if "key" in step else "")

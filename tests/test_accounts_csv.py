@@ -26,7 +26,7 @@ def problems(path: Path, length: int = 10) -> list[str]:
 
 def test_the_sample_reads_into_records():
     accounts = read_accounts(ROOT / "examples" / "sample" / "accounts.csv")
-    assert len(accounts) == 6
+    assert len(accounts) == 7
     first = accounts[0]
     assert first == Account(
         number="2010000001",

@@ -312,7 +312,7 @@ def test_unknown_action(tmp_path: Path) -> None:
     assert errors(path) == [
         f"{path}:{line_of(path, 'action: menus')}: menus.main.options.1.action: unknown action "
         "'menus': use one of menu, back, main, repeat, announce, operator, transfer, redirect, "
-        "hangup, identify, outage_status; did you mean 'menu'?"
+        "hangup, identify, outage_status, outage_report; did you mean 'menu'?"
     ]
 
 
@@ -829,9 +829,14 @@ def test_an_action_that_speaks_fixed_prompts_names_the_missing_one(tmp_path: Pat
     assert old in text
     prompts.write_text(text.replace(old, ""), encoding="utf-8")
     line = line_of(path, "action: outage_status")
+    report_line = line_of(path, "action: outage_report")
     found = errors(path)
-    assert len(found) == 1, found
+    assert len(found) == 2, found  # both actions that identify the caller say it
     assert found[0].startswith(
         f"{path}:{line}: menus.outages.options.2.action: action 'outage_status' speaks it: "
         "unknown prompt 'identify_found'"
     ), found[0]
+    assert found[1].startswith(
+        f"{path}:{report_line}: menus.outages.options.4.action: action 'outage_report' "
+        "speaks it: unknown prompt 'identify_found'"
+    ), found[1]

@@ -191,7 +191,7 @@ def with_actions(tmp_path) -> Config:
     from conftest import ROOT
 
     text = SHIPPED_CONFIG.read_text(encoding="utf-8")
-    old = '      "4": {action: operator, topic: D1}\n'
+    old = '      "3": {action: announce, prompts: [outage_planned], topic: D1}\n'
     assert text.count(old) == 1
     extra = '      "7": {action: identify}\n      "8": {action: outage_status, topic: D1}\n'
     text = text.replace(old, old + extra)

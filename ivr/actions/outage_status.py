@@ -8,15 +8,16 @@ up (an effect) and said (``ivr.outages.say``). A failed or late look-up is said 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, ClassVar
 
+from ivr.accounts.model import Account
 from ivr.actions.base import Action, ActionSpec, OptionChecks, YamlPath
 from ivr.actions.operator import to_operator
 from ivr.config.model import Menu
-from ivr.flow.context import FlowContext
+from ivr.flow.context import FlowContext, Request, Response
 from ivr.flow.effects import LookUpOutages
 from ivr.flow.identify import PROMPTS as IDENTIFY_PROMPTS
 from ivr.flow.identify import by_caller_id, identify
@@ -81,17 +82,38 @@ def handle(action: OutageStatusAction, ctx: FlowContext, menu: Menu) -> Steps:
         account = yield from identify(ctx, menu)
         if account is None:
             return (yield from to_operator(ctx, action.topic or menu.topic, forced=True))
-    now = ctx.clock()
-    result = yield from ctx.effect(LookUpOutages(account=account, at=now))
-    if not result.ok or not isinstance(result.value, OutageReport):
-        ctx.fail(f"outage look-up: {result.error or 'no report'}")
+    report = yield from look_up(ctx, account)
+    if report is None:
         key = yield from ctx.play_all(("outage_unavailable", "outage_offer_operator"), escape)
         return Stay(pending=key)
+    key = yield from say_status(ctx, report, account, escape)
+    if key is not None:
+        return Stay(pending=key)
+    ctx.state.served = True
+    return Stay()
+
+
+def look_up(
+    ctx: FlowContext, account: Account
+) -> Generator[Request, Response, OutageReport | None]:
+    """The outage report of the account's address now; None when the look-up failed or was
+    late (the call's error says which)."""
+    result = yield from ctx.effect(LookUpOutages(account=account, at=ctx.clock()))
+    if not result.ok or not isinstance(result.value, OutageReport):
+        ctx.fail(f"outage look-up: {result.error or 'no report'}")
+        return None
+    return result.value
+
+
+def say_status(
+    ctx: FlowContext, report: OutageReport, account: Account, escape: str
+) -> Generator[Request, Response, str | None]:
+    """Say what the report knows about the account's address; a key pressed meanwhile."""
     config = ctx.config
     items = plan_status(
-        result.value,
+        report,
         account,
-        now,
+        ctx.clock(),
         config.company.tz,
         timedelta(minutes=config.outages.max_age_minutes),
     )
@@ -100,9 +122,8 @@ def handle(action: OutageStatusAction, ctx: FlowContext, menu: Menu) -> Steps:
             ctx.play(item, escape) if isinstance(item, str) else ctx.say(item, escape)
         )
         if key is not None:
-            return Stay(pending=key)
-    ctx.state.served = True
-    return Stay()
+            return key
+    return None
 
 
 SPEC = ActionSpec(

@@ -10,6 +10,7 @@ from ivr.actions import (
     main,
     menu,
     operator,
+    outage_report,
     outage_status,
     redirect,
     repeat,
@@ -31,6 +32,7 @@ SPECS: dict[str, ActionSpec] = {
         hangup.SPEC,
         identify.SPEC,
         outage_status.SPEC,
+        outage_report.SPEC,
     )
 }
 

@@ -56,6 +56,7 @@ from ivr.config.schema import (
     QUEUE_RE,
     REDIRECT_KEYS,
     REDIRECT_REQUIRED,
+    REPORT_WINDOW_RANGE,
     ROOT_KEYS,
     ROOT_REQUIRED,
     TOPIC_KEYS,
@@ -540,15 +541,20 @@ class _Loader(CompanySection, MenuSection):
         return result
 
     def outage_data(self, root: dict[str, Any]) -> OutageData:
-        """``outages: {max_age: MINUTES}``."""
+        """``outages: {max_age: MINUTES, report_window: MINUTES}``."""
         if "outages" not in root:
             return OutageData()
         data = self.mapping(("outages",), root["outages"], OUTAGES_KEYS)
-        if data is None or "max_age" not in data:
-            return OutageData()
-        path: YamlPath = ("outages", "max_age")
-        minutes = self.number(path, data["max_age"], MAX_AGE_RANGE, " minutes", integer=True)
-        return OutageData() if minutes is None else OutageData(max_age_minutes=int(minutes))
+        values: dict[str, int] = {}
+        for key, name, limits in (
+            ("max_age", "max_age_minutes", MAX_AGE_RANGE),
+            ("report_window", "report_window_minutes", REPORT_WINDOW_RANGE),
+        ):
+            if data is not None and key in data:
+                minutes = self.number(("outages", key), data[key], limits, " minutes", integer=True)
+                if minutes is not None:
+                    values[name] = int(minutes)
+        return OutageData(**values)
 
     def database(self, root: dict[str, Any]) -> tuple[str | None, Path, int]:
         """``database: {url, journal, server_id}``; the journal resolves against this file."""

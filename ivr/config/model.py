@@ -97,6 +97,9 @@ class OutageData:
     """How the IVR treats the outage data it says (``outages`` in config.yaml)."""
 
     max_age_minutes: int = 30  # older data is said to be possibly out of date, with its time
+    #: an outage report from a house that reported within this many minutes is linked to
+    #: the first report instead of making a new appeal
+    report_window_minutes: int = 120
 
 
 @dataclass(frozen=True)

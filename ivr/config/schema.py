@@ -60,8 +60,9 @@ TOPIC_KEYS = ("code", "label")
 IDENTIFICATION_KEYS = ("account_length", "eic", "attempts")
 ACCOUNT_LENGTH_RANGE = (4, 20)
 ATTEMPTS_RANGE = (1, 5)
-OUTAGES_KEYS = ("max_age",)
+OUTAGES_KEYS = ("max_age", "report_window")
 MAX_AGE_RANGE = (1, 24 * 60)  # minutes
+REPORT_WINDOW_RANGE = (1, 7 * 24 * 60)  # minutes
 
 #: how to fix a missing option field
 FIELD_HINTS = {

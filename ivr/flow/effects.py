@@ -62,6 +62,17 @@ class LookUpOutages(Effect):
 
 
 @dataclass(frozen=True)
+class FindOpenReport(Effect):
+    """The appeal number of the first outage report from the house ``address_key`` since
+    ``since`` that is not yet answered or closed, or None; ``test``: among test calls' (a
+    simulated report never joins a real one, nor the other way round)."""
+
+    address_key: str
+    since: datetime
+    test: bool = False
+
+
+@dataclass(frozen=True)
 class EffectResult:
     value: Any = None
     error: str | None = None  # why there is no value (failed, timed out, no handler)

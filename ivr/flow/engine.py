@@ -24,6 +24,7 @@ from ivr.config.model import Config, Menu
 from ivr.flow.call import Audio, CallContext, utcnow
 from ivr.flow.context import CallCut, FlowContext, Request, Response
 from ivr.flow.next import End, GoBack, GoMain, GoTo, Next, Replay, Stay
+from ivr.flow.state import CallState
 from ivr.store.records import CallRecord, Outcome, Result
 
 log = logging.getLogger(__name__)
@@ -137,7 +138,7 @@ class CallFlow:
             "IVR_TRANSFER_TO": ending.transfer_to or "",
             "IVR_TOPIC": state.topic or "",
             "IVR_CALL_ID": self.call.call_uid,
-            "IVR_APPEAL_ID": state.appeals[-1].appeal_number if state.appeals else "",
+            "IVR_APPEAL_ID": _appeal_id(state),
             "IVR_RESULT": ending.result.value,
         }
         try:
@@ -188,6 +189,7 @@ class CallFlow:
             path=state.path,
             error=state.error,
             appeals=state.appeals,
+            links=state.links,
             test=call.test,
             account_number=state.account.number if state.account else None,
         )
@@ -275,3 +277,10 @@ class CallFlow:
                 break
             keys += more
         return _Choice(keys, valid=keys in menu.options)
+
+
+def _appeal_id(state: CallState) -> str:
+    """``IVR_APPEAL_ID``: the call's last appeal, or the one its report was linked to."""
+    if state.appeals:
+        return state.appeals[-1].appeal_number
+    return state.links[-1].appeal_number if state.links else ""

@@ -75,6 +75,11 @@ class Lookups:
             return accounts.by_number(number)
         return accounts.by_eic(eic) if eic else None
 
+    def open_report(self, address_key: str, since: datetime, test: bool) -> str | None:
+        from ivr.store.reports import first_open_report
+
+        return first_open_report(self._open()[1].engine, address_key, since, test)
+
     def outage_report(self, account: Account, at: datetime) -> OutageReport:
         """The active outages at the account's address and groups, and the groups'
         schedules for today and tomorrow (local days of the company's timezone)."""

@@ -1,6 +1,6 @@
 """The effects a call can ask for, bound to the services that do them (one set per
 configuration snapshot): appeal numbers from the allocator's state file, and the database
-look-ups of identification and outage status."""
+look-ups of identification, outage status and outage reports."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from ivr.flow.effects import (
     Effect,
     FindAccount,
     FindAccountsByPhone,
+    FindOpenReport,
     Handler,
     LookUpOutages,
 )
@@ -36,7 +37,11 @@ def call_effect_handlers(config: Config) -> dict[type[Effect], Handler]:
     def outages(effect: LookUpOutages) -> Any:
         return lookups.outage_report(effect.account, effect.at)
 
+    def open_report(effect: FindOpenReport) -> Any:
+        return lookups.open_report(effect.address_key, effect.since, effect.test)
+
     return {
+        FindOpenReport: open_report,
         AllocateAppealNumber: allocate,
         FindAccountsByPhone: by_phone,
         FindAccount: find,
