@@ -272,3 +272,16 @@ def test_a_bad_question_is_reported_with_its_line(tmp_path, edit, needle, messag
     assert len(found) == 1 and found[0].startswith(f"{path}:{line_of(path, needle)}: {message}"), (
         found
     )
+
+
+def test_the_status_with_nothing_known_offers_the_report_key(shipped, tmp_path):
+    record, asterisk, _ = report_call(shipped, "1 2 4 1 1", tmp_path)
+    said = asterisk.prompts
+    offer = said.index("outage_offer_report")
+    assert said.index("outage_none") < offer and said[offer + 1] == "digits/4"
+    assert [a.kind for a in record.appeals] == ["outage_report"]
+
+
+def test_the_status_with_a_known_outage_offers_no_report(shipped, tmp_path):
+    _, asterisk, _ = report_call(shipped, "1 2 h", tmp_path, outages=emergency_report())
+    assert "outage_offer_report" not in asterisk.prompts

@@ -32,6 +32,7 @@ PROMPTS = (
     "outage_unavailable",
     "outage_offer_operator",
     "outage_not_identified",
+    "outage_offer_report",
 )
 
 
@@ -90,7 +91,20 @@ def handle(action: OutageStatusAction, ctx: FlowContext, menu: Menu) -> Steps:
     if key is not None:
         return Stay(pending=key)
     ctx.state.served = True
+    report_key = _report_key(menu)
+    tz = ctx.config.company.tz
+    if report_key and not report.explains_no_power(account.groups, ctx.clock(), tz):
+        # nothing known explains a caller's blackout: say which key reports one
+        key = yield from ctx.play_all(("outage_offer_report", f"digits/{report_key}"), escape)
+        return Stay(pending=key)
     return Stay()
+
+
+def _report_key(menu: Menu) -> str | None:
+    """The one-digit key of the menu's ``outage_report`` option, if it has one."""
+    return next(
+        (k for k, o in menu.options.items() if o.kind == "outage_report" and len(k) == 1), None
+    )
 
 
 def look_up(

@@ -11,14 +11,18 @@ from __future__ import annotations
 import re
 import wave
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from e2e.real_asterisk import Asterisk, CallReport, report
+from ivr.accounts.addresses import address_keys
+from ivr.accounts.model import Account, Address
 from ivr.cli.sample import seed_sample
-from ivr.store.records import CallRecord
+from ivr.speech import plan_appeal_number
+from ivr.store.accounts import AccountStore
+from ivr.store.records import AppealRecord, CallRecord, Outcome
 
 TRANSPORTS = ("fastagi", "agi")
 CALLER = "0441234567"
@@ -63,21 +67,84 @@ def scenarios(site) -> dict[str, dict[str, object]]:
             "steps": f"w2000 d1 w3000 d2 {ms(seconds(site, 'outage_current') + 1.5)} d5 "
             "w1500 d2010000003# w2500 d1 w25000 h",
         },
+        # outages (1), no power at home (4): known by caller ID, nothing known at the house:
+        # 1 confirms the account's address, 1 answers "no power in the whole house"; the IVR
+        # reads the new appeal's number and hangs up.
+        "report_new": {"steps": report_steps(site), "caller": REPORTER.phones[0]},
+        # the same from a house that reported ten minutes ago: joined to that report.
+        "report_linked": {"steps": report_steps(site), "caller": NEIGHBOUR.phones[0]},
     }
 
 
+def report_steps(site) -> str:
+    """1, 4, then 1 as soon as the address is being named, 1 during the question."""
+    return f"w2000 d1 w3000 d4 {ms(seconds(site, 'identify_by_phone') + 1.5)} d1 w1500 d1 w30000 h"
+
+
+#: Accounts of the report calls, on no ГПВ group (a schedule never explains their blackout).
+REPORTER = Account(
+    "1010000091", None, ("+380440000091",), Address("Калинове", "вул. Тестова", "3"), ()
+)
+NEIGHBOUR = Account(
+    "1010000092", None, ("+380440000092",), Address("Калинове", "вул. Тестова", "5-Б"), ()
+)
+#: Server 99's number: the site's own server (1) never allocates it.
+EARLIER_REPORT = "26120199000015"
+
+
+def seed_earlier_report(repository, now: datetime) -> None:
+    """An open outage report from NEIGHBOUR's house ten minutes ago (a test call's)."""
+    registered = now - timedelta(minutes=10)
+    house, street = address_keys(NEIGHBOUR.address)
+    record = CallRecord(
+        call_uid="e2e-earlier-report",
+        started_at=registered - timedelta(minutes=1),
+        ended_at=registered,
+        caller_raw="0440000093",
+        caller_number="+380440000093",
+        caller_name="",
+        dialled_number=DNID,
+        unique_id="e2e.earlier",
+        channel="PJSIP/e2e",
+        transport="fastagi",
+        role="dso",
+        outcome=Outcome.SELF_SERVED,
+        test=True,
+    )
+    record.appeals = [
+        AppealRecord(
+            appeal_number=EARLIER_REPORT,
+            call_uid=record.call_uid,
+            kind="outage_report",
+            channel="phone",
+            role="dso",
+            topic_code="D1",
+            topic_label=None,
+            caller_number=record.caller_number,
+            caller_raw=record.caller_raw,
+            registered_at=registered,
+            due_at=registered + timedelta(days=30),
+            address_key=house,
+            street_key=street,
+        )
+    ]
+    repository.save_call(record)
+
+
 @dataclass
-class Outcome:
+class Placed:
     report: CallReport
     record: CallRecord | None
 
 
 @pytest.fixture(scope="module")
-def batch(asterisk: Asterisk, main_site, main_server) -> dict[tuple[str, str], Outcome]:
+def batch(asterisk: Asterisk, main_site, main_server) -> dict[tuple[str, str], Placed]:
     repository = main_site.repository()
     try:
         # the fictional accounts and outages the outage calls use, moved to this moment
         seed_sample(repository, now=datetime.now(UTC))
+        AccountStore(repository).upsert([REPORTER, NEIGHBOUR])
+        seed_earlier_report(repository, datetime.now(UTC))
     finally:
         repository.dispose()
     placed = {}
@@ -100,13 +167,13 @@ def batch(asterisk: Asterisk, main_site, main_server) -> dict[tuple[str, str], O
         outcomes = {}
         for key, call in placed.items():
             rep = report(asterisk, call)
-            outcomes[key] = Outcome(rep, repository.find_by_unique_id(rep.unique_id))
+            outcomes[key] = Placed(rep, repository.find_by_unique_id(rep.unique_id))
     finally:
         repository.dispose()
     return outcomes
 
 
-def outcome(batch, name: str, transport: str) -> Outcome:
+def outcome(batch, name: str, transport: str) -> Placed:
     result = batch[name, transport]
     assert result.record is not None, "no call record:\n" + "\n".join(result.report.lines[-40:])
     return result
@@ -278,4 +345,33 @@ def test_an_unknown_caller_keys_the_account_and_hears_their_schedule(batch, tran
         "digits/30",
     ]
     assert result.record.account_number == "2010000003"
+    assert result.report.problems() == []
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_a_caller_with_no_power_reports_it_and_hears_the_appeal_number(batch, transport):
+    result = outcome(batch, "report_new", transport)
+    record, said = result.record, result.report.streamed()
+    (appeal,) = record.appeals
+    assert appeal.kind == "outage_report" and appeal.topic_code == "D1"
+    assert appeal.account_number == REPORTER.number
+    assert appeal.address == "Калинове, вул. Тестова, 3"
+    assert appeal.details == {"answer": "no_power"}
+    assert said.index("report_address") < said.index("report_question")
+    start = said.index("report_appeal_number") + 1
+    assert said[start : said.index("goodbye")] == list(plan_appeal_number(appeal.appeal_number))
+    assert record.result is not None and record.result.value == "hangup"
+    assert record.outcome.value == "self_served" and record.links == []
+    assert result.report.problems() == []
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_a_second_report_from_the_house_joins_the_first(batch, transport):
+    result = outcome(batch, "report_linked", transport)
+    record, said = result.record, result.report.streamed()
+    assert record.appeals == []
+    assert [link.appeal_number for link in record.links] == [EARLIER_REPORT]
+    assert said.index("report_already") < said.index("report_appeal_number")
+    start = said.index("report_appeal_number") + 1
+    assert said[start : said.index("goodbye")] == list(plan_appeal_number(EARLIER_REPORT))
     assert result.report.problems() == []
