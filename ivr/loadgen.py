@@ -193,6 +193,8 @@ class _Call(asyncio.Protocol):
             self._reply(b"200 result=1\n")
         elif verb == "CHANNEL":
             self._reply(b"200 result=6\n")
+        elif verb == "GET":  # GET FULL VARIABLE ${QUEUE_WAITING_COUNT(...)}: an empty queue
+            self._reply(b"200 result=1 (0)\n")
         elif verb == "HANGUP":
             self.dead = True
             self._reply(b"200 result=1\nHANGUP\n")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import re
 import socket
 import threading
 import time
@@ -191,8 +192,10 @@ class FakeAsterisk:
         *,
         hangup_after: int | None = None,
         on_event: Callable[[dict[str, object]], None] | None = None,
+        queue_waiting: int = 0,
     ) -> None:
         self.rfile = rfile
+        self.queue_waiting = queue_waiting
         self.wfile = wfile
         self.keys = keys
         self.describe = describe
@@ -274,6 +277,9 @@ class FakeAsterisk:
         elif words[:2] == ["GET", "VARIABLE"]:
             value = self.transcript.variables.get(args[2] if len(args) > 2 else "")
             self._send(f"200 result=1 ({value})" if value is not None else "200 result=0")
+        elif words[:3] == ["GET", "FULL", "VARIABLE"]:
+            value = self._evaluate(args[3] if len(args) > 3 else "")
+            self._send(f"200 result=1 ({value})" if value is not None else "200 result=0")
         elif words[:1] in (["VERBOSE"], ["NOOP"]):
             self._send("200 result=1")
         elif words[:1] == ["HANGUP"]:
@@ -283,6 +289,14 @@ class FakeAsterisk:
         else:
             self._event("error", command=line, reply="510")
             self._send("510 Invalid or unknown command")
+
+    def _evaluate(self, expression: str) -> str | None:
+        """The dialplan expressions the IVR asks for: ``${QUEUE_WAITING_COUNT(q)}`` (the
+        simulated queue) and ``${NAME}`` (a channel variable); None for anything else."""
+        if re.fullmatch(r"\$\{QUEUE_WAITING_COUNT\([^()]*\)\}", expression):
+            return str(self.queue_waiting)
+        name = re.fullmatch(r"\$\{(\w+)\}", expression)
+        return self.transcript.variables.get(name.group(1)) if name else None
 
     def _usage(self, usage: str) -> None:
         self._event("error", reply="520", usage=usage)
@@ -356,6 +370,7 @@ def simulate_builtin(
     on_event: Callable[[dict[str, object]], None] | None = None,
     clock: Callable[[], datetime] = utcnow,
     audio: AudioCatalogue | None = None,
+    queue_waiting: int = 0,
 ) -> Transcript:
     """Run the real flow (the call runner, as process AGI) in a thread against a fake
     Asterisk; ``audio``: what is playable (default: the audio build of the config's sounds
@@ -395,6 +410,7 @@ def simulate_builtin(
             prompt_describer(config),
             hangup_after=hangup_after,
             on_event=on_event,
+            queue_waiting=queue_waiting,
         )
         transcript = fake.run()
     finally:

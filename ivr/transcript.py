@@ -116,6 +116,7 @@ def render_summary(transcript: Transcript, config: Config) -> str:
             lines.append(
                 f"appeal {format_appeal_number(appeal.appeal_number)} "
                 f"({appeal.kind}), answer due by {appeal.due_at.date().isoformat()}"
+                + "".join(f", {key} {value}" for key, value in appeal.details.items())
             )
         for link in record.links:
             lines.append(

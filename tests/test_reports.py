@@ -96,6 +96,7 @@ def test_call_report_figures(populated):
         "self_served": 6,
         "transferred": 3,
         "redirected": 1,
+        "callback": 0,
         "abandoned": 1,
         "after_hours": 0,
         "failed": 1,

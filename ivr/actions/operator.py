@@ -1,5 +1,6 @@
-"""``action: operator``: hand the caller to the operator queue with an appeal number, or,
-outside the operators' working hours, say so and go back to the menu.
+"""``action: operator``: hand the caller to the operator queue with an appeal number (or,
+when the queue is long and ``operator.callback`` is set, offer a callback: ``ivr.flow.callback``),
+or, outside the operators' working hours, say so and go back to the menu.
 
 ``to_operator(..., forced=True)`` is also where a menu sends a caller it gave up on (too many
 wrong keys or silences): then out of hours ends with goodbye instead of the menu."""
@@ -13,6 +14,7 @@ from typing import Any, ClassVar
 from ivr.actions.base import Action, ActionSpec, OptionChecks, YamlPath
 from ivr.config.model import Menu
 from ivr.flow.appeals import read_appeal_number, register_appeal
+from ivr.flow.callback import offer_callback
 from ivr.flow.context import FlowContext, Request, Response
 from ivr.flow.next import End, Stay, Steps
 from ivr.store.records import Outcome, Result
@@ -39,6 +41,9 @@ def to_operator(ctx: FlowContext, topic: str | None, forced: bool) -> Steps:
         state.topic = topic or config.operator.topic
     company = config.company
     if company.working_hours.is_open(ctx.clock(), company.tz):
+        called_back = yield from offer_callback(ctx)
+        if called_back is not None:
+            return called_back
         appeal = yield from register_appeal(ctx, "operator")
         if appeal is not None and config.operator.appeal_prompt:
             yield from read_appeal_number(ctx, appeal.appeal_number, config.operator.appeal_prompt)

@@ -313,6 +313,14 @@ def call_clock(at: str | None, tz: str) -> Callable[[], datetime]:
     "working hours, schedules and the data's age are judged then.",
 )
 @click.option(
+    "--queue-waiting",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    help="Callers waiting in the operator queue, as Asterisk's QUEUE_WAITING_COUNT would "
+    "tell the IVR (operator.callback offers a callback from its threshold on).",
+)
+@click.option(
     "--seed-sample",
     is_flag=True,
     help="Load the fictional sample accounts and outages (examples/sample/) into the "
@@ -328,6 +336,7 @@ def simulate(
     fastagi: str | None,
     as_json: bool,
     at: str | None,
+    queue_waiting: int,
     seed_sample: bool,
 ) -> None:
     """Play a whole call over the AGI byte protocol and print its transcript."""
@@ -346,8 +355,10 @@ def simulate(
     snapshot = load_or_exit(config_path)
     config = snapshot.config
     clock = call_clock(at, config.company.timezone)
-    if fastagi and (at or seed_sample):
-        raise click.UsageError("--at and --seed-sample work in the built-in mode, not --fastagi")
+    if fastagi and (at or seed_sample or queue_waiting):
+        raise click.UsageError(
+            "--at, --queue-waiting and --seed-sample work in the built-in mode, not --fastagi"
+        )
     try:
         tokens = parse_keys(keys)
     except KeyScriptError as exc:
@@ -406,6 +417,7 @@ def simulate(
             on_event=on_event,
             audio=snapshot.audio,
             clock=clock,
+            queue_waiting=queue_waiting,
         )
     if repository is not None:
         repository.close()

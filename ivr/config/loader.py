@@ -23,6 +23,7 @@ from ivr.audio.text import text_problems
 from ivr.config.company_section import CompanySection
 from ivr.config.menu_section import MenuSection
 from ivr.config.model import (
+    Callback,
     Config,
     Identification,
     Operator,
@@ -36,6 +37,7 @@ from ivr.config.problems import ConfigError, Problem, dotted
 from ivr.config.schema import (
     ACCOUNT_LENGTH_RANGE,
     ATTEMPTS_RANGE,
+    CALLBACK_KEYS,
     CODE_RE,
     COMMENT_KEY_RE,
     DEFAULT_DATABASE_URL,
@@ -45,6 +47,7 @@ from ivr.config.schema import (
     DEFAULT_SOUNDS,
     DEFAULTS_KEYS,
     DEFAULTS_REQUIRED,
+    DIALPLAN_EXPRESSION_RE,
     IDENTIFICATION_KEYS,
     LANGUAGE_RE,
     MAX_AGE_RANGE,
@@ -60,6 +63,7 @@ from ivr.config.schema import (
     ROOT_KEYS,
     ROOT_REQUIRED,
     TOPIC_KEYS,
+    WAITING_RANGE,
     MenuDefaults,
     describe,
 )
@@ -462,7 +466,44 @@ class _Loader(CompanySection, MenuSection):
             return None
         if "appeal_prompt" in data and data["appeal_prompt"] is not None and appeal is None:
             return None
-        return Operator(queue, connecting, closed, topic, appeal)
+        callback = None
+        if "callback" in data:
+            callback = self.callback((*path, "callback"), data["callback"], queue)
+            if callback is None:
+                return None
+        return Operator(queue, connecting, closed, topic, appeal, callback)
+
+    def callback(self, path: YamlPath, value: Any, queue: str) -> Callback | None:
+        """``operator.callback: {offer_when_waiting: N, waiting: "${EXPRESSION}"}``; the
+        waiting count defaults to ``${QUEUE_WAITING_COUNT(<operator.queue>)}``."""
+        from ivr.flow.callback import PROMPTS
+
+        data = self.mapping(path, value, CALLBACK_KEYS, ("offer_when_waiting",))
+        if data is None or "offer_when_waiting" not in data:
+            return None
+        limit = self.number(
+            (*path, "offer_when_waiting"),
+            data["offer_when_waiting"],
+            WAITING_RANGE,
+            " waiting callers",
+            integer=True,
+        )
+        waiting = f"${{QUEUE_WAITING_COUNT({queue})}}"
+        if "waiting" in data:
+            text = self.text((*path, "waiting"), data["waiting"], "a dialplan expression")
+            if text is not None and not DIALPLAN_EXPRESSION_RE.match(text):
+                self.report(
+                    (*path, "waiting"),
+                    f"expected a dialplan expression such as '{waiting}', got '{text}'",
+                )
+                text = None
+            if text is None:
+                return None
+            waiting = text
+        prompts_ok = all(self.prompt(path, prompt_id) is not None for prompt_id in PROMPTS)
+        if limit is None or not prompts_ok:
+            return None
+        return Callback(int(limit), waiting)
 
     def redirects(self, root: dict[str, Any]) -> dict[str, Redirect] | None:
         if "redirects" not in root:

@@ -103,6 +103,15 @@ class OutageData:
 
 
 @dataclass(frozen=True)
+class Callback:
+    """When the operator queue is long, offer to call the caller back (``operator.callback``)."""
+
+    offer_when_waiting: int  # callers waiting in the queue from which a callback is offered
+    #: a dialplan expression the IVR asks Asterisk for (GET FULL VARIABLE): the waiting count
+    waiting: str
+
+
+@dataclass(frozen=True)
 class Operator:
     queue: str
     connecting_prompt: str  # "connecting you to an operator"
@@ -110,6 +119,7 @@ class Operator:
     topic: str  # topic code when nothing more specific is known
     # When set, the caller hears this prompt and the appeal number before being connected.
     appeal_prompt: str | None = None
+    callback: Callback | None = None
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,10 @@ ROOT_REQUIRED = ("company", "operator", "defaults", "topics", "menus")
 COMPANY_KEYS = ("role", "name", "dialled_numbers", "timezone", "working_hours")
 COMPANY_REQUIRED = ("role", "name", "dialled_numbers")
 OPERATOR_REQUIRED = ("queue", "connecting_prompt", "closed_prompt", "topic")
-OPERATOR_KEYS = (*OPERATOR_REQUIRED, "appeal_prompt")
+OPERATOR_KEYS = (*OPERATOR_REQUIRED, "appeal_prompt", "callback")
+CALLBACK_KEYS = ("offer_when_waiting", "waiting")
+WAITING_RANGE = (0, 1000)  # callers in the queue; 0: offer a callback always
+DIALPLAN_EXPRESSION_RE = re.compile(r"^\$\{[^{}]+(\{[^{}]*\}[^{}]*)*\}$")
 PROMPTS_KEYS = ("language", "texts", "sounds")
 DEFAULTS_KEYS = (
     "keys",

@@ -89,6 +89,7 @@ class CallReport:
             "self_served": o.get(Outcome.SELF_SERVED.value, 0),
             "transferred": sum(o.get(name, 0) for name in TRANSFERRED_GROUP),
             "redirected": o.get(Outcome.REDIRECTED.value, 0),
+            "callback": o.get(Outcome.CALLBACK.value, 0),
             "abandoned": o.get(Outcome.ABANDONED.value, 0),
             "after_hours": o.get(Outcome.AFTER_HOURS.value, 0),
             "failed": o.get(Outcome.FAILED.value, 0),

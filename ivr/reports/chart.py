@@ -24,6 +24,7 @@ OUTCOME_STYLE = {  # summary key: (title, colour)
     "self_served": ("self-served in the IVR", "#2ca02c"),
     "transferred": ("transferred (operator, number)", "#1f77b4"),
     "redirected": ("redirected to the other company", "#9467bd"),
+    "callback": ("asked for a callback", "#17becf"),
     "abandoned": ("abandoned in the IVR", "#d62728"),
     "after_hours": ("wanted an operator after hours", "#ff7f0e"),
     "failed": ("failed (IVR error)", "#7f7f7f"),

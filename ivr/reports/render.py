@@ -139,6 +139,7 @@ OUTCOME_TITLES = {
     "self_served": "self-served in the IVR",
     "transferred": "transferred (operator or number)",
     "redirected": "redirected to the other company",
+    "callback": "asked for a callback",
     "abandoned": "abandoned in the IVR",
     "after_hours": "wanted an operator after hours",
     "failed": "failed (IVR error)",

@@ -26,6 +26,7 @@ class Outcome(enum.StrEnum):
     TRANSFERRED = "transferred"  # handed to a number
     REDIRECTED = "redirected"  # misrouted: told the other company's contacts (maybe transferred)
     AFTER_HOURS = "after_hours"  # wanted an operator outside working hours
+    CALLBACK = "callback"  # asked to be called back instead of waiting in the queue
     ABANDONED = "abandoned"  # hung up before being served
     FAILED = "failed"  # the IVR could not run the call (bug, Asterisk error)
     #: the IVR stopped before the call ended (server killed, crashed, cut at shutdown): the

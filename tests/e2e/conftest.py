@@ -24,6 +24,8 @@ from ivr.store.repository import CallRepository
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED_CONFIG = ROOT / "config.yaml"
+#: The caller to whom the main site's operator queue looks long (a callback is offered).
+LONG_QUEUE_CALLER = "0440000095"
 DIALPLAN = ROOT / "dialplan" / "extensions_ivr.conf"
 IVR_AGI_SCRIPT = Path(sys.executable).with_name("ivr-agi")
 
@@ -123,8 +125,20 @@ def site_factory(tmp_path_factory, built_prompts: Path) -> Callable[..., Site]:
 
 @pytest.fixture(scope="session")
 def main_site(site_factory) -> Site:
-    """The shipped config.yaml, served by FastAGI and run by process AGI."""
-    return site_factory("site")
+    """The shipped config.yaml, served by FastAGI and run by process AGI; the operator queue
+    looks long (99 waiting, by a dialplan expression Asterisk evaluates) to one caller,
+    ``LONG_QUEUE_CALLER``, whom the IVR then offers a callback."""
+    expression = (
+        f'${{IF($["${{CALLERID(num)}}" = "{LONG_QUEUE_CALLER}"]?99:'
+        "${QUEUE_WAITING_COUNT(dso-callcentre)})}"
+    )
+
+    def long_queue(text: str) -> str:
+        old = "    offer_when_waiting: 10\n"
+        assert text.count(old) == 1
+        return text.replace(old, f"{old}    waiting: '{expression}'\n")
+
+    return site_factory("site", edit=long_queue)
 
 
 @pytest.fixture(scope="session")

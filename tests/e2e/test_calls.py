@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from e2e.conftest import LONG_QUEUE_CALLER
 from e2e.real_asterisk import Asterisk, CallReport, report
 from ivr.accounts.addresses import address_keys
 from ivr.accounts.model import Account, Address
@@ -73,6 +74,8 @@ def scenarios(site) -> dict[str, dict[str, object]]:
         "report_new": {"steps": report_steps(site), "caller": REPORTER.phones[0]},
         # the same from a house that reported ten minutes ago: joined to that report.
         "report_linked": {"steps": report_steps(site), "caller": NEIGHBOUR.phones[0]},
+        # 0, the operator: the queue looks long to this caller; 1: call me back.
+        "callback": {"steps": "w2000 d0 w2500 d1 w25000 h", "caller": LONG_QUEUE_CALLER},
     }
 
 
@@ -375,3 +378,25 @@ def test_a_second_report_from_the_house_joins_the_first(batch, transport):
     start = said.index("report_appeal_number") + 1
     assert said[start : said.index("goodbye")] == list(plan_appeal_number(EARLIER_REPORT))
     assert result.report.problems() == []
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_a_long_queue_offers_a_callback_and_registers_it(batch, transport):
+    result = outcome(batch, "callback", transport)
+    record, said = result.record, result.report.streamed()
+    (appeal,) = record.appeals
+    assert appeal.kind == "callback"
+    assert appeal.details == {"number": "+380440000095", "waiting": 99, "keyed": False}
+    assert said.index("callback_offer") < said.index("callback_registered")
+    start = said.index("callback_appeal_number") + 1
+    assert said[start : said.index("goodbye")] == list(plan_appeal_number(appeal.appeal_number))
+    assert record.outcome.value == "callback" and result.report.branches == ["hangup"]
+    assert result.report.problems() == []
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_a_short_queue_asks_asterisk_and_connects(batch, transport):
+    """Every operator call asks Asterisk for the queue's length (0 here) and goes on."""
+    result = outcome(batch, "operator", transport)
+    asked = [reply for cmd, reply in result.report.exchanges() if "GET FULL VARIABLE" in cmd]
+    assert asked == ["200 result=1 (0)"], result.report.exchanges()
