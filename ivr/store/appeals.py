@@ -1,4 +1,4 @@
-"""Appeal (звернення) numbers: allocated when a call needs follow-up.
+"""Appeal (звернення) numbers: allocated when a call needs follow-up, parsed when typed.
 
 Appeal number format: ``YYMMDD SS NNNNN C`` (14 digits), e.g. ``26112801000427``:
 
@@ -57,6 +57,28 @@ def is_valid_appeal_number(number: str) -> bool:
 def format_appeal_number(number: str) -> str:
     """Human grouping: ``261128-01-00042-7``."""
     return f"{number[:6]}-{number[6:8]}-{number[8:13]}-{number[13:]}"
+
+
+def parse_appeal_number(text: str) -> str:
+    """An appeal number as typed (``261128-01-00042-7``, ``261128 01 00042 7`` or the bare
+    digits) -> its 14 digits; AppealNumberError says what is wrong with it."""
+    digits = "".join(text.split()).replace("-", "")
+    example = "e.g. 261128-01-00042-7"
+    if not (digits.isascii() and digits.isdigit()):
+        raise AppealNumberError(
+            f"'{text}' is not an appeal number: only digits, with or without dashes ({example})"
+        )
+    if len(digits) != APPEAL_NUMBER_LENGTH:
+        raise AppealNumberError(
+            f"'{text}' is not an appeal number: {len(digits)} digits, expected "
+            f"{APPEAL_NUMBER_LENGTH} ({example})"
+        )
+    if luhn_digit(digits[:-1]) != digits[-1]:
+        raise AppealNumberError(
+            f"'{text}' is not an appeal number: its check digit (the last) does not match; "
+            "a digit is mistyped or misheard"
+        )
+    return digits
 
 
 def sequence_dir(database_url: str, journal_path: Path) -> Path:

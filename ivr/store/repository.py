@@ -17,6 +17,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, delete, event, func, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DataError, IntegrityError
@@ -101,6 +102,29 @@ class CallRepository:
     def schema_revision(self) -> str | None:
         with self.engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
+
+    def check_schema_current(self) -> None:
+        """For the commands that read and change records without migrating: StorageError
+        unless the schema is this ivr's newest."""
+        try:
+            revision = self.schema_revision()
+        except Exception as exc:  # unreachable, no permission
+            raise StorageError(f"cannot read the database {self._name()}: {_reason(exc)}") from exc
+        head = ScriptDirectory.from_config(alembic_config(None)).get_current_head()
+        if revision is None:
+            raise StorageError(
+                f"the database {self._name()} has no IVR tables (no call was recorded "
+                "there, or it is not the server's database); run 'ivr db upgrade' or use the "
+                "server's config and working directory"
+            )
+        if revision != head:
+            raise StorageError(
+                f"the database {self._name()} has schema revision {revision}, this ivr needs "
+                f"{head}: run 'ivr db upgrade' first"
+            )
+
+    def _name(self) -> str:
+        return repr(self.engine.url.render_as_string(hide_password=True))
 
     def save_call(self, record: CallRecord) -> bool:
         """Insert a call record; a record already stored (same call_uid) is left alone,
