@@ -36,6 +36,11 @@ class World:
     old_report: str  # an outage report of 3 days ago on Садова, 12-А, linked again today
     test: str  # a simulated call's operator appeal, overdue as well
 
+    @property
+    def real(self) -> list[str]:
+        """Every appeal but the test call's, in the order of registration."""
+        return [self.overdue, self.old_report, self.sadova, self.sadova_14, self.lisova, self.meter]
+
 
 def appeal(
     call, appeal_number: str, kind: str, registered_at: datetime, topic: str = "D1", **more
