@@ -52,19 +52,15 @@ class Opened:
 
 
 def _existing(config: Config) -> CallRepository:
-    """The server's database as it is: never created nor migrated here (exit 2 otherwise)."""
+    """The server's database as it is: never created nor migrated here."""
     repository = existing_repository(config)
-    try:
-        if repository is None:
-            raise StorageError(
-                f"the database {config.database_url} does not exist here; use the server's "
-                "config and working directory, or give database.url an absolute path"
-            )
-        repository.check_schema_current()
-    except StorageError as exc:
-        click.echo(f"ivr: {exc}", err=True)
-        sys.exit(2)
+    if repository is None:
+        raise StorageError(
+            f"the database {config.database_url} does not exist here; use the server's "
+            "config and working directory, or give database.url an absolute path"
+        )
     click.get_current_context().call_on_close(repository.dispose)
+    repository.check_schema_current()
     return repository
 
 
@@ -126,7 +122,18 @@ def _fail(exc: Exception) -> NoReturn:
     sys.exit(1)
 
 
-@click.group()
+class _Group(click.Group):
+    """The database's refusals (missing, older schema, no permission) exit 2, named."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except StorageError as exc:
+            click.echo(f"ivr: {exc}", err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=_Group)
 def appeals() -> None:
     """Appeals (звернення): list, show, export to the CRM, change their status."""
 

@@ -3,6 +3,7 @@ appeal with its history, and the dispatcher's outage reports per street.
 
 What comes back is records and plain values (``AppealView``, ``AppealDetail``,
 ``StreetReports``), never rows. Test calls' appeals and reports are left out unless asked for.
+A database that refuses (unreachable, no permission) raises StorageError.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from ivr.store.records import (
     AppealStatus,
     MeterReadingRecord,
 )
-from ivr.store.repository import CallRepository
+from ivr.store.repository import CallRepository, database_refusals
 
 #: Statuses that end the answer's clock: an appeal in neither is open.
 ANSWERED_OR_CLOSED = (AppealStatus.ANSWERED.value, AppealStatus.CLOSED.value)
@@ -104,6 +105,7 @@ class AppealQueries:
     def __init__(self, repository: CallRepository) -> None:
         self.engine = repository.engine
 
+    @database_refusals
     def find(self, filters: AppealFilter) -> list[AppealView]:
         """The appeals that pass ``filters``, oldest first, with their linked reports."""
         links = select(func.count()).select_from(AppealLink)
@@ -118,6 +120,7 @@ class AppealQueries:
         with Session(self.engine) as session:
             return [_view(row, n) for row, n in session.execute(stmt)]
 
+    @database_refusals
     def get(self, number: str) -> AppealDetail | None:
         """Appeal ``number`` (14 digits) with everything recorded about it, or None."""
         with Session(self.engine) as session:
@@ -147,6 +150,7 @@ class AppealQueries:
                 [r.to_record() for r in readings],
             )
 
+    @database_refusals
     def outage_reports(self, since: datetime, include_test: bool = False) -> list[StreetReports]:
         """Outage reports since ``since`` per street, most first: every first report
         registered since then and every report linked to one since then (whenever the

@@ -3,8 +3,8 @@
 Every change is an ``appeal_events`` row (status, when, by whom, note), written in the same
 transaction as the appeal's ``status`` and its ``answered_at`` or ``closed_at``. A status
 only moves forward (a step may be skipped); a change that cannot be made raises
-LifecycleError and changes nothing. Two people changing one appeal at once cannot both win:
-the update names the status it started from.
+LifecycleError and changes nothing (a database that refuses: StorageError). Two people
+changing one appeal at once cannot both win: the update names the status it started from.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from ivr.store.appeals import format_appeal_number
 from ivr.store.models import Appeal, AppealEvent
 from ivr.store.records import AppealEventRecord, AppealStatus
-from ivr.store.repository import CallRepository
+from ivr.store.repository import CallRepository, database_refusals
 
 ORDER = tuple(AppealStatus)
 #: The longest ``by`` and ``note`` the events table keeps.
@@ -71,6 +71,7 @@ class AppealLifecycle:
     def __init__(self, repository: CallRepository) -> None:
         self.engine = repository.engine
 
+    @database_refusals
     def _state(self, number: str) -> tuple[str, datetime]:
         """The appeal's status and the moment of its last change (or registration)."""
         with Session(self.engine) as session:
@@ -85,6 +86,7 @@ class AppealLifecycle:
         status, registered_at = row
         return status, max(registered_at, last) if last is not None else registered_at
 
+    @database_refusals
     def change(
         self, number: str, status: str, by: str, note: str = "", at: datetime | None = None
     ) -> AppealEventRecord:

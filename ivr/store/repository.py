@@ -8,11 +8,12 @@ reports' read-only queries in ``ivr.store.queries``.
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -20,7 +21,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, delete, event, func, select
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, DataError, IntegrityError
+from sqlalchemy.exc import ArgumentError, DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ivr.store.journal import RecordRejected, first_line
@@ -41,6 +42,24 @@ log = logging.getLogger(__name__)
 
 class StorageError(Exception):
     """The database URL is wrong or the database cannot be used."""
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def database_refusals(method: Callable[P, R]) -> Callable[P, R]:
+    """A method whose database errors (unreachable, no permission) come out as StorageError
+    in the database's own words."""
+
+    @functools.wraps(method)
+    def refusing(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except SQLAlchemyError as exc:
+            raise StorageError(f"the database refused: {_reason(exc)}") from exc
+
+    return refusing
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
