@@ -117,8 +117,8 @@ def _filters(opened: Opened, options: dict[str, Any]) -> AppealFilter:
     )
 
 
-def _fail(exc: Exception) -> NoReturn:
-    click.echo(f"ivr: {exc}", err=True)
+def _fail(problem: object) -> NoReturn:
+    click.echo(f"ivr: {problem}", err=True)
     sys.exit(1)
 
 
@@ -163,7 +163,7 @@ def show(config_path: str, number: str) -> None:
     opened = Opened(config_path)
     detail = AppealQueries(opened.repository).get(number)
     if detail is None:
-        _fail(LifecycleError(f"no appeal {format_appeal_number(number)} in the database"))
+        _fail(f"no appeal {format_appeal_number(number)} in the database")
     for line in views.detail_lines(detail, opened.now, opened.tz, opened.label):
         click.echo(line)
 
@@ -191,7 +191,7 @@ def export(config_path: str, fmt: str, output: Path | None, **options: Any) -> N
     try:
         write_private(output, text)
     except OSError as exc:
-        _fail(OSError(f"cannot write {output}: {exc.strerror or exc}"))
+        _fail(f"cannot write {output}: {exc.strerror or exc}")
     click.echo(f"{len(rows)} appeal(s) written to {output}", err=True)
 
 
