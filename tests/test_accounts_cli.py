@@ -43,8 +43,8 @@ def stored(workdir: Path) -> AccountStore:
 def test_import_stores_the_sample_and_count_tells(workdir: Path):
     result = ivr(workdir, "import", str(SAMPLE))
     assert result.returncode == 0, result.stderr
-    assert "stored 6 account(s); the registry holds 6" in result.stdout
-    assert ivr(workdir, "count").stdout.strip() == "6"
+    assert "stored 7 account(s); the registry holds 7" in result.stdout
+    assert ivr(workdir, "count").stdout.strip() == "7"
     assert [a.number for a in stored(workdir).by_phone("+380500000001")] == [
         "2010000001",
         "2010000002",
@@ -58,9 +58,9 @@ def test_a_file_with_a_problem_stores_nothing(workdir: Path):
     bad.write_text("\n".join([*lines, "2010000099,,0500000099,Київ,,1,9,,1"]) + "\n")
     result = ivr(workdir, "import", str(bad), "--replace")
     assert result.returncode == 1
-    assert f"{bad}:8: groups: item 1 ('9') is not a group N.M such as 3.1" in result.stderr
+    assert f"{bad}:9: groups: item 1 ('9') is not a group N.M such as 3.1" in result.stderr
     assert "1 problem(s); nothing stored" in result.stderr
-    assert stored(workdir).count() == 6
+    assert stored(workdir).count() == 7
 
 
 def test_replace_and_check_and_the_account_length(workdir: Path):

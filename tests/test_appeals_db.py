@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,11 +14,11 @@ from test_storage import make_record
 
 from ivr.store.appeals import (
     AppealNumberAllocator,
-    appeal_deadline,
     format_appeal_number,
     is_valid_appeal_number,
     luhn_digit,
 )
+from ivr.store.deadlines import DEFAULT_DEADLINE, Deadline, appeal_deadline
 from ivr.store.journal import Journal, decode_entry, encode, owner_alive, process_owner
 from ivr.store.recorder import DATABASE, JOURNAL, LOST, CallRecorder, JournalRecorder
 from ivr.store.records import AppealRecord, CallRecord, Outcome
@@ -95,17 +95,47 @@ def test_concurrent_allocation_in_threads(tmp_path):
 
 def test_deadlines():
     registered = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)  # a Friday
-    assert (
-        appeal_deadline("D1", registered, KYIV).astimezone(KYIV).date().isoformat() == "2026-12-27"
-    )
-    assert (
-        appeal_deadline("D4", registered, KYIV).astimezone(KYIV).date().isoformat() == "2027-01-11"
-    )
+
+    def due(deadline: Deadline, holidays=()) -> str:
+        return appeal_deadline(deadline, registered, KYIV, holidays).astimezone(KYIV).isoformat()
+
+    assert due(DEFAULT_DEADLINE) == "2026-12-27T23:59:59+02:00"
+    assert due(Deadline(45)) == "2027-01-11T23:59:59+02:00"
     # bill check: 5 working days from Friday -> the next Friday
-    assert (
-        appeal_deadline("S3", registered, KYIV).astimezone(KYIV).date().isoformat() == "2026-12-04"
+    assert due(Deadline(5, working_days=True)) == "2026-12-04T23:59:59+02:00"
+    # a holiday on Tuesday and one on Saturday (skipped anyway) -> one working day later
+    holidays = {date(2026, 12, 1), date(2026, 12, 5)}
+    assert due(Deadline(5, working_days=True), holidays) == "2026-12-07T23:59:59+02:00"
+    assert due(Deadline(30), holidays) == "2026-12-27T23:59:59+02:00"  # calendar days
+
+
+def test_the_day_of_registration_is_the_company_s_day():
+    """23:30 UTC on 31 January is 1 February in Kyiv: the term counts from 1 February, and
+    the deadline is the end of its last day in Kyiv (summer time there by then)."""
+    registered = datetime(2027, 1, 31, 23, 30, tzinfo=UTC)
+    assert appeal_deadline(Deadline(45), registered, KYIV) == datetime(
+        2027, 3, 18, 21, 59, 59, tzinfo=UTC
     )
-    assert appeal_deadline("S3", registered, KYIV).astimezone(KYIV).time().isoformat() == "23:59:59"
+    summer = appeal_deadline(Deadline(60), registered, KYIV)
+    assert summer.astimezone(KYIV).isoformat() == "2027-04-02T23:59:59+03:00"
+
+
+def test_the_shipped_catalogues_carry_the_resolution_375_terms(shipped_config):
+    from conftest import SUPPLIER_CONFIG
+
+    from ivr.config import Role, load_config
+
+    for config in (shipped_config, load_config(SUPPLIER_CONFIG)):
+        terms = {t.code: str(t.deadline) for topics in config.catalogues.values() for t in topics}
+        assert {code: term for code, term in terms.items() if term != "30 days"} == {
+            "D2": "45 days",
+            "D4": "45 days",
+            "D6": "45 days",
+            "S3": "5 working days",
+            "S7": "5 working days",
+        }
+        assert config.appeals.holidays == frozenset()
+        assert set(config.catalogues) == {Role.DSO, Role.SUPPLIER}
 
 
 # -- schema and storage, on SQLite and PostgreSQL ----------------------------------------
@@ -115,7 +145,7 @@ def test_upgrade_creates_the_schema_and_is_repeatable(db_url):
     repo = CallRepository(db_url)
     repo.ensure_schema()
     repo.ensure_schema()
-    assert repo.schema_revision() == "0007"
+    assert repo.schema_revision() == "0008"
     tables = set(sa.inspect(repo.engine).get_table_names())
     assert {"calls", "appeals", "topics", "alembic_version"} <= tables
 
@@ -140,7 +170,7 @@ def test_an_installed_database_upgrades_in_place_and_keeps_its_calls(db_url):
             )
         )
     repo.ensure_schema()
-    assert repo.schema_revision() == "0007"
+    assert repo.schema_revision() == "0008"
     old = repo.get_call("old")
     assert old is not None and old.test is False and old.duration_ms == 60000
     repo.dispose()

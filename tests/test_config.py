@@ -389,7 +389,7 @@ def test_active_catalogue_missing(tmp_path: Path) -> None:
 def test_duplicate_topic_code(tmp_path: Path) -> None:
     path = make_config(
         tmp_path,
-        ('{code: D6, label: "Акти про порушення"}', '{code: D5, label: "Акти про порушення"}'),
+        ('{code: D6, label: "Акти про порушення"', '{code: D5, label: "Акти про порушення"'),
     )
     first, second = line_of(path, "code: D5,"), line_of(path, "code: D5,", 2)
     assert errors(path) == [
@@ -840,3 +840,92 @@ def test_an_action_that_speaks_fixed_prompts_names_the_missing_one(tmp_path: Pat
         f"{path}:{report_line}: menus.outages.options.4.action: action 'outage_report' "
         "speaks it: unknown prompt 'identify_found'"
     ), found[1]
+
+
+# -- appeals: deadlines as topic data, holidays -------------------------------------------
+
+D4_TOPIC = (
+    '{code: D4, label: "Засіб обліку (заміна, несправність, перевірка)", deadline: {days: 45}}'
+)
+NO_HOLIDAYS = "  holidays: []\n"
+
+
+@pytest.mark.parametrize(
+    ("deadline", "where", "message"),
+    [
+        ("{days: 400}", "deadline.days", "400 is out of range: use 1 to 365 days"),
+        (
+            "{working_days: 0}",
+            "deadline.working_days",
+            "0 is out of range: use 1 to 60 working days",
+        ),
+        ("{days: five}", "deadline.days", "expected a whole number of days, got text 'five'"),
+        ("{days: 4.5}", "deadline.days", "expected a whole number of days, got the number 4.5"),
+        ("{weeks: 6}", "deadline.weeks", "unknown key 'weeks'"),
+        (
+            "{days: 45, working_days: 5}",
+            "deadline",
+            "give either days or working_days, not both ({days: N} or {working_days: N})",
+        ),
+        ("{}", "deadline", "expected {days: N} or {working_days: N}, got an empty mapping"),
+        ("45", "deadline", "expected {days: N} or {working_days: N}, got the number 45"),
+    ],
+)
+def test_a_bad_topic_deadline_is_named_with_its_line(
+    tmp_path: Path, deadline: str, where: str, message: str
+) -> None:
+    path = make_config(tmp_path, (D4_TOPIC, D4_TOPIC.replace("{days: 45}", deadline)))
+    line = line_of(path, "{code: D4,")
+    assert errors(path) == [f"{path}:{line}: topics.dso[3].{where}: {message}"]
+
+
+def test_a_deadline_longer_than_the_resolution_allows_is_a_warning(tmp_path: Path) -> None:
+    path = make_config(tmp_path, (D4_TOPIC, D4_TOPIC.replace("{days: 45}", "{days: 60}")))
+    assert errors(path) == []
+    assert warnings(path) == [
+        f"{path}:{line_of(path, '{code: D4,')}: topics.dso[3].deadline.days: warning: 60 days "
+        "is longer than 45, the longest answer term of Resolution 375"
+    ]
+    topics = load_config(path).topics
+    assert str(topics["D4"].deadline) == "60 days" and str(topics["D1"].deadline) == "30 days"
+
+
+def test_holidays_are_dates_and_each_bad_one_is_named(tmp_path: Path) -> None:
+    listed = (
+        "  holidays:\n"
+        "    - 2027-01-01\n"
+        '    - "2027-01-07"\n'
+        "    - 2027-02-30\n"
+        '    - "2027-13-01"\n'
+        "    - 7\n"
+        "    - 2027-01-01\n"
+    )
+    path = make_config(tmp_path, (NO_HOLIDAYS, listed))
+    first = line_of(path, "- 2027-01-01")
+    assert errors(path) == [
+        f"{path}:{first + 2}: appeals.holidays[2]: '2027-02-30' is not a date YYYY-MM-DD: "
+        "day is out of range for month",
+        f"{path}:{first + 3}: appeals.holidays[3]: '2027-13-01' is not a date YYYY-MM-DD: "
+        "month must be in 1..12",
+        f"{path}:{first + 4}: appeals.holidays[4]: expected a date YYYY-MM-DD, got the number 7",
+    ]
+    assert warnings(path) == [
+        f"{path}:{first + 5}: appeals.holidays[5]: warning: 2027-01-01 is listed twice "
+        f"(first at line {first})"
+    ]
+
+
+def test_holidays_load_and_must_be_a_list(tmp_path: Path) -> None:
+    from datetime import date
+
+    path = make_config(tmp_path, (NO_HOLIDAYS, "  holidays: [2027-01-01, 2027-01-07]\n"))
+    assert load_config(path).appeals.holidays == {date(2027, 1, 1), date(2027, 1, 7)}
+    path = make_config(tmp_path, (NO_HOLIDAYS, "  holidays: 2027-01-01\n"))
+    assert errors(path) == [
+        f"{path}:{line_of(path, 'holidays:')}: appeals.holidays: expected a list of dates "
+        "such as [2027-01-01], got a date"
+    ]
+    path = make_config(tmp_path, (NO_HOLIDAYS, "  days_off: []\n"))
+    assert errors(path) == [
+        f"{path}:{line_of(path, 'days_off:')}: appeals.days_off: unknown key 'days_off'"
+    ]

@@ -7,7 +7,7 @@ import logging
 import tempfile
 from collections import deque
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from ivr.actions.redirect import RedirectAction
 from ivr.actions.repeat import RepeatAction
 from ivr.actions.transfer import TransferAction
 from ivr.config import load_config
-from ivr.config.model import Config, Menu
+from ivr.config.model import AppealSettings, Config, Menu
 from ivr.simulator import asterisk_env
 from ivr.store.records import Outcome, Result
 
@@ -385,6 +385,25 @@ def test_supplier_in_hours_reaches_the_operator_with_an_appeal(supplier_config, 
     assert transcript.variables["IVR_APPEAL_ID"] == appeal.appeal_number
     assert appeal.appeal_number.startswith("261125")
     assert appeal.topic_code == "S99" and appeal.topic_label == "Інше"
+
+
+def test_the_appeal_is_due_by_its_topic_s_deadline_and_the_company_s_holidays(
+    supplier_config, simulate
+):
+    """A bill check (S3: 5 working days) registered on Wednesday 25 November 2026: due on
+    Wednesday 2 December; with Friday 27 and Monday 30 November as the company's days off,
+    on Friday 4 December. End of the day, Kyiv time."""
+
+    def due(config) -> str:
+        transcript = simulate("1 5", cfg=config, clock=lambda: WORKING_TIME)
+        [appeal] = transcript.record.appeals
+        assert appeal.topic_code == "S3"
+        return appeal.due_at.astimezone(supplier_config.company.tz).isoformat()
+
+    assert due(supplier_config) == "2026-12-02T23:59:59+02:00"
+    days_off = AppealSettings(holidays=frozenset({date(2026, 11, 27), date(2026, 11, 30)}))
+    with_days_off = dataclasses.replace(supplier_config, appeals=days_off)
+    assert due(with_days_off) == "2026-12-04T23:59:59+02:00"
 
 
 def test_dso_answers_at_night(config, simulate):

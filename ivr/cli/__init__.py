@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ivr.cli.accounts import accounts
+from ivr.cli.appeals import appeals
 from ivr.cli.common import (
     config_option,
     existing_repository,
@@ -434,6 +435,7 @@ def simulate(
 main.add_command(db)
 main.add_command(outages)
 main.add_command(accounts)
+main.add_command(appeals)
 main.add_command(report)
 main.add_command(prompts)
 main.add_command(say)

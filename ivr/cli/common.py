@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
+from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -37,6 +38,16 @@ def config_option_with(help: str) -> Callable[[F], F]:
 
 
 config_option = config_option_with("The IVR configuration file.")
+
+
+def parse_date(value: str, option: str) -> date:
+    """A ``YYYY-MM-DD`` option value; a usage error naming ``option`` otherwise."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(
+            f"{value!r} is not a date: use YYYY-MM-DD", param_hint=option
+        ) from exc
 
 
 def setup_logging(verbose: bool = False) -> None:

@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
 
-from ivr.cli.common import config_option, existing_repository, load_or_exit
+from ivr.cli.common import config_option, existing_repository, load_or_exit, parse_date
 from ivr.reports.periods import Granularity, PeriodError, ReportRange
-
-
-def parse_date(value: str, option: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise click.BadParameter(
-            f"{value!r} is not a date: use YYYY-MM-DD", param_hint=option
-        ) from exc
 
 
 @click.command()

@@ -20,6 +20,7 @@ from ivr.accounts.eic import KEYED_DIGITS as EIC_DIGITS
 from ivr.audio.catalogue import read_hints
 from ivr.audio.playable import AudioCatalogue
 from ivr.audio.text import text_problems
+from ivr.config.appeals_section import AppealsSection
 from ivr.config.company_section import CompanySection
 from ivr.config.menu_section import MenuSection
 from ivr.config.model import (
@@ -63,11 +64,13 @@ from ivr.config.schema import (
     ROOT_KEYS,
     ROOT_REQUIRED,
     TOPIC_KEYS,
+    TOPIC_REQUIRED,
     WAITING_RANGE,
     MenuDefaults,
     describe,
 )
 from ivr.config.yamlmap import YamlDoc, YamlPath, load_yaml, load_yaml_file
+from ivr.store.deadlines import DEFAULT_DEADLINE
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +153,7 @@ class _PromptFile:
     hints: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> voice/speed hints
 
 
-class _Loader(CompanySection, MenuSection):
+class _Loader(CompanySection, MenuSection, AppealsSection):
     """One validation run over one config file."""
 
     def __init__(self, path: str | Path, require_audio: bool = False) -> None:
@@ -223,6 +226,7 @@ class _Loader(CompanySection, MenuSection):
             log_file = self.path.parent / name if name else None
         identification = self.identification(root)
         outages = self.outage_data(root)
+        appeals = self.appeal_settings(root)
         entry, menus = self.menus(root, defaults, operator)
         unused = set(redirects or {}) - self.used_redirects if menus is not None else set()
         for name in sorted(unused):
@@ -252,6 +256,7 @@ class _Loader(CompanySection, MenuSection):
             log_file=log_file,
             identification=identification,
             outages=outages,
+            appeals=appeals,
         )
 
     # -- sections ------------------------------------------------------------------------
@@ -280,7 +285,10 @@ class _Loader(CompanySection, MenuSection):
 
     def catalogue(self, path: YamlPath, value: Any) -> tuple[Topic, ...] | None:
         if not isinstance(value, list):
-            self.report(path, f"expected a list of {{code, label}} topics, got {describe(value)}")
+            self.report(
+                path,
+                f"expected a list of {{code, label[, deadline]}} topics, got {describe(value)}",
+            )
             return None
         if not value:
             self.report(path, "the topic catalogue is empty")
@@ -289,12 +297,17 @@ class _Loader(CompanySection, MenuSection):
         first_line: dict[str, int | None] = {}
         ok = True
         for i, item in enumerate(value):
-            entry = self.mapping((*path, i), item, TOPIC_KEYS, TOPIC_KEYS)
+            entry = self.mapping((*path, i), item, TOPIC_KEYS, TOPIC_REQUIRED)
             if entry is None or "code" not in entry or "label" not in entry:
                 ok = False
                 continue
             code = self.text((*path, i, "code"), entry["code"], "a topic code")
             label = self.text((*path, i, "label"), entry["label"], "a topic label")
+            deadline = (
+                self.deadline((*path, i, "deadline"), entry["deadline"])
+                if "deadline" in entry
+                else DEFAULT_DEADLINE
+            )
             if code is not None and not CODE_RE.match(code):
                 self.report(
                     (*path, i, "code"),
@@ -308,11 +321,11 @@ class _Loader(CompanySection, MenuSection):
                     f"duplicate topic code '{code}' (first at line {first_line[code]})",
                 )
                 code = None
-            if code is None or label is None:
+            if code is None or label is None or deadline is None:
                 ok = False
                 continue
             first_line[code] = self.doc.line((*path, i, "code"))
-            topics.append(Topic(code, label))
+            topics.append(Topic(code, label, deadline))
         return tuple(topics) if ok else None
 
     def load_prompts(self, root: dict[str, Any]) -> Prompts | None:

@@ -9,11 +9,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ivr.actions.base import Action
+from ivr.store.deadlines import DEFAULT_DEADLINE, Deadline
 
 
 class Role(enum.StrEnum):
@@ -25,6 +26,8 @@ class Role(enum.StrEnum):
 class Topic:
     code: str
     label: str
+    #: how long the answer to an appeal on this topic may take (Resolution 375)
+    deadline: Deadline = DEFAULT_DEADLINE
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,14 @@ class Callback:
 
 
 @dataclass(frozen=True)
+class AppealSettings:
+    """How appeals are handled (``appeals`` in config.yaml)."""
+
+    #: days the company does not work: working-day deadlines skip them like weekends
+    holidays: frozenset[date] = frozenset()
+
+
+@dataclass(frozen=True)
 class Operator:
     queue: str
     connecting_prompt: str  # "connecting you to an operator"
@@ -168,6 +179,7 @@ class Config:
     log_file: Path | None = None
     identification: Identification = field(default_factory=Identification)
     outages: OutageData = field(default_factory=OutageData)
+    appeals: AppealSettings = field(default_factory=AppealSettings)
 
     @property
     def topics(self) -> Mapping[str, Topic]:

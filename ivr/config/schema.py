@@ -35,6 +35,7 @@ ROOT_KEYS = (
     "log_file",
     "identification",
     "outages",
+    "appeals",
 )
 ROOT_REQUIRED = ("company", "operator", "defaults", "topics", "menus")
 COMPANY_KEYS = ("role", "name", "dialled_numbers", "timezone", "working_hours")
@@ -59,7 +60,14 @@ TIMING_KEYS = ("timeout", "inter_digit_timeout", "max_failures", "invalid_prompt
 MENU_KEYS = ("greeting", "short_greeting", "topic", *TIMING_KEYS, "options")
 REDIRECT_KEYS = ("company", "number", "prompts", "offer_prompt", "transfer_key")
 REDIRECT_REQUIRED = ("company", "number", "prompts", "offer_prompt")
-TOPIC_KEYS = ("code", "label")
+TOPIC_REQUIRED = ("code", "label")
+TOPIC_KEYS = (*TOPIC_REQUIRED, "deadline")
+DEADLINE_KEYS = ("days", "working_days")
+DEADLINE_DAYS_RANGE = (1, 365)
+DEADLINE_WORKING_DAYS_RANGE = (1, 60)
+#: the longest answer term of Resolution 375 (with a technical check); longer is warned
+LONGEST_LEGAL_DAYS = 45
+APPEALS_KEYS = ("holidays",)
 IDENTIFICATION_KEYS = ("account_length", "eic", "attempts")
 ACCOUNT_LENGTH_RANGE = (4, 20)
 ATTEMPTS_RANGE = (1, 5)

@@ -238,6 +238,8 @@ class _Walker:
         except yaml.constructor.ConstructorError as exc:
             self.problem(node.start_mark.line + 1, path, f"unsupported value: {exc.problem}")
             return node.value  # reported once; checks go on with the text as written
+        except ValueError:  # a date that does not exist (2027-02-30): the checks judge the text
+            return node.value
 
     def mapping_into(
         self,

@@ -10,7 +10,7 @@ from ivr.accounts.addresses import address_keys, address_text
 from ivr.flow.context import FlowContext, Request, Response
 from ivr.flow.effects import AllocateAppealNumber
 from ivr.speech.grammar import plan_appeal_number
-from ivr.store.appeals import appeal_deadline
+from ivr.store.deadlines import DEFAULT_DEADLINE, appeal_deadline
 from ivr.store.records import AppealRecord
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,12 @@ def register_appeal(
         caller_number=ctx.call.caller.number,
         caller_raw=ctx.call.caller.raw,
         registered_at=now,
-        due_at=appeal_deadline(state.topic, now, config.company.tz),
+        due_at=appeal_deadline(
+            topic.deadline if topic else DEFAULT_DEADLINE,
+            now,
+            config.company.tz,
+            config.appeals.holidays,
+        ),
         details=dict(details or {}),
     )
     if state.account is not None:

@@ -1,4 +1,4 @@
-"""Appeals (звернення): numbers, deadlines and the record created when follow-up is needed.
+"""Appeal (звернення) numbers: allocated when a call needs follow-up, parsed when typed.
 
 Appeal number format: ``YYMMDD SS NNNNN C`` (14 digits), e.g. ``26112801000427``:
 
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import fcntl
 import os
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -57,6 +57,28 @@ def is_valid_appeal_number(number: str) -> bool:
 def format_appeal_number(number: str) -> str:
     """Human grouping: ``261128-01-00042-7``."""
     return f"{number[:6]}-{number[6:8]}-{number[8:13]}-{number[13:]}"
+
+
+def parse_appeal_number(text: str) -> str:
+    """An appeal number as typed (``261128-01-00042-7``, ``261128 01 00042 7`` or the bare
+    digits) -> its 14 digits; AppealNumberError says what is wrong with it."""
+    digits = "".join(text.split()).replace("-", "")
+    example = "e.g. 261128-01-00042-7"
+    if not (digits.isascii() and digits.isdigit()):
+        raise AppealNumberError(
+            f"'{text}' is not an appeal number: only digits, with or without dashes ({example})"
+        )
+    if len(digits) != APPEAL_NUMBER_LENGTH:
+        raise AppealNumberError(
+            f"'{text}' is not an appeal number: {len(digits)} digits, expected "
+            f"{APPEAL_NUMBER_LENGTH} ({example})"
+        )
+    if luhn_digit(digits[:-1]) != digits[-1]:
+        raise AppealNumberError(
+            f"'{text}' is not an appeal number: its check digit (the last) does not match; "
+            "a digit is mistyped or misheard"
+        )
+    return digits
 
 
 def sequence_dir(database_url: str, journal_path: Path) -> Path:
@@ -114,34 +136,3 @@ class AppealNumberAllocator:
             os.close(fd)  # releases the lock
         body = f"{day}{self.server_id:02d}{sequence:05d}"
         return body + luhn_digit(body)
-
-
-# -- deadlines (Resolution 375 guaranteed standards) ----------------------------------------
-
-#: Topic codes answered within 5 working days: bill check, consumption data.
-FIVE_WORKING_DAYS = frozenset({"S3", "S7"})
-#: Topic codes that usually need a technical check or meter expertise: 45 days.
-TECHNICAL_CHECK = frozenset({"D2", "D4", "D6"})
-
-
-def add_working_days(start: date, days: int) -> date:
-    current = start
-    while days > 0:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
-            days -= 1
-    return current
-
-
-def appeal_deadline(topic_code: str | None, registered_at: datetime, tz: ZoneInfo) -> datetime:
-    """When the answer is due: 30 days; 45 with a technical check; 5 working days for a bill
-    check or consumption data. The deadline is the end of that day in the company's timezone."""
-    local = registered_at.astimezone(tz)
-    if topic_code in FIVE_WORKING_DAYS:
-        due_day = add_working_days(local.date(), 5)
-    elif topic_code in TECHNICAL_CHECK:
-        due_day = local.date() + timedelta(days=45)
-    else:
-        due_day = local.date() + timedelta(days=30)
-    end = datetime.combine(due_day, datetime.max.time().replace(microsecond=0), tz)
-    return end.astimezone(ZoneInfo("UTC"))

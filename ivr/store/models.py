@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from ivr.store.records import (
+    AppealEventRecord,
     AppealLinkRecord,
     AppealRecord,
     CallRecord,
@@ -166,6 +167,7 @@ class AppealLink(Base):
     __table_args__ = (
         Index("ix_appeal_links_appeal", "appeal_number"),
         Index("ix_appeal_links_call_uid", "call_uid"),
+        Index("ix_appeal_links_linked_at", "linked_at"),  # the reports of the last hours
     )
 
     def to_record(self) -> AppealLinkRecord:
@@ -187,6 +189,9 @@ class AppealEvent(Base):
     note: Mapped[str] = mapped_column(String(500), default="")
 
     __table_args__ = (Index("ix_appeal_events_appeal", "appeal_number", "id"),)
+
+    def to_record(self) -> AppealEventRecord:
+        return AppealEventRecord(**fields_of(self, AppealEventRecord))
 
 
 class MeterReading(Base):

@@ -43,6 +43,25 @@ class Result(enum.StrEnum):
     HANGUP = "hangup"  # Hangup()
 
 
+class AppealKind(enum.StrEnum):
+    """What an appeal is about, by the way it was made."""
+
+    OPERATOR = "operator"  # the caller was handed to an operator
+    OUTAGE_REPORT = "outage_report"  # reported a fault or a missing supply
+    METER_READING = "meter_reading"  # passed a meter reading
+    CALLBACK = "callback"  # asked to be called back
+    COMPLAINT = "complaint"
+
+
+class AppealStatus(enum.StrEnum):
+    """Where an appeal is in its life, in order; it moves only forward (``ivr.store.lifecycle``)."""
+
+    REGISTERED = "registered"  # by the IVR, when the call needed follow-up
+    IN_PROGRESS = "in_progress"  # someone works on it
+    ANSWERED = "answered"  # the answer was given (Resolution 375 deadlines end here)
+    CLOSED = "closed"
+
+
 @dataclass
 class AppealRecord:
     """An appeal registered during a call; stored with the call record."""
@@ -112,6 +131,17 @@ class AppealLinkRecord:
         values = known_fields(cls, data, cls.RENAMED)
         values["linked_at"] = datetime.fromisoformat(str(values["linked_at"]))
         return cls(**values)
+
+
+@dataclass(frozen=True)
+class AppealEventRecord:
+    """A change of an appeal's status: to what, when, by whom, why."""
+
+    appeal_number: str
+    status: str
+    at: datetime
+    by: str
+    note: str = ""
 
 
 @dataclass

@@ -8,18 +8,20 @@ reports' read-only queries in ``ivr.store.queries``.
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, delete, event, func, select
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, DataError, IntegrityError
+from sqlalchemy.exc import ArgumentError, DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ivr.store.journal import RecordRejected, first_line
@@ -40,6 +42,24 @@ log = logging.getLogger(__name__)
 
 class StorageError(Exception):
     """The database URL is wrong or the database cannot be used."""
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def database_refusals(method: Callable[P, R]) -> Callable[P, R]:
+    """A method whose database errors (unreachable, no permission) come out as StorageError
+    in the database's own words."""
+
+    @functools.wraps(method)
+    def refusing(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except SQLAlchemyError as exc:
+            raise StorageError(f"the database refused: {_reason(exc)}") from exc
+
+    return refusing
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -101,6 +121,29 @@ class CallRepository:
     def schema_revision(self) -> str | None:
         with self.engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
+
+    def check_schema_current(self) -> None:
+        """For the commands that read and change records without migrating: StorageError
+        unless the schema is this ivr's newest."""
+        try:
+            revision = self.schema_revision()
+        except Exception as exc:  # unreachable, no permission
+            raise StorageError(f"cannot read the database {self._name()}: {_reason(exc)}") from exc
+        head = ScriptDirectory.from_config(alembic_config(None)).get_current_head()
+        if revision is None:
+            raise StorageError(
+                f"the database {self._name()} has no IVR tables (no call was recorded "
+                "there, or it is not the server's database); run 'ivr db upgrade' or use the "
+                "server's config and working directory"
+            )
+        if revision != head:
+            raise StorageError(
+                f"the database {self._name()} has schema revision {revision}, this ivr needs "
+                f"{head}: run 'ivr db upgrade' first"
+            )
+
+    def _name(self) -> str:
+        return repr(self.engine.url.render_as_string(hide_password=True))
 
     def save_call(self, record: CallRecord) -> bool:
         """Insert a call record; a record already stored (same call_uid) is left alone,
