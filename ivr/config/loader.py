@@ -33,6 +33,7 @@ from ivr.config.model import (
     Topic,
 )
 from ivr.config.problems import ConfigError, Problem, dotted
+from ivr.config.readings_section import ReadingsSection
 from ivr.config.schema import (
     ACCOUNT_LENGTH_RANGE,
     ATTEMPTS_RANGE,
@@ -145,7 +146,7 @@ class _PromptFile:
     hints: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> voice/speed hints
 
 
-class _Loader(CompanySection, MenuSection):
+class _Loader(CompanySection, MenuSection, ReadingsSection):
     """One validation run over one config file."""
 
     def __init__(self, path: str | Path, require_audio: bool = False) -> None:
@@ -218,6 +219,7 @@ class _Loader(CompanySection, MenuSection):
             log_file = self.path.parent / name if name else None
         identification = self.identification(root)
         outages = self.outage_data(root)
+        readings = self.readings(root)
         entry, menus = self.menus(root, defaults, operator)
         unused = set(redirects or {}) - self.used_redirects if menus is not None else set()
         for name in sorted(unused):
@@ -247,6 +249,7 @@ class _Loader(CompanySection, MenuSection):
             log_file=log_file,
             identification=identification,
             outages=outages,
+            readings=readings,
         )
 
     # -- sections ------------------------------------------------------------------------
