@@ -190,6 +190,7 @@ class CallFlow:
             appeals=state.appeals,
             test=call.test,
             account_number=state.account.number if state.account else None,
+            readings=state.readings,
         )
 
     # -- menus ---------------------------------------------------------------------------

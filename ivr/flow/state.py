@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ivr.accounts.model import Account
-from ivr.store.records import AppealRecord
+from ivr.store.records import AppealRecord, MeterReadingRecord
 
 
 @dataclass
@@ -20,6 +20,8 @@ class CallState:
     error: str | None = None  # the first thing that went wrong (kept in the record)
     path: list[dict[str, str]] = field(default_factory=list)  # menus, keys, actions, events
     appeals: list[AppealRecord] = field(default_factory=list)
+    #: Meter readings the caller passed, each whole (``meter_reading``).
+    readings: list[MeterReadingRecord] = field(default_factory=list)
     #: The caller's identified account (set by identification), if any.
     account: Account | None = None
     #: Values actions collect or look up during the call (an entered number, a look-up result).

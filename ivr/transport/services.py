@@ -1,6 +1,6 @@
 """The effects a call can ask for, bound to the services that do them (one set per
 configuration snapshot): appeal numbers from the allocator's state file, and the database
-look-ups of identification and outage status."""
+look-ups of identification, outage status and meter readings."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from ivr.flow.effects import (
     FindAccount,
     FindAccountsByPhone,
     Handler,
+    LastReading,
     LookUpOutages,
 )
 
@@ -36,9 +37,13 @@ def call_effect_handlers(config: Config) -> dict[type[Effect], Handler]:
     def outages(effect: LookUpOutages) -> Any:
         return lookups.outage_report(effect.account, effect.at)
 
+    def last_reading(effect: LastReading) -> Any:
+        return lookups.last_reading(effect.account_number, effect.include_test)
+
     return {
         AllocateAppealNumber: allocate,
         FindAccountsByPhone: by_phone,
         FindAccount: find,
         LookUpOutages: outages,
+        LastReading: last_reading,
     }
