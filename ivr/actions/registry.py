@@ -9,6 +9,7 @@ from ivr.actions import (
     identify,
     main,
     menu,
+    meter_reading,
     operator,
     outage_status,
     redirect,
@@ -31,6 +32,7 @@ SPECS: dict[str, ActionSpec] = {
         hangup.SPEC,
         identify.SPEC,
         outage_status.SPEC,
+        meter_reading.SPEC,
     )
 }
 
