@@ -121,10 +121,19 @@ def site_factory(tmp_path_factory, built_prompts: Path) -> Callable[..., Site]:
     return make
 
 
+def readings_every_day(text: str) -> str:
+    """The config with its meter-reading window open every day: the tests run on any date,
+    and the window's days are the engine tests' business (tests/test_meter_reading.py)."""
+    window = re.search(r"^  window:.*\n(?:    .*\n)*", text, flags=re.MULTILINE)
+    assert window, "config.yaml has no readings.window"
+    return text.replace(window.group(0), "  window: always\n")
+
+
 @pytest.fixture(scope="session")
 def main_site(site_factory) -> Site:
-    """The shipped config.yaml, served by FastAGI and run by process AGI."""
-    return site_factory("site")
+    """The shipped config.yaml (its reading window open every day), served by FastAGI and
+    run by process AGI."""
+    return site_factory("site", edit=readings_every_day)
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ import pytest
 
 from e2e.real_asterisk import Asterisk, CallReport, report
 from ivr.cli.sample import seed_sample
+from ivr.speech import plan_appeal_number, plan_count
 from ivr.store.records import CallRecord
 
 TRANSPORTS = ("fastagi", "agi")
@@ -32,6 +33,11 @@ def seconds(site, prompt: str) -> float:
 
 def ms(value: float) -> str:
     return f"w{round(value * 1000)}"
+
+
+#: What the "reading" caller keys for the day and the night zone (the sample's previous
+#: reading of 2010000003, a month back, is 4210 and 1870).
+READING = ("d4390", "d1950")
 
 
 def scenarios(site) -> dict[str, dict[str, object]]:
@@ -63,7 +69,29 @@ def scenarios(site) -> dict[str, dict[str, object]]:
             "steps": f"w2000 d1 w3000 d2 {ms(seconds(site, 'outage_current') + 1.5)} d5 "
             "w1500 d2010000003# w2500 d1 w25000 h",
         },
+        # meters (3), readings on the keypad (5): known by caller ID, a two-zone meter (sample
+        # data); each zone keyed, read back in kWh and confirmed with 1; the appeal number.
+        "reading": {"steps": reading_steps(site), "caller": "0500000002"},
     }
+
+
+def reading_steps(site) -> str:
+    """Key both zones of 2010000003 after their prompts, confirm each after its read-back,
+    hang up once the appeal number has been read."""
+
+    def said(*ids: str) -> float:
+        return sum(seconds(site, i) for i in ids)
+
+    def read_back(zone: str, value: int) -> float:
+        return said(f"readings_zone_{zone}", *plan_count(value, "kwh")) + 1.0
+
+    number = 14 * max(seconds(site, f"digits/{d}") for d in range(10)) + 4 * 0.3
+    tail = said("readings_accepted", "appeal_number_is") + number + 2.0
+    return (
+        f"w2000 d3 w3000 d5 {ms(said('identify_by_phone') + 1.0)} {READING[0]}# "
+        f"{ms(read_back('day', 4390))} d1 w1000 {READING[1]}# "
+        f"{ms(read_back('night', 1950))} d1 {ms(tail)} h"
+    )
 
 
 @dataclass
@@ -279,3 +307,29 @@ def test_an_unknown_caller_keys_the_account_and_hears_their_schedule(batch, tran
     ]
     assert result.record.account_number == "2010000003"
     assert result.report.problems() == []
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_a_two_zone_reading_is_accepted_with_its_appeal_number_and_stored(batch, transport):
+    result = outcome(batch, "reading", transport)
+    rep, record = result.report, result.record
+    said = rep.streamed()
+    assert said.index("identify_by_phone") < said.index("readings_ask_2")
+    assert said.index("readings_zone_day") < said.index("readings_zone_night")
+    (appeal,) = record.appeals
+    assert appeal.kind == "meter_reading" and appeal.topic_code == "D5"
+    assert appeal.account_number == "2010000003"
+    assert appeal.details["values"] == [4390, 1950]
+    assert appeal.details["previous"]["values"] == [4210, 1870]
+    assert appeal.details["check"] == "checked"
+    # the reading as the database holds it (table meter_readings, with the call)
+    (stored,) = record.readings
+    assert (stored.account_number, stored.values) == ("2010000003", [4390, 1950])
+    assert stored.source == "ivr" and stored.appeal_number == appeal.appeal_number
+    # the caller heard the appeal number in full
+    start = said.index("appeal_number_is") + 1
+    number = list(plan_appeal_number(appeal.appeal_number))
+    assert said[start : start + len(number)] == number
+    assert record.outcome.value == "self_served" and record.account_number == "2010000003"
+    assert rep.branches == [] and rep.queue_events == []
+    assert rep.problems() == []
