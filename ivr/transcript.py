@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from ivr.accounts.numbers import mask_account
 from ivr.config import Config
 from ivr.simulator import Transcript
 from ivr.store.appeals import format_appeal_number
@@ -122,6 +123,11 @@ def render_summary(transcript: Transcript, config: Config) -> str:
             lines.append(
                 f"report linked to appeal {format_appeal_number(link.appeal_number)} "
                 "(the same house reported first)"
+            )
+        for reading in record.readings:
+            values = ", ".join(str(value) for value in reading.values)
+            lines.append(
+                f"meter reading {values} kWh, account {mask_account(reading.account_number)}"
             )
         path = " > ".join(
             step["menu"]

@@ -312,7 +312,7 @@ def test_unknown_action(tmp_path: Path) -> None:
     assert errors(path) == [
         f"{path}:{line_of(path, 'action: menus')}: menus.main.options.1.action: unknown action "
         "'menus': use one of menu, back, main, repeat, announce, operator, transfer, redirect, "
-        "hangup, identify, outage_status, outage_report; did you mean 'menu'?"
+        "hangup, identify, outage_status, outage_report, meter_reading; did you mean 'menu'?"
     ]
 
 
@@ -804,7 +804,10 @@ def test_database_urls_serve_cannot_use_are_refused_by_validate(
             "identification.eic: expected true or false, got text 'maybe'",
         ),
         (
-            ("  attempts: 3 ", "  attempts: 0 "),
+            (
+                "  attempts: 3                   # keypad",
+                "  attempts: 0                   # keypad",
+            ),
             "identification.attempts: 0 is out of range: use 1 to 5",
         ),
         (
@@ -828,18 +831,22 @@ def test_an_action_that_speaks_fixed_prompts_names_the_missing_one(tmp_path: Pat
     old = 'identify_found: "Дякуємо, ваш рахунок знайдено."\n'
     assert old in text
     prompts.write_text(text.replace(old, ""), encoding="utf-8")
-    line = line_of(path, "action: outage_status")
+    outage, reading = line_of(path, "action: outage_status"), line_of(path, "action: meter_reading")
     report_line = line_of(path, "action: outage_report")
     found = errors(path)
-    assert len(found) == 2, found  # both actions that identify the caller say it
+    assert len(found) == 3, found  # every action that identifies the caller says it
     assert found[0].startswith(
-        f"{path}:{line}: menus.outages.options.2.action: action 'outage_status' speaks it: "
+        f"{path}:{outage}: menus.outages.options.2.action: action 'outage_status' speaks it: "
         "unknown prompt 'identify_found'"
     ), found[0]
     assert found[1].startswith(
         f"{path}:{report_line}: menus.outages.options.4.action: action 'outage_report' "
         "speaks it: unknown prompt 'identify_found'"
     ), found[1]
+    assert found[2].startswith(
+        f"{path}:{reading}: menus.meters.options.5.action: action 'meter_reading' speaks it: "
+        "unknown prompt 'identify_found'"
+    ), found[2]
 
 
 # -- appeals: deadlines as topic data, holidays -------------------------------------------

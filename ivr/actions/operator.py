@@ -33,9 +33,11 @@ def handle(action: OperatorAction, ctx: FlowContext, menu: Menu) -> Steps:
     return (yield from to_operator(ctx, action.topic or menu.topic, forced=False))
 
 
-def to_operator(ctx: FlowContext, topic: str | None, forced: bool) -> Steps:
+def to_operator(
+    ctx: FlowContext, topic: str | None, forced: bool, details: Mapping[str, Any] | None = None
+) -> Steps:
     """The operator queue (in hours), else the closed prompt and the menu (or goodbye when
-    ``forced``)."""
+    ``forced``). ``details``: what the operator should know (kept with the appeal)."""
     config, state = ctx.config, ctx.state
     if state.topic is None:
         state.topic = topic or config.operator.topic
@@ -44,7 +46,7 @@ def to_operator(ctx: FlowContext, topic: str | None, forced: bool) -> Steps:
         called_back = yield from offer_callback(ctx)
         if called_back is not None:
             return called_back
-        appeal = yield from register_appeal(ctx, "operator")
+        appeal = yield from register_appeal(ctx, "operator", details)
         if appeal is not None and config.operator.appeal_prompt:
             yield from read_appeal_number(ctx, appeal.appeal_number, config.operator.appeal_prompt)
         yield from ctx.play(config.operator.connecting_prompt)

@@ -9,6 +9,7 @@ from ivr.actions import (
     identify,
     main,
     menu,
+    meter_reading,
     operator,
     outage_report,
     outage_status,
@@ -33,6 +34,7 @@ SPECS: dict[str, ActionSpec] = {
         identify.SPEC,
         outage_status.SPEC,
         outage_report.SPEC,
+        meter_reading.SPEC,
     )
 }
 

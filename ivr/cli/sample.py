@@ -1,8 +1,10 @@
 """The fictional sample data (``examples/sample/``) loaded into a database, for testers:
-``ivr simulate --seed-sample`` walks identification and outage status against it."""
+``ivr simulate --seed-sample`` walks identification, outage status and meter readings
+against it."""
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -13,6 +15,8 @@ from ivr.outages.batch import Batch, Origin
 from ivr.outages.formats import read_file
 from ivr.store.accounts import AccountStore
 from ivr.store.outages import OutageStore
+from ivr.store.readings import ReadingStore
+from ivr.store.records import MeterReadingRecord
 from ivr.store.repository import CallRepository
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "examples" / "sample"
@@ -22,6 +26,8 @@ KYIV = ZoneInfo("Europe/Kyiv")
 FETCHED = datetime(2026, 12, 1, 11, 45, tzinfo=KYIV)
 #: The outage files loaded, with their formats (the DTEK file repeats the Yasno schedule).
 OUTAGE_FILES = (("outages.json", "json"), ("yasno.json", "yasno"))
+#: The previous meter readings of some sample accounts (local times, values ";"-separated).
+READINGS_FILE = "readings.csv"
 
 
 #: The moment the sample tells of: noon on its first day.
@@ -45,7 +51,24 @@ def seed_sample(
         batch = moved(read_file(directory / name, format_, origin), delta, days)
         summary = outages.import_batch(batch, origin.source, at=FETCHED + delta)
         lines.append(f"{name}: {summary}")
+    readings = sample_readings(directory / READINGS_FILE, delta)
+    stored = ReadingStore(repository).replace_source(f"sample/{READINGS_FILE}", readings)
+    lines.append(f"{READINGS_FILE}: {stored} previous meter readings")
     return lines
+
+
+def sample_readings(path: Path, delta: timedelta = timedelta(0)) -> list[MeterReadingRecord]:
+    """The sample's previous readings, moved by ``delta``."""
+    with path.open(encoding="utf-8", newline="") as file:
+        return [
+            MeterReadingRecord(
+                account_number=row["account"],
+                read_at=datetime.fromisoformat(row["read_at"]).replace(tzinfo=KYIV) + delta,
+                values=[int(value) for value in row["values"].split(";")],
+                source=f"sample/{path.name}",
+            )
+            for row in csv.DictReader(file)
+        ]
 
 
 def moved(batch: Batch, delta: timedelta, days: timedelta) -> Batch:

@@ -35,6 +35,7 @@ from ivr.config.model import (
     Topic,
 )
 from ivr.config.problems import ConfigError, Problem, dotted
+from ivr.config.readings_section import ReadingsSection
 from ivr.config.schema import (
     ACCOUNT_LENGTH_RANGE,
     ATTEMPTS_RANGE,
@@ -153,7 +154,7 @@ class _PromptFile:
     hints: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> voice/speed hints
 
 
-class _Loader(CompanySection, MenuSection, AppealsSection):
+class _Loader(CompanySection, MenuSection, AppealsSection, ReadingsSection):
     """One validation run over one config file."""
 
     def __init__(self, path: str | Path, require_audio: bool = False) -> None:
@@ -227,6 +228,7 @@ class _Loader(CompanySection, MenuSection, AppealsSection):
         identification = self.identification(root)
         outages = self.outage_data(root)
         appeals = self.appeal_settings(root)
+        readings = self.readings(root)
         entry, menus = self.menus(root, defaults, operator)
         unused = set(redirects or {}) - self.used_redirects if menus is not None else set()
         for name in sorted(unused):
@@ -257,6 +259,7 @@ class _Loader(CompanySection, MenuSection, AppealsSection):
             identification=identification,
             outages=outages,
             appeals=appeals,
+            readings=readings,
         )
 
     # -- sections ------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -123,6 +123,45 @@ class AppealSettings:
 
 
 @dataclass(frozen=True)
+class ReadingWindow:
+    """The days of a month meter readings are taken: its last ``last_days`` and the first
+    ``first_days`` of the next (local days of the company's timezone); every day when
+    ``always``."""
+
+    last_days: int = 2
+    first_days: int = 3
+    always: bool = False
+
+    def contains(self, day: date) -> bool:
+        if self.always:
+            return True
+        return day.day <= self.first_days or (_month_end(day) - day).days < self.last_days
+
+    def next_opening(self, day: date) -> tuple[date, date]:
+        """The first and the last day of the next window that opens after ``day``."""
+        end = _month_end(day)
+        if end - timedelta(days=self.last_days - 1) <= day:  # this month's has begun
+            end = _month_end(end + timedelta(days=1))
+        return end - timedelta(days=self.last_days - 1), end + timedelta(days=self.first_days)
+
+
+def _month_end(day: date) -> date:
+    following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return following - timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Readings:
+    """Meter readings passed in the IVR (``readings`` in config.yaml, ``meter_reading``)."""
+
+    window: ReadingWindow = field(default_factory=ReadingWindow)
+    max_digits: int = 6  # whole kWh a zone's value may have
+    #: a zone that grew by more than this per day since the previous reading is asked again
+    max_kwh_per_day: int = 150
+    attempts: int = 3  # entries of one zone before the operator takes over
+
+
+@dataclass(frozen=True)
 class Operator:
     queue: str
     connecting_prompt: str  # "connecting you to an operator"
@@ -180,6 +219,7 @@ class Config:
     identification: Identification = field(default_factory=Identification)
     outages: OutageData = field(default_factory=OutageData)
     appeals: AppealSettings = field(default_factory=AppealSettings)
+    readings: Readings = field(default_factory=Readings)
 
     @property
     def topics(self) -> Mapping[str, Topic]:

@@ -36,6 +36,7 @@ ROOT_KEYS = (
     "identification",
     "outages",
     "appeals",
+    "readings",
 )
 ROOT_REQUIRED = ("company", "operator", "defaults", "topics", "menus")
 COMPANY_KEYS = ("role", "name", "dialled_numbers", "timezone", "working_hours")
@@ -74,6 +75,11 @@ ATTEMPTS_RANGE = (1, 5)
 OUTAGES_KEYS = ("max_age", "report_window")
 MAX_AGE_RANGE = (1, 24 * 60)  # minutes
 REPORT_WINDOW_RANGE = (1, 7 * 24 * 60)  # minutes
+READINGS_KEYS = ("window", "max_digits", "max_kwh_per_day", "attempts")
+WINDOW_KEYS = ("last_days", "first_days")
+WINDOW_DAYS_RANGE = (0, 14)
+READING_DIGITS_RANGE = (1, 6)  # read back as a number: at most 999 999 (ivr.speech)
+MAX_KWH_PER_DAY_RANGE = (1, 10_000)
 
 #: how to fix a missing option field
 FIELD_HINTS = {

@@ -73,6 +73,15 @@ class FindOpenReport(Effect):
 
 
 @dataclass(frozen=True)
+class LastReading(Effect):
+    """The latest meter reading on record for an account (``MeterReadingRecord``), or
+    None; a real call leaves out the readings of test calls, a test call sees them all."""
+
+    account_number: str
+    include_test: bool = False
+
+
+@dataclass(frozen=True)
 class EffectResult:
     value: Any = None
     error: str | None = None  # why there is no value (failed, timed out, no handler)

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ivr.accounts.model import Account
-from ivr.store.records import AppealLinkRecord, AppealRecord
+from ivr.store.records import AppealLinkRecord, AppealRecord, MeterReadingRecord
 
 
 @dataclass
@@ -22,6 +22,8 @@ class CallState:
     appeals: list[AppealRecord] = field(default_factory=list)
     #: repeated outage reports joined to an earlier report's appeal
     links: list[AppealLinkRecord] = field(default_factory=list)
+    #: Meter readings the caller passed, each whole (``meter_reading``).
+    readings: list[MeterReadingRecord] = field(default_factory=list)
     #: The caller's identified account (set by identification), if any.
     account: Account | None = None
     #: Values actions collect or look up during the call (an entered number, a look-up result).

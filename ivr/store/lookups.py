@@ -1,4 +1,5 @@
-"""The look-ups a call asks for (identification, outage status), answered from the database.
+"""The look-ups a call asks for (identification, outage status, meter readings), answered
+from the database.
 
 One ``Lookups`` per configuration snapshot; it opens the database on its first look-up (so
 process AGI loads SQLAlchemy only on calls that look something up) and is safe to call from
@@ -23,10 +24,12 @@ from zoneinfo import ZoneInfo
 from ivr.accounts.model import Account
 from ivr.outages.index import OutageIndex
 from ivr.outages.report import OutageReport
+from ivr.store.records import MeterReadingRecord
 
 if TYPE_CHECKING:
     from ivr.store.accounts import AccountStore
     from ivr.store.outages import OutageStore
+    from ivr.store.readings import ReadingStore
 
 
 #: Seconds between two checks of the outage data's version.
@@ -48,14 +51,15 @@ class Lookups:
         self.check_every = check_every
         self._lock = threading.Lock()
         self._refreshing = threading.Lock()
-        self._stores: tuple[AccountStore, OutageStore] | None = None
+        self._stores: tuple[AccountStore, OutageStore, ReadingStore] | None = None
         self._held: _Held | None = None
 
-    def _open(self) -> tuple[AccountStore, OutageStore]:
+    def _open(self) -> tuple[AccountStore, OutageStore, ReadingStore]:
         with self._lock:
             if self._stores is None:
                 from ivr.store.accounts import AccountStore
                 from ivr.store.outages import OutageStore
+                from ivr.store.readings import ReadingStore
                 from ivr.store.repository import CallRepository
 
                 repository = CallRepository(self.database_url)
@@ -63,7 +67,11 @@ class Lookups:
                 repository.engine = repository.engine.execution_options(
                     isolation_level="AUTOCOMMIT"
                 )
-                self._stores = (AccountStore(repository), OutageStore(repository))
+                self._stores = (
+                    AccountStore(repository),
+                    OutageStore(repository),
+                    ReadingStore(repository),
+                )
             return self._stores
 
     def accounts_by_phone(self, phone: str) -> list[Account]:
@@ -79,6 +87,9 @@ class Lookups:
         from ivr.store.reports import first_open_report
 
         return first_open_report(self._open()[1].engine, address_key, since, test)
+
+    def last_reading(self, account_number: str, include_test: bool) -> MeterReadingRecord | None:
+        return self._open()[2].last(account_number, include_test)
 
     def outage_report(self, account: Account, at: datetime) -> OutageReport:
         """The active outages at the account's address and groups, and the groups'

@@ -1,6 +1,6 @@
 """The effects a call can ask for, bound to the services that do them (one set per
 configuration snapshot): appeal numbers from the allocator's state file, and the database
-look-ups of identification, outage status and outage reports."""
+look-ups of identification, outage status, outage reports and meter readings."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from ivr.flow.effects import (
     FindAccountsByPhone,
     FindOpenReport,
     Handler,
+    LastReading,
     LookUpOutages,
 )
 
@@ -40,10 +41,14 @@ def call_effect_handlers(config: Config) -> dict[type[Effect], Handler]:
     def open_report(effect: FindOpenReport) -> Any:
         return lookups.open_report(effect.address_key, effect.since, effect.test)
 
+    def last_reading(effect: LastReading) -> Any:
+        return lookups.last_reading(effect.account_number, effect.include_test)
+
     return {
         FindOpenReport: open_report,
         AllocateAppealNumber: allocate,
         FindAccountsByPhone: by_phone,
         FindAccount: find,
         LookUpOutages: outages,
+        LastReading: last_reading,
     }

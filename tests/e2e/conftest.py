@@ -123,22 +123,31 @@ def site_factory(tmp_path_factory, built_prompts: Path) -> Callable[..., Site]:
     return make
 
 
+def readings_every_day(text: str) -> str:
+    """The config with its meter-reading window open every day: the tests run on any date,
+    and the window's days are the engine tests' business (tests/test_meter_reading.py)."""
+    window = re.search(r"^  window:.*\n(?:    .*\n)*", text, flags=re.MULTILINE)
+    assert window, "config.yaml has no readings.window"
+    return text.replace(window.group(0), "  window: always\n")
+
+
 @pytest.fixture(scope="session")
 def main_site(site_factory) -> Site:
-    """The shipped config.yaml, served by FastAGI and run by process AGI; the operator queue
-    looks long (99 waiting, by a dialplan expression Asterisk evaluates) to one caller,
-    ``LONG_QUEUE_CALLER``, whom the IVR then offers a callback."""
+    """The shipped config.yaml, served by FastAGI and run by process AGI, with two edits:
+    its reading window open every day, and the operator queue looking long (99 waiting, by a
+    dialplan expression Asterisk evaluates) to one caller, ``LONG_QUEUE_CALLER``, whom the IVR
+    then offers a callback."""
     expression = (
         f'${{IF($["${{CALLERID(num)}}" = "{LONG_QUEUE_CALLER}"]?99:'
         "${QUEUE_WAITING_COUNT(dso-callcentre)})}"
     )
 
-    def long_queue(text: str) -> str:
+    def edited(text: str) -> str:
         old = "    offer_when_waiting: 10\n"
         assert text.count(old) == 1
-        return text.replace(old, f"{old}    waiting: '{expression}'\n")
+        return readings_every_day(text.replace(old, f"{old}    waiting: '{expression}'\n"))
 
-    return site_factory("site", edit=long_queue)
+    return site_factory("site", edit=edited)
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,7 @@ from e2e.real_asterisk import Asterisk, CallReport, report
 from ivr.accounts.addresses import address_keys
 from ivr.accounts.model import Account, Address
 from ivr.cli.sample import seed_sample
-from ivr.speech import plan_appeal_number
+from ivr.speech import plan_appeal_number, plan_count
 from ivr.store.accounts import AccountStore
 from ivr.store.records import AppealRecord, CallRecord, Outcome
 
@@ -37,6 +37,11 @@ def seconds(site, prompt: str) -> float:
 
 def ms(value: float) -> str:
     return f"w{round(value * 1000)}"
+
+
+#: What the "reading" caller keys for the day and the night zone (the sample's previous
+#: reading of 2010000003, a month back, is 4210 and 1870).
+READING = ("d4390", "d1950")
 
 
 def scenarios(site) -> dict[str, dict[str, object]]:
@@ -76,6 +81,9 @@ def scenarios(site) -> dict[str, dict[str, object]]:
         "report_linked": {"steps": report_steps(site), "caller": NEIGHBOUR.phones[0]},
         # 0, the operator: the queue looks long to this caller; 1: call me back.
         "callback": {"steps": "w2000 d0 w2500 d1 w25000 h", "caller": LONG_QUEUE_CALLER},
+        # meters (3), readings on the keypad (5): known by caller ID, a two-zone meter (sample
+        # data); each zone keyed, read back in kWh and confirmed with 1; the appeal number.
+        "reading": {"steps": reading_steps(site), "caller": "0500000002"},
     }
 
 
@@ -132,6 +140,25 @@ def seed_earlier_report(repository, now: datetime) -> None:
         )
     ]
     repository.save_call(record)
+
+
+def reading_steps(site) -> str:
+    """Key both zones of 2010000003 after their prompts, confirm each after its read-back,
+    hang up once the appeal number has been read."""
+
+    def said(*ids: str) -> float:
+        return sum(seconds(site, i) for i in ids)
+
+    def read_back(zone: str, value: int) -> float:
+        return said(f"readings_zone_{zone}", *plan_count(value, "kwh")) + 1.0
+
+    number = 14 * max(seconds(site, f"digits/{d}") for d in range(10)) + 4 * 0.3
+    tail = said("readings_accepted", "appeal_number_is") + number + 2.0
+    return (
+        f"w2000 d3 w3000 d5 {ms(said('identify_by_phone') + 1.0)} {READING[0]}# "
+        f"{ms(read_back('day', 4390))} d1 w1000 {READING[1]}# "
+        f"{ms(read_back('night', 1950))} d1 {ms(tail)} h"
+    )
 
 
 @dataclass
@@ -400,3 +427,29 @@ def test_a_short_queue_asks_asterisk_and_connects(batch, transport):
     result = outcome(batch, "operator", transport)
     asked = [reply for cmd, reply in result.report.exchanges() if "GET FULL VARIABLE" in cmd]
     assert asked == ["200 result=1 (0)"], result.report.exchanges()
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_a_two_zone_reading_is_accepted_with_its_appeal_number_and_stored(batch, transport):
+    result = outcome(batch, "reading", transport)
+    rep, record = result.report, result.record
+    said = rep.streamed()
+    assert said.index("identify_by_phone") < said.index("readings_ask_2")
+    assert said.index("readings_zone_day") < said.index("readings_zone_night")
+    (appeal,) = record.appeals
+    assert appeal.kind == "meter_reading" and appeal.topic_code == "D5"
+    assert appeal.account_number == "2010000003"
+    assert appeal.details["values"] == [4390, 1950]
+    assert appeal.details["previous"]["values"] == [4210, 1870]
+    assert appeal.details["check"] == "checked"
+    # the reading as the database holds it (table meter_readings, with the call)
+    (stored,) = record.readings
+    assert (stored.account_number, stored.values) == ("2010000003", [4390, 1950])
+    assert stored.source == "ivr" and stored.appeal_number == appeal.appeal_number
+    # the caller heard the appeal number in full
+    start = said.index("appeal_number_is") + 1
+    number = list(plan_appeal_number(appeal.appeal_number))
+    assert said[start : start + len(number)] == number
+    assert record.outcome.value == "self_served" and record.account_number == "2010000003"
+    assert rep.branches == [] and rep.queue_events == []
+    assert rep.problems() == []
