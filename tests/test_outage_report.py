@@ -285,3 +285,39 @@ def test_the_status_with_nothing_known_offers_the_report_key(shipped, tmp_path):
 def test_the_status_with_a_known_outage_offers_no_report(shipped, tmp_path):
     _, asterisk, _ = report_call(shipped, "1 2 h", tmp_path, outages=emergency_report())
     assert "outage_offer_report" not in asterisk.prompts
+
+
+# -- the database down when the report is made -------------------------------------------------
+
+
+def test_a_report_made_while_the_call_log_is_down_reaches_it_from_the_journal(
+    config_copy, tmp_path
+):
+    """The registry answers (its SQLite file), the call log does not: the caller still
+    hears a valid appeal number (it comes from the allocator's file), the record with its
+    appeal waits in the journal, and the replay stores it whole."""
+    from ivr.cli.sample import seed_sample
+    from ivr.simulator import KeyScript, parse_keys, simulate_builtin
+    from ivr.store.journal import Journal
+    from ivr.store.recorder import JOURNAL, CallRecorder
+
+    config = load_config(config_copy)
+    registry = CallRepository(config.database_url)
+    registry.ensure_schema()
+    seed_sample(registry)
+    down = CallRepository("postgresql+psycopg://ivr@127.0.0.1:9/ivr")  # nothing listens
+    journal = Journal(tmp_path / "journal.jsonl")
+    recorder = CallRecorder(down, journal)
+    env = asterisk_env("0440000005", "0800000373")
+    transcript = simulate_builtin(config, recorder, env, KeyScript(parse_keys("1 4 1 1")))
+    record = transcript.record
+    assert record is not None and not transcript.record_saved
+    (appeal,) = record.appeals
+    assert appeal.kind == "outage_report" and is_valid_appeal_number(appeal.appeal_number)
+    said = [e["id"] for e in transcript.events if e["type"] == "prompt"]
+    assert "report_appeal_number" in said
+    assert recorder.counts[JOURNAL] == 1 and journal.pending()
+    journal.replay(registry.save_call)
+    stored = registry.get_call(record.call_uid)
+    assert stored is not None and stored.appeals == record.appeals
+    registry.dispose()
