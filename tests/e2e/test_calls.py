@@ -84,6 +84,9 @@ def scenarios(site) -> dict[str, dict[str, object]]:
         # meters (3), readings on the keypad (5): known by caller ID, a two-zone meter (sample
         # data); each zone keyed, read back in kWh and confirmed with 1; the appeal number.
         "reading": {"steps": reading_steps(site), "caller": "0500000002"},
+        # the same for 2010000004's three-zone meter: its night value lower than the last
+        # one (1520): explained, and an operator takes it (the sample's agent answers).
+        "reading_lower": {"steps": lower_reading_steps(site), "caller": "0500000004"},
     }
 
 
@@ -140,6 +143,15 @@ def seed_earlier_report(repository, now: datetime) -> None:
         )
     ]
     repository.save_call(record)
+
+
+def lower_reading_steps(site) -> str:
+    """Key 1400 for the night zone once its prompt plays, confirm it after the read-back."""
+    read_back = sum(seconds(site, i) for i in ("readings_zone_night", *plan_count(1400, "kwh")))
+    return (
+        f"w2000 d3 w3000 d5 {ms(seconds(site, 'identify_by_phone') + 1.0)} d1400# "
+        f"{ms(read_back + 1.0)} d1"
+    )
 
 
 def reading_steps(site) -> str:
@@ -453,3 +465,16 @@ def test_a_two_zone_reading_is_accepted_with_its_appeal_number_and_stored(batch,
     assert record.outcome.value == "self_served" and record.account_number == "2010000003"
     assert rep.branches == [] and rep.queue_events == []
     assert rep.problems() == []
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_a_reading_lower_than_the_last_is_handed_to_the_operator(batch, transport):
+    result = outcome(batch, "reading_lower", transport)
+    record, said = result.record, result.report.streamed()
+    assert "readings_lower" in said[said.index("readings_zone_night") :]
+    assert record.readings == []  # not taken: a person checks it
+    (appeal,) = record.appeals
+    assert appeal.kind == "operator" and appeal.topic_code == "D5"
+    assert appeal.details["values"] == [1400] and appeal.details["reason"] == "lower"
+    assert record.outcome.value == "operator" and result.report.branches == ["operator"]
+    assert result.report.problems() == []
