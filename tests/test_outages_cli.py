@@ -18,7 +18,9 @@ from ivr.store.repository import CallRepository
 
 SAMPLES = ROOT / "examples" / "sample"
 CSV_HEADER = "id,kind,settlement,streets,houses,feeder,groups,start,restoration,status,note"
-LIST_HEADER = "SOURCE/ID                KIND      STATUS    START            RESTORATION      AREA"
+LIST_HEADER = (
+    "SOURCE/ID                KIND      STATUS    START            RESTORATION      REPORTS AREA"
+)
 REVISED_NOW = re.compile(r" \(revised \d\d\.\d\d\.\d{4} \d\d:\d\d\)$")
 
 
@@ -79,8 +81,10 @@ def test_the_sample_outages_are_listed_with_their_revision(config_copy: Path):
     assert ivr(config_copy, "import", str(sample), "--format", "json").returncode == 0
     assert listed(config_copy) == [
         "outages.json/AV-2026-1201-01 emergency active    01.12.2026 07:55 01.12.2026 15:30 "
+        "      0 "
         "Калинове, вул. Вигадана 1, 3-А, 5; feeder Ф-101; groups 3.1 (revised 01.12.2026 11:40)",
         "outages.json/PL-2026-1203-01 planned   active    03.12.2026 09:00 03.12.2026 17:00 "
+        "      0 "
         "Калинове, вул. Уявна",
     ]
 
@@ -189,7 +193,7 @@ def test_importing_a_missing_file_or_an_unknown_format_is_a_usage_error(
 
 
 AV7 = (
-    "dispatcher/AV-7          emergency {status:<9} 01.12.2026 07:55 {back:<16} "
+    "dispatcher/AV-7          emergency {status:<9} 01.12.2026 07:55 {back:<16}       0 "
     "Калинове, вул. Мрійна 1, 3-А; feeder Ф-7; groups 3.1"
 )
 
@@ -329,3 +333,44 @@ def test_a_restored_outage_can_be_reopened(config_copy: Path):
     back = AV7.format(status="active", back="01.12.2026 09:00") + " (revised 01.12.2026 09:00)"
     assert reopened.stdout == back + "\n"
     assert listed(config_copy) == [back]
+
+
+def test_the_list_counts_the_callers_reports_on_the_outage(config_copy: Path):
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from test_storage import make_record
+
+    from ivr.accounts.addresses import address_keys
+    from ivr.accounts.model import Address
+    from ivr.store.records import AppealLinkRecord, AppealRecord
+
+    add_av7(config_copy)
+    repository = CallRepository(f"sqlite:///{config_copy.parent / 'ivr.sqlite3'}")
+    at = datetime(2026, 12, 1, 7, 30, tzinfo=ZoneInfo("Europe/Kyiv"))  # before its start
+    house, street = address_keys(Address("Калинове", "Мрійна", "9"))
+    first = make_record("a" * 32)
+    first.appeals = [
+        AppealRecord(
+            appeal_number="26120101000012",
+            call_uid=first.call_uid,
+            kind="outage_report",
+            channel="phone",
+            role="dso",
+            topic_code="D1",
+            topic_label=None,
+            caller_number=None,
+            caller_raw="unknown",
+            registered_at=at,
+            due_at=at + timedelta(days=30),
+            address_key=house,
+            street_key=street,
+        )
+    ]
+    second = make_record("b" * 32)
+    second.links = [AppealLinkRecord("26120101000012", second.call_uid, None, at)]
+    assert repository.save_call(first) and repository.save_call(second)
+    repository.dispose()
+    assert listed(config_copy) == [
+        AV7.format(status="active", back="01.12.2026 12:00").replace("       0 ", "       2 ")
+    ]

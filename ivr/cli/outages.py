@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -118,10 +119,12 @@ def add(
         note,
         source,
     )
+    store = _store(config_path)
     try:
-        click.echo(_line(_store(config_path).add(outage)))
+        added = store.add(outage)
     except OutageError as exc:
         _fail(exc)
+    _show(config_path, store, [added])
 
 
 @outages.command()
@@ -141,8 +144,9 @@ def update(
 ) -> None:
     """Give an outage a new restoration estimate, note or status."""
     back = _moment(restoration, "--restoration")
+    store = _store(config_path)
     try:
-        outage = _store(config_path).update(
+        outage = store.update(
             source,
             outage_id,
             restoration=back,
@@ -151,7 +155,7 @@ def update(
         )
     except OutageError as exc:
         _fail(exc)
-    click.echo(_line(outage))
+    _show(config_path, store, [outage])
 
 
 @outages.command()
@@ -161,24 +165,41 @@ def update(
 @click.option("--source", default="dispatcher", show_default=True)
 def restore(config_path: str, outage_id: str, at_: str | None, source: str) -> None:
     """Power is back: the outage is restored."""
+    store = _store(config_path)
     try:
-        click.echo(_line(_store(config_path).restore(source, outage_id, _moment(at_, "--at"))))
+        restored = store.restore(source, outage_id, _moment(at_, "--at"))
     except OutageError as exc:
         _fail(exc)
+    _show(config_path, store, [restored])
 
 
 @outages.command(name="list")
 @config_option
 @click.option("--all", "show_all", is_flag=True, help="Restored and cancelled ones too.")
 def list_(config_path: str, show_all: bool) -> None:
-    """The outages, a table, local times."""
-    found = _store(config_path).list(active_only=not show_all)
+    """The outages, a table, local times; REPORTS: how many callers reported no power on
+    the outage's streets (or in its settlement) from the report window before its start."""
+    store = _store(config_path)
+    found = store.list(active_only=not show_all)
     click.echo(
-        f"{'SOURCE/ID':<24} {'KIND':<9} {'STATUS':<9} {'START':<16} {'RESTORATION':<16} AREA"
+        f"{'SOURCE/ID':<24} {'KIND':<9} {'STATUS':<9} {'START':<16} {'RESTORATION':<16} "
+        f"{'REPORTS':>7} AREA"
     )
-    for outage in found:
-        click.echo(_line(outage))
+    _show(config_path, store, found)
     click.echo(f"{len(found)} outage(s)")
+
+
+def _show(config_path: str, store: OutageStore, found: list[Outage]) -> None:
+    """One line per outage, with the callers' reports on it (``ivr.outages.reported``)."""
+    from ivr.outages.reported import reports_on
+    from ivr.store.reports import report_moments
+
+    config = load_or_exit(config_path).config
+    window = timedelta(minutes=config.outages.report_window_minutes)
+    since = min((o.start for o in found), default=datetime.now(UTC)) - window
+    reports = report_moments(store.engine, since)
+    for outage in found:
+        click.echo(_line(outage, reports_on(outage, reports, window)))
 
 
 class Duration(click.ParamType):
@@ -272,7 +293,7 @@ def serve_push(config_path: str, listen: str, allow_remote: bool, source: str) -
     )
 
 
-def _line(outage: Outage) -> str:
+def _line(outage: Outage, reports: int) -> str:
     from zoneinfo import ZoneInfo
 
     def local(moment) -> str:
@@ -290,5 +311,5 @@ def _line(outage: Outage) -> str:
     return (
         f"{outage.source + '/' + outage.id:<24} {outage.kind.value:<9} "
         f"{outage.status.value:<9} {local(outage.start):<16} "
-        f"{local(outage.restoration):<16} {where}{revised}"
+        f"{local(outage.restoration):<16} {reports:>7} {where}{revised}"
     )

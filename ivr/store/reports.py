@@ -1,12 +1,13 @@
-"""Outage reports already made from a house: what a repeated report is linked to."""
+"""Outage reports already made: what a repeated report from a house is linked to, and
+when and on which street each report came (what a dispatcher's outage list counts)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, union_all
 
-from ivr.store.models import Appeal
+from ivr.store.models import Appeal, AppealLink
 
 #: Statuses of an appeal that a new report from the same house joins.
 OPEN = ("registered", "in_progress")
@@ -29,3 +30,35 @@ def first_open_report(engine: Engine, address_key: str, since: datetime, test: b
     )
     with engine.connect() as connection:
         return connection.scalar(stmt)
+
+
+def report_moments(
+    engine: Engine, since: datetime, include_test: bool = False
+) -> list[tuple[str, datetime]]:
+    """(street key, when) of every outage report since ``since``: the first reports and
+    the reports linked to them (by the first report's street)."""
+    first = select(Appeal.street_key, Appeal.registered_at).where(
+        Appeal.kind == "outage_report",
+        Appeal.registered_at >= since,
+        Appeal.street_key.is_not(None),
+    )
+    linked = (
+        select(Appeal.street_key, AppealLink.linked_at)
+        .join(Appeal, Appeal.appeal_number == AppealLink.appeal_number)
+        .where(
+            Appeal.kind == "outage_report",
+            AppealLink.linked_at >= since,
+            Appeal.street_key.is_not(None),
+        )
+    )
+    if not include_test:
+        first = first.where(Appeal.test.is_(False))
+        linked = linked.where(AppealLink.test.is_(False))
+    with engine.connect() as connection:
+        rows = connection.execute(union_all(first, linked)).all()
+    return [(str(street), _aware(at)) for street, at in rows]
+
+
+def _aware(moment: datetime) -> datetime:
+    """A union's timestamp (SQLite gives it naive and UTC)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
