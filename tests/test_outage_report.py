@@ -296,12 +296,15 @@ def test_a_report_made_while_the_call_log_is_down_reaches_it_from_the_journal(
     """The registry answers (its SQLite file), the call log does not: the caller still
     hears a valid appeal number (it comes from the allocator's file), the record with its
     appeal waits in the journal, and the replay stores it whole."""
+    import dataclasses
+
     from ivr.cli.sample import seed_sample
     from ivr.simulator import KeyScript, parse_keys, simulate_builtin
     from ivr.store.journal import Journal
     from ivr.store.recorder import JOURNAL, CallRecorder
 
-    config = load_config(config_copy)
+    config = load_config(config_copy)  # its own database, not the working directory's
+    config = dataclasses.replace(config, database_url=f"sqlite:///{tmp_path / 'ivr.sqlite3'}")
     registry = CallRepository(config.database_url)
     registry.ensure_schema()
     seed_sample(registry)
