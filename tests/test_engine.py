@@ -315,3 +315,16 @@ def test_no_handler_blocks_between_replies(shipped):
     assert _watch["seen"] == []
     worst = max(slowest, key=slowest.__getitem__)
     assert slowest[worst] < 0.005, f"{worst!r}: a step took {slowest[worst] * 1000:.1f} ms"
+
+
+def test_the_start_record_keeps_only_what_was_known_at_the_start(shipped):
+    """The journal writes it later, from its own thread: what the call does meanwhile must
+    not show in it."""
+    call = CallContext.from_env(asterisk_env("0441234567", "0800000373"), "simulator")
+    flow = CallFlow(shipped, call, lambda: datetime(2026, 12, 1, 10, tzinfo=UTC))
+    start = flow.start_record()
+    state = flow.ctx.state
+    state.path.append({"menu": "main", "key": "0"})
+    state.links.append(object())  # type: ignore[arg-type]
+    assert start.path == [] and start.appeals == [] and start.links == [] == start.readings
+    assert start.outcome is Outcome.INTERRUPTED

@@ -162,6 +162,10 @@ class CallFlow:
             End(Result.HANGUP, Outcome.INTERRUPTED), ended_at=self.call.started_at
         )
         record.result = None
+        # its own lists: the journal writes it later, from another thread, while the call
+        # goes on appending to the state's
+        record.path = list(record.path)
+        record.appeals, record.links, record.readings = [], [], []
         record.error = (
             "the IVR stopped before the call ended (server killed, crash or power "
             "cut); the end time is unknown, the dialplan's fallback took the caller"
