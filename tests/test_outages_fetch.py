@@ -288,3 +288,27 @@ def test_the_server_watches_a_feed_in_a_thread_of_its_own(config_copy, tmp_path)
     finally:
         serve.proc.send_signal(signal.SIGTERM)
         assert serve.proc.wait(30) == 0
+
+
+def test_watch_once_with_the_database_down_says_so_in_one_line(server, workdir):
+    base, files = server
+    (files / "feed.json").write_text(feed(), encoding="utf-8")
+    config = workdir / "config.yaml"
+    text = config.read_text(encoding="utf-8")
+    assert "url: sqlite:///ivr.sqlite3" in text
+    down = "url: postgresql+psycopg://ivr@127.0.0.1:9/ivr"  # nothing listens there
+    config.write_text(text.replace("url: sqlite:///ivr.sqlite3", down), encoding="utf-8")
+    result = ivr_watch(workdir, f"{base}/feed.json", "--format", "json", "--once")
+    assert result.returncode == 2  # refused at the start, before fetching
+    assert "is not usable" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_database_that_goes_away_refuses_an_import_in_its_own_words():
+    """What ``watch --once`` reports in one line (and ``watch`` logs and retries) when the
+    database stops between two fetches."""
+    from ivr.outages.batch import Batch
+    from ivr.store.repository import StorageError
+
+    store = OutageStore(CallRepository("postgresql+psycopg://ivr@127.0.0.1:9/ivr"))
+    with pytest.raises(StorageError, match="the database refused: .*Connection refused"):
+        store.import_batch(Batch(), "dso")

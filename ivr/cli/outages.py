@@ -21,6 +21,7 @@ from ivr.outages.model import Area, Outage, OutageKind, OutageStatus, Restoratio
 from ivr.outages.moments import parse_moment
 from ivr.outages.problems import BadData
 from ivr.store.outages import OutageError, OutageStore, utcnow
+from ivr.store.repository import StorageError
 
 TZ = "Europe/Kyiv"
 
@@ -246,7 +247,11 @@ def watch(
     origin = Origin(source, name or fetch.default_source_name(source), TZ)
     store = _store(config_path)
     if once:
-        outcome = fetch.watch_once(store, source, format_, origin, timeout=timeout)
+        try:
+            outcome = fetch.watch_once(store, source, format_, origin, timeout=timeout)
+        except StorageError as exc:  # fetched and valid, but the database cannot take it
+            click.echo(f"ivr: {source}: cannot store the data: {exc}", err=True)
+            sys.exit(1)
         sys.exit(0 if outcome.summary is not None else 1)
     logging.getLogger(__name__).info(
         "watching %s (%s, as source %s) every %gs", source, format_, origin.source, every

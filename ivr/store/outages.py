@@ -38,7 +38,7 @@ from ivr.store.models import (
     RestorationRow,
     ScheduleDayRow,
 )
-from ivr.store.repository import CallRepository
+from ivr.store.repository import CallRepository, database_refusals
 
 
 class OutageError(Exception):
@@ -87,6 +87,7 @@ class OutageStore:
 
     # -- imports --------------------------------------------------------------------------
 
+    @database_refusals
     def import_batch(
         self, batch: Batch, source: str, at: datetime | None = None, *, fetched: bool = False
     ) -> ImportSummary:
