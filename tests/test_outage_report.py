@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from appeal_support import appeal
 from conftest import SHIPPED_CONFIG
 from scripted import Everything, ScriptedAsterisk
 from test_config import errors, line_of, make_config
@@ -25,7 +26,6 @@ from ivr.outages.report import OutageReport
 from ivr.simulator import asterisk_env
 from ivr.speech import plan_appeal_number, plan_digits
 from ivr.store.appeals import AppealNumberAllocator, is_valid_appeal_number
-from ivr.store.records import AppealRecord
 from ivr.store.reports import first_open_report
 from ivr.store.repository import CallRepository
 
@@ -201,24 +201,9 @@ def test_the_first_open_report_of_the_house_in_the_window(db_url):
 
     def stored(uid: str, number: str, minutes: int, key: str, **changes: Any) -> None:
         record = make_record(uid * 32, test=changes.pop("test", False))
+        kind = changes.pop("kind", "outage_report")
         registered = at + timedelta(minutes=minutes)
-        record.appeals = [
-            AppealRecord(
-                appeal_number=number,
-                call_uid=record.call_uid,
-                kind=changes.pop("kind", "outage_report"),
-                channel="phone",
-                role="dso",
-                topic_code="D1",
-                topic_label=None,
-                caller_number=None,
-                caller_raw="unknown",
-                registered_at=registered,
-                due_at=registered + timedelta(days=30),
-                address_key=key,
-                **changes,
-            )
-        ]
+        record.appeals = [appeal(record, number, kind, registered, address_key=key, **changes)]
         assert repository.save_call(record)
 
     house = "демосело|вигадана|12А"

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from appeal_support import appeal
 from test_storage import make_record
 
 from ivr.accounts.addresses import address_keys
 from ivr.accounts.model import Address
 from ivr.outages.model import Area, Outage, OutageKind, OutageStatus
 from ivr.outages.reported import reports_on
-from ivr.store.records import AppealLinkRecord, AppealRecord
+from ivr.store.records import AppealLinkRecord
 from ivr.store.reports import report_moments
 from ivr.store.repository import CallRepository
 
@@ -49,23 +50,9 @@ def test_report_moments_are_first_and_linked_reports(db_url):
     repository.ensure_schema()
     key, on_street = address_keys(Address("Калинове", "вул. Мрійна", "3"))
     first = make_record("a" * 32)
-    first.appeals = [
-        AppealRecord(
-            appeal_number="26120101000012",
-            call_uid=first.call_uid,
-            kind="outage_report",
-            channel="phone",
-            role="dso",
-            topic_code="D1",
-            topic_label=None,
-            caller_number=None,
-            caller_raw="unknown",
-            registered_at=START,
-            due_at=START + timedelta(days=30),
-            address_key=key,
-            street_key=on_street,
-        )
-    ]
+    report = appeal(first, "26120101000012", "outage_report", START)
+    report.address_key, report.street_key = key, on_street
+    first.appeals = [report]
     second = make_record("b" * 32)
     later = START + timedelta(minutes=20)
     second.links = [AppealLinkRecord("26120101000012", second.call_uid, None, later)]

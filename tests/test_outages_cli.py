@@ -336,37 +336,24 @@ def test_a_restored_outage_can_be_reopened(config_copy: Path):
 
 
 def test_the_list_counts_the_callers_reports_on_the_outage(config_copy: Path):
-    from datetime import datetime, timedelta
+    from datetime import datetime
     from zoneinfo import ZoneInfo
 
+    from appeal_support import appeal
     from test_storage import make_record
 
     from ivr.accounts.addresses import address_keys
     from ivr.accounts.model import Address
-    from ivr.store.records import AppealLinkRecord, AppealRecord
+    from ivr.store.records import AppealLinkRecord
 
     add_av7(config_copy)
     repository = CallRepository(f"sqlite:///{config_copy.parent / 'ivr.sqlite3'}")
     at = datetime(2026, 12, 1, 7, 30, tzinfo=ZoneInfo("Europe/Kyiv"))  # before its start
     house, street = address_keys(Address("Калинове", "Мрійна", "9"))
     first = make_record("a" * 32)
-    first.appeals = [
-        AppealRecord(
-            appeal_number="26120101000012",
-            call_uid=first.call_uid,
-            kind="outage_report",
-            channel="phone",
-            role="dso",
-            topic_code="D1",
-            topic_label=None,
-            caller_number=None,
-            caller_raw="unknown",
-            registered_at=at,
-            due_at=at + timedelta(days=30),
-            address_key=house,
-            street_key=street,
-        )
-    ]
+    report = appeal(first, "26120101000012", "outage_report", at)
+    report.address_key, report.street_key = house, street
+    first.appeals = [report]
     second = make_record("b" * 32)
     second.links = [AppealLinkRecord("26120101000012", second.call_uid, None, at)]
     assert repository.save_call(first) and repository.save_call(second)
