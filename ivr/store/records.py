@@ -17,7 +17,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 
 class Outcome(enum.StrEnum):
@@ -62,8 +62,33 @@ class AppealStatus(enum.StrEnum):
     CLOSED = "closed"
 
 
+class FlatRecord:
+    """``to_json``/``from_json`` for a record of plain values: timestamps as ISO 8601, lists
+    and dicts copied; ``from_json`` reads any version's output (``known_fields``, the
+    class's ``RENAMED``)."""
+
+    def to_json(self) -> dict[str, object]:
+        data: dict[str, object] = {}
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            value = getattr(self, f.name)
+            if isinstance(value, datetime):
+                value = value.isoformat()
+            elif isinstance(value, list | dict):
+                value = value.copy()
+            data[f.name] = value
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> Self:
+        values = known_fields(cls, data, getattr(cls, "RENAMED", None))
+        for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+            if f.type in ("datetime", "datetime | None") and values.get(f.name) is not None:
+                values[f.name] = datetime.fromisoformat(str(values[f.name]))
+        return cls(**values)
+
+
 @dataclass
-class AppealRecord:
+class AppealRecord(FlatRecord):
     """An appeal registered during a call; stored with the call record."""
 
     appeal_number: str
@@ -88,27 +113,12 @@ class AppealRecord:
     #: what the caller said: the report's answer, a callback's number, a reading's values
     details: dict[str, Any] = field(default_factory=dict)
 
-    def to_json(self) -> dict[str, object]:
-        data = dict(self.__dict__)
-        data["registered_at"] = self.registered_at.isoformat()
-        data["due_at"] = self.due_at.isoformat()
-        data["details"] = dict(self.details)
-        return data
-
     #: Journal keys of earlier versions -> today's field names (add one when renaming a field).
     RENAMED: ClassVar[dict[str, str]] = {}
 
-    @classmethod
-    def from_json(cls, data: dict[str, object]) -> AppealRecord:
-        """An appeal from ``to_json()`` output of this or any other version."""
-        values = known_fields(cls, data, cls.RENAMED)
-        values["registered_at"] = datetime.fromisoformat(str(values["registered_at"]))
-        values["due_at"] = datetime.fromisoformat(str(values["due_at"]))
-        return cls(**values)
-
 
 @dataclass
-class AppealLinkRecord:
+class AppealLinkRecord(FlatRecord):
     """A repeated outage report from the same house: linked to the first report's appeal
     (the caller hears that number) instead of a new appeal."""
 
@@ -118,19 +128,7 @@ class AppealLinkRecord:
     linked_at: datetime
     details: dict[str, Any] = field(default_factory=dict)
 
-    def to_json(self) -> dict[str, object]:
-        data = dict(self.__dict__)
-        data["linked_at"] = self.linked_at.isoformat()
-        data["details"] = dict(self.details)
-        return data
-
     RENAMED: ClassVar[dict[str, str]] = {}
-
-    @classmethod
-    def from_json(cls, data: dict[str, object]) -> AppealLinkRecord:
-        values = known_fields(cls, data, cls.RENAMED)
-        values["linked_at"] = datetime.fromisoformat(str(values["linked_at"]))
-        return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -145,7 +143,7 @@ class AppealEventRecord:
 
 
 @dataclass
-class MeterReadingRecord:
+class MeterReadingRecord(FlatRecord):
     """A meter's reading: one value per zone (kWh, whole), in the meter's zone order
     (``ivr.accounts.zones``)."""
 
@@ -155,19 +153,7 @@ class MeterReadingRecord:
     source: str  # "ivr" (a caller passed it), or the registry import's file
     appeal_number: str | None = None  # the appeal it was passed in, for the IVR's
 
-    def to_json(self) -> dict[str, object]:
-        data = dict(self.__dict__)
-        data["read_at"] = self.read_at.isoformat()
-        data["values"] = list(self.values)
-        return data
-
     RENAMED: ClassVar[dict[str, str]] = {}
-
-    @classmethod
-    def from_json(cls, data: dict[str, object]) -> MeterReadingRecord:
-        values = known_fields(cls, data, cls.RENAMED)
-        values["read_at"] = datetime.fromisoformat(str(values["read_at"]))
-        return cls(**values)
 
 
 @dataclass
