@@ -51,7 +51,7 @@ def to_operator(
             yield from read_appeal_number(ctx, appeal.appeal_number, config.operator.appeal_prompt)
         yield from ctx.play(config.operator.connecting_prompt)
         outcome = Outcome.FAILED if state.error else Outcome.OPERATOR
-        return End(Result.OPERATOR, outcome, config.operator.queue)
+        return End(Result.OPERATOR, outcome, config.operator.queue_for(state.topic))
     state.after_hours = True
     yield from ctx.play(config.operator.closed_prompt)
     if not forced:

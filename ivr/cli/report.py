@@ -99,7 +99,7 @@ def report(
         sys.exit(2)
     indicators = None
     if queue_log:
-        name = None if queue == "*" else (queue or config.operator.queue)
+        name = None if queue == "*" else ((queue,) if queue else config.operator.queues)
         indicators = read_queue_log(Path(queue_log), rng, name, Granularity(granularity))
     company = config.company.name
     render = {"table": as_table, "csv": as_csv, "json": as_json}[fmt]

@@ -90,6 +90,7 @@ def asterisk_requirements(config: Config, dialplan: Path | None, fallback: str |
     """What the admin must set up in Asterisk for this configuration, one line each
     (``fallback``: the dialplan's IVR_FALLBACK_QUEUE, from ``check_dialplan``)."""
     queues = [f"'{config.operator.queue}' (operator.queue)"]
+    queues += [f"'{q}' (operator.queues)" for q in config.operator.queues[1:]]
     if fallback is not None and fallback != config.operator.queue:
         queues.append(f"'{fallback}' (IVR_FALLBACK_QUEUE in {dialplan})")
     numbers = sorted(

@@ -452,16 +452,7 @@ class _Loader(CompanySection, MenuSection, AppealsSection, ReadingsSection):
         data = self.mapping(path, root["operator"], OPERATOR_KEYS, OPERATOR_REQUIRED)
         if data is None:
             return None
-        queue = None
-        if "queue" in data:
-            queue = self.text((*path, "queue"), data["queue"], "an Asterisk queue name")
-            if queue is not None and not QUEUE_RE.match(queue):
-                self.report(
-                    (*path, "queue"),
-                    f"queue name '{queue}' must not contain spaces, "
-                    "commas, quotes, '|' or brackets",
-                )
-                queue = None
+        queue = self.queue_name((*path, "queue"), data["queue"]) if "queue" in data else None
         connecting = (
             self.prompt((*path, "connecting_prompt"), data["connecting_prompt"])
             if "connecting_prompt" in data
@@ -487,11 +478,54 @@ class _Loader(CompanySection, MenuSection, AppealsSection, ReadingsSection):
             callback = self.callback((*path, "callback"), data["callback"], queue)
             if callback is None:
                 return None
-        return Operator(queue, connecting, closed, topic, appeal, callback)
+        topic_queues: dict[str, str] = {}
+        if "queues" in data:
+            found = self.topic_queues((*path, "queues"), data["queues"])
+            if found is None:
+                return None
+            topic_queues = found
+        return Operator(queue, connecting, closed, topic, appeal, callback, topic_queues)
+
+    def queue_name(self, path: YamlPath, value: Any) -> str | None:
+        queue = self.text(path, value, "an Asterisk queue name")
+        if queue is not None and not QUEUE_RE.match(queue):
+            self.report(
+                path,
+                f"queue name '{queue}' must not contain spaces, commas, quotes, '|' or brackets",
+            )
+            return None
+        return queue
+
+    def topic_queues(self, path: YamlPath, value: Any) -> dict[str, str] | None:
+        """``operator.queues: {QUEUE: [TOPIC, ...]}``: topic code -> its queue."""
+        data = self.mapping(path, value, what="a mapping of queue names to lists of topic codes")
+        if data is None:
+            return None
+        found: dict[str, str] = {}
+        ok = True
+        for name, topics in data.items():
+            queue = self.queue_name((*path, name), name)
+            if not isinstance(topics, list) or not topics:
+                self.report((*path, name), "expected a list of topic codes, e.g. [D10]")
+                ok = False
+                continue
+            for i, item in enumerate(topics):
+                code = self.topic((*path, name, i), item)
+                if code is None or queue is None:
+                    ok = False
+                elif code in found:
+                    self.report(
+                        (*path, name, i),
+                        f"topic '{code}' already goes to queue '{found[code]}'",
+                    )
+                    ok = False
+                else:
+                    found[code] = queue
+        return found if ok else None
 
     def callback(self, path: YamlPath, value: Any, queue: str) -> Callback | None:
         """``operator.callback: {offer_when_waiting: N, waiting: "${EXPRESSION}"}``; the
-        waiting count defaults to ``${QUEUE_WAITING_COUNT(<operator.queue>)}``."""
+        waiting count defaults to ``${QUEUE_WAITING_COUNT(<the call's queue>)}``."""
         from ivr.flow.callback import PROMPTS
 
         data = self.mapping(path, value, CALLBACK_KEYS, ("offer_when_waiting",))
@@ -504,13 +538,14 @@ class _Loader(CompanySection, MenuSection, AppealsSection, ReadingsSection):
             " waiting callers",
             integer=True,
         )
-        waiting = f"${{QUEUE_WAITING_COUNT({queue})}}"
+        waiting = None
         if "waiting" in data:
             text = self.text((*path, "waiting"), data["waiting"], "a dialplan expression")
             if text is not None and not DIALPLAN_EXPRESSION_RE.match(text):
                 self.report(
                     (*path, "waiting"),
-                    f"expected a dialplan expression such as '{waiting}', got '{text}'",
+                    f"expected a dialplan expression such as "
+                    f"'${{QUEUE_WAITING_COUNT({queue})}}', got '{text}'",
                 )
                 text = None
             if text is None:

@@ -110,8 +110,12 @@ class Callback:
     """When the operator queue is long, offer to call the caller back (``operator.callback``)."""
 
     offer_when_waiting: int  # callers waiting in the queue from which a callback is offered
-    #: a dialplan expression the IVR asks Asterisk for (GET FULL VARIABLE): the waiting count
-    waiting: str
+    #: a dialplan expression the IVR asks Asterisk for (GET FULL VARIABLE): the waiting
+    #: count; None: ${QUEUE_WAITING_COUNT(<the call's queue>)}
+    waiting: str | None = None
+
+    def expression(self, queue: str) -> str:
+        return self.waiting or f"${{QUEUE_WAITING_COUNT({queue})}}"
 
 
 @dataclass(frozen=True)
@@ -170,6 +174,17 @@ class Operator:
     # When set, the caller hears this prompt and the appeal number before being connected.
     appeal_prompt: str | None = None
     callback: Callback | None = None
+    #: topic code -> the queue its callers go to (``operator.queues``); others: ``queue``
+    topic_queues: Mapping[str, str] = field(default_factory=dict)
+
+    def queue_for(self, topic: str | None) -> str:
+        """The queue of a call about ``topic``."""
+        return self.topic_queues.get(topic or "", self.queue)
+
+    @property
+    def queues(self) -> tuple[str, ...]:
+        """Every queue the company's callers may be sent to: ``queue`` first."""
+        return tuple(dict.fromkeys((self.queue, *self.topic_queues.values())))
 
 
 @dataclass(frozen=True)

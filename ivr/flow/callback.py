@@ -1,7 +1,7 @@
 """A callback instead of a long wait: offered on the way to the operator queue.
 
 When ``operator.callback`` is configured, the IVR asks Asterisk how many callers wait in
-the queue (``GET FULL VARIABLE ${QUEUE_WAITING_COUNT(queue)}``, or the configured dialplan
+the call's queue (``GET FULL VARIABLE ${QUEUE_WAITING_COUNT(queue)}``, or the configured dialplan
 expression) right before connecting. From ``offer_when_waiting`` callers on, the caller may
 ask to be called back on the number they call from (1) or on a number they key in (2), or
 stay in the queue (3, or silence). A request becomes an appeal of kind ``callback`` with the
@@ -63,10 +63,12 @@ def queue_waiting(ctx: FlowContext, expression: str) -> Generator[Request, Respo
 def offer_callback(ctx: FlowContext) -> Generator[Request, Response, End | None]:
     """Offer the callback when the queue is long; the call's end if the caller took it,
     None to go on to the queue."""
-    callback = ctx.config.operator.callback
+    operator = ctx.config.operator
+    callback = operator.callback
     if callback is None:
         return None
-    waiting = yield from queue_waiting(ctx, callback.waiting)
+    queue = operator.queue_for(ctx.state.topic)
+    waiting = yield from queue_waiting(ctx, callback.expression(queue))
     if waiting is None or waiting < callback.offer_when_waiting:
         return None
     own = ctx.call.caller.number

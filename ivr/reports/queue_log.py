@@ -33,7 +33,7 @@ line numbers, and skipped: they never stop the report.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -216,7 +216,7 @@ class _Call:
 def read_queue_log(
     path: Path | str,
     rng: ReportRange | None = None,
-    queue: str | None = None,
+    queue: str | Collection[str] | None = None,
     granularity: Granularity = Granularity.DAY,
 ) -> QueueIndicators:
     with open(path, encoding="utf-8", errors="replace") as stream:
@@ -226,12 +226,14 @@ def read_queue_log(
 def compute_indicators(
     lines: Iterable[str],
     rng: ReportRange | None = None,
-    queue: str | None = None,
+    queue: str | Collection[str] | None = None,
     granularity: Granularity = Granularity.DAY,
 ) -> QueueIndicators:
-    """Indicators over the calls whose first entry into ``queue`` (None: any queue) falls in
-    ``rng`` (None: the whole file), per the rules of this module."""
-    stats = QueueIndicators(queue=queue)
+    """Indicators over the calls whose first entry into ``queue`` (or one of several: a
+    company's queues; None: any queue) falls in ``rng`` (None: the whole file), per the
+    rules of this module."""
+    wanted = None if queue is None else {queue} if isinstance(queue, str) else set(queue)
+    stats = QueueIndicators(queue=None if wanted is None else ", ".join(sorted(wanted)))
     calls: dict[str, _Call] = {}
     for number, raw in enumerate(lines, start=1):
         line = raw.rstrip("\r\n")
@@ -258,7 +260,7 @@ def compute_indicators(
         if event == ANSWERED and not (data and data[0].strip().isdigit()):
             stats.bad_line(number, "CONNECT without a wait time")
             continue
-        if queue is not None and queue_name != queue:
+        if wanted is not None and queue_name not in wanted:
             stats.other_queue_events += 1
             continue
         call = calls.get(callid)

@@ -175,7 +175,7 @@ def asterisk(
         binary=asterisk_binary,
         workdir=tmp_path_factory.mktemp("asterisk"),
         dialplan=DIALPLAN,
-        queues=[Queue("dso-callcentre")],
+        queues=[Queue("dso-callcentre"), Queue("dso-emergency")],
         globals_={
             "IVR_AGI": main_server.url,
             "IVR_TRUNK_PREFIX": "Local/",

@@ -50,6 +50,8 @@ def scenarios(site) -> dict[str, dict[str, object]]:
         # 1 outages, 2 the current-outage announcement, heard to its end, then hang up.
         "info": {"steps": f"w2000 d1 w3000 d2 {ms(seconds(site, 'outage_current') + 3)} h"},
         "operator": {"steps": "w2000 d0", "talk": 3},
+        # outages (1), danger to life (1): D10 has a queue of its own (operator.queues).
+        "danger": {"steps": "w2000 d1 w3000 d1", "talk": 2},
         "hangup_prompt": {"steps": "w3000 h"},
         # quality menu (2): its greeting, then hang up while the IVR waits for a key.
         "hangup_wait": {"steps": f"w2000 d2 {ms(seconds(site, 'menu_quality') + 2.5)} h"},
@@ -324,7 +326,7 @@ def test_wrong_keys_and_silence_end_at_the_operator(batch, name, transport):
 def test_operator_conversation_longer_than_the_ivr_limit_is_not_cut(batch, transport):
     result = outcome(batch, "long_talk", transport)
     rep = result.report
-    assert rep.branches == ["operator"]
+    assert rep.branches == ["operator"], "\n".join(rep.lines[-60:])
     complete = [row for row in rep.queue_events if row[4].startswith("COMPLETE")]
     assert complete and complete[0][4] == "COMPLETEAGENT"  # the operator ended it
     assert int(complete[0][6]) >= 24  # talk time: the whole conversation
@@ -478,3 +480,14 @@ def test_a_reading_lower_than_the_last_is_handed_to_the_operator(batch, transpor
     assert appeal.details["values"] == [1400] and appeal.details["reason"] == "lower"
     assert record.outcome.value == "operator" and result.report.branches == ["operator"]
     assert result.report.problems() == []
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_a_topic_with_its_own_queue_is_answered_there(batch, transport):
+    result = outcome(batch, "danger", transport)
+    record, rep = result.record, result.report
+    assert record.topic_code == "D10" and record.transfer_to == "dso-emergency"
+    assert rep.branches == ["operator"]
+    assert {row[2] for row in rep.queue_events} == {"dso-emergency"}
+    assert [row[4] for row in rep.queue_events][:2] == ["ENTERQUEUE", "CONNECT"]
+    assert rep.problems() == []
