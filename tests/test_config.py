@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from datetime import datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -312,7 +312,8 @@ def test_unknown_action(tmp_path: Path) -> None:
     assert errors(path) == [
         f"{path}:{line_of(path, 'action: menus')}: menus.main.options.1.action: unknown action "
         "'menus': use one of menu, back, main, repeat, announce, operator, transfer, redirect, "
-        "hangup, identify, outage_status, outage_report, meter_reading; did you mean 'menu'?"
+        "hangup, identify, outage_status, outage_report, meter_reading, when_open; did you mean "
+        "'menu'?"
     ]
 
 
@@ -563,15 +564,15 @@ def test_missing_prompt_texts_file(tmp_path: Path) -> None:
 def test_bad_working_hours(tmp_path: Path, hours: str, where: str, message: str) -> None:
     path = make_config(tmp_path, ('mon-fri: "08:00-20:00"', f"mon-fri: {hours}"), source=SUPPLIER)
     line = line_of(path, f"mon-fri: {hours}")
-    assert errors(path) == [f"{path}:{line}: company.working_hours.{where}: {message}"]
+    assert errors(path) == [f"{path}:{line}: company.working_hours.weekly.{where}: {message}"]
 
 
 def test_unknown_day_in_working_hours(tmp_path: Path) -> None:
     path = make_config(tmp_path, ('sat: "09:00-15:00"', 'saturday: "09:00-15:00"'), source=SUPPLIER)
     line = line_of(path, "saturday:")
     assert errors(path) == [
-        f"{path}:{line}: company.working_hours.saturday: unknown day 'saturday': use mon, tue, "
-        "wed, thu, fri, sat, sun, daily, or a range such as mon-fri; did you mean 'sat'?"
+        f"{path}:{line}: company.working_hours.weekly.saturday: unknown day 'saturday': use "
+        "mon, tue, wed, thu, fri, sat, sun, daily, or a range such as mon-fri; did you mean 'sat'?"
     ]
 
 
@@ -579,8 +580,115 @@ def test_day_scheduled_twice(tmp_path: Path) -> None:
     path = make_config(tmp_path, ('sat: "09:00-15:00"', 'fri: "09:00-15:00"'), source=SUPPLIER)
     line = line_of(path, 'fri: "09:00')
     assert errors(path) == [
-        f"{path}:{line}: company.working_hours.fri: 'fri' is already scheduled by 'mon-fri'"
+        f"{path}:{line}: company.working_hours.weekly.fri: 'fri' is already scheduled by 'mon-fri'"
     ]
+
+
+def test_overlapping_hours_on_one_day(tmp_path: Path) -> None:
+    edit = ('sat: "09:00-15:00"', 'sat: ["09:00-13:00", "12:30-15:00"]')
+    path = make_config(tmp_path, edit, source=SUPPLIER)
+    assert errors(path) == [
+        f"{path}:{line_of(path, 'sat: [')}: company.working_hours.weekly.sat: opening hours "
+        "overlap: 09:00-13:00 and 12:30-15:00"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("exception", "key", "message"),
+    [
+        (
+            "2027-02-30: closed",
+            "2027-02-30",
+            "2027-02-30 is not a date that exists: day is out of range for month",
+        ),
+        (
+            "2027-13-01: closed",
+            "2027-13-01",
+            "2027-13-01 is not a date that exists: month must be in 1..12",
+        ),
+        (
+            '"1.01.2027": closed',
+            "1.01.2027",
+            "'1.01.2027' is not a date: write it as YYYY-MM-DD, e.g. 2027-01-01",
+        ),
+        (
+            '2027-01-02: "17:00-08:00"',
+            "2027-01-02",
+            "opening time 17:00 is not before closing "
+            "time 08:00 (split hours past midnight over two days)",
+        ),
+        (
+            '2027-01-02: ["08:00-12:00", "11:00-14:00"]',
+            "2027-01-02",
+            "opening hours overlap: 08:00-12:00 and 11:00-14:00",
+        ),
+        (
+            "2027-01-02: shut",
+            "2027-01-02",
+            'bad hours \'shut\': write them as "HH:MM-HH:MM", e.g. "08:00-20:00", or closed',
+        ),
+    ],
+)
+def test_bad_exceptions(tmp_path: Path, exception: str, key: str, message: str) -> None:
+    edit = ("2027-01-01: closed", f"2027-01-01: closed\n      {exception}")
+    path = make_config(tmp_path, edit, source=SUPPLIER)
+    line = line_of(path, exception.split(":")[0])
+    assert errors(path) == [f"{path}:{line}: company.working_hours.exceptions.{key}: {message}"]
+
+
+def test_an_exception_listed_twice(tmp_path: Path) -> None:
+    edit = ("2027-01-01: closed", '2027-01-01: closed\n      "2027-01-01": "10:00-12:00"')
+    path = make_config(tmp_path, edit, source=SUPPLIER)
+    first, second = line_of(path, "2027-01-01: closed"), line_of(path, '"2027-01-01"')
+    assert errors(path) == [
+        f"{path}:{second}: company.working_hours.exceptions.2027-01-01: duplicate key "
+        f"'2027-01-01' (first at line {first}); YAML would silently keep only the last one"
+    ]
+
+
+def test_unknown_weekday_and_key_in_the_schedule(tmp_path: Path) -> None:
+    edits = (("sun: closed", "sunday: closed"), ("    exceptions:", "    exception:"))
+    path = make_config(tmp_path, *edits, source=SUPPLIER)
+    problems = errors(path)
+    assert problems[0] == (
+        f"{path}:{line_of(path, 'sunday:')}: company.working_hours.weekly.sunday: unknown day "
+        "'sunday': use mon, tue, wed, thu, fri, sat, sun, daily, or a range such as mon-fri; "
+        "did you mean 'sun'?"
+    )
+    assert problems[1].startswith(
+        f"{path}:{line_of(path, 'exception:')}: company.working_hours.exception: unknown key "
+        "'exception'"
+    )
+
+
+def test_the_weekly_mapping_alone_still_works(tmp_path: Path) -> None:
+    path = make_config(
+        tmp_path,
+        ("working_hours: always", 'working_hours: {mon-fri: "08:00-20:00", sat: "09:00-15:00"}'),
+    )
+    config = load_config(path)
+    hours = config.company.working_hours
+    kyiv = ZoneInfo("Europe/Kyiv")
+    assert hours.weekly[5] == ((time(9), time(15)),) and not hours.exceptions
+    assert not hours.is_open(datetime(2026, 12, 6, 12, 0, tzinfo=kyiv), kyiv)
+
+
+def test_the_supplier_example_keeps_a_holiday_and_a_shortened_day() -> None:
+    hours = load_config(SUPPLIER).company.working_hours
+    assert hours.exceptions == {date(2026, 12, 31): ((time(8), time(17)),), date(2027, 1, 1): ()}
+
+
+def test_a_schedule_needs_the_prompts_that_say_the_hours(tmp_path: Path) -> None:
+    path = make_config(tmp_path, source=SUPPLIER)
+    prompts = tmp_path / "prompts" / "uk.yaml"
+    text = prompts.read_text(encoding="utf-8")
+    prompts.write_text(text.replace('hours_next: "Оператори працюватимуть"\n', ""), "utf-8")
+    (problem,) = errors(path)
+    assert problem.startswith(
+        f"{path}:{line_of(path, 'working_hours:')}: company.working_hours: action 'operator' "
+        "speaks it: "
+    )
+    assert "'hours_next'" in problem
 
 
 def test_dso_with_a_schedule_is_warned(tmp_path: Path) -> None:

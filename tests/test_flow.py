@@ -152,7 +152,7 @@ def test_every_operator_option_reaches_the_queue_with_its_topic(choose, role, me
     walk = choose(role, menu_name, key)
     config = walk.config
     assert walk.variables["IVR_RESULT"] == "operator"
-    assert walk.variables["IVR_TRANSFER_TO"] == config.operator.queue
+    assert walk.variables["IVR_TRANSFER_TO"] == config.operator.queue_for(walk.action.topic)
     assert walk.record.topic_code == walk.action.topic
     assert walk.variables["IVR_TOPIC"] == walk.record.topic_code
     assert walk.record.outcome is Outcome.OPERATOR
@@ -371,9 +371,20 @@ def test_supplier_operator_out_of_hours_goes_back_to_the_menu(supplier_config, s
 
 
 def test_supplier_max_failures_out_of_hours_says_goodbye(supplier_config, simulate):
+    from ivr.transcript import merged_events
+
     transcript = simulate("", cfg=supplier_config, clock=lambda: NIGHT)
-    played = prompts_played(transcript)
-    assert played[-2:] == [supplier_config.operator.closed_prompt, supplier_config.farewell_prompt]
+    heard = [
+        e["text"] if e["type"] == "say" else e["id"]
+        for e in merged_events(transcript.events)
+        if e["type"] in ("say", "prompt")
+    ]
+    assert heard[-4:] == [  # Sunday 03:00: the operators are back on Monday at 08:00
+        supplier_config.operator.closed_prompt,
+        "hours_next",
+        "завтра з восьмої до двадцятої",
+        supplier_config.farewell_prompt,
+    ]
     assert transcript.variables["IVR_RESULT"] == "hangup"
     assert transcript.record.outcome is Outcome.AFTER_HOURS
 

@@ -27,10 +27,12 @@ from ivr.speech import (
     plan_date,
     plan_digits,
     plan_duration,
+    plan_hours,
     plan_money,
     plan_number,
     plan_phone,
     plan_time,
+    plan_weekday,
     plan_year,
     plural_form,
 )
@@ -375,6 +377,8 @@ def test_every_planned_fragment_is_in_the_catalogue():
     plans += [
         plan_time(h, m, p) for h in range(24) for m in range(60) for p in ("at", "until", "from")
     ]
+    plans += [plan_hours((h, 0), (24, 0)) for h in range(24)]
+    plans += [plan_weekday(date(2026, 11, 30) + timedelta(days=d)) for d in range(7)]
     plans += [plan_year(y) for y in range(2000, 2100)]
     plans += [plan_count(n, noun) for n in range(30) for noun in NOUNS]
     plans += [plan_date(date(2025, 1, 1) + timedelta(days=d)) for d in range(365)]
@@ -387,3 +391,16 @@ def test_every_planned_fragment_is_in_the_catalogue():
     used = {f for plan in plans for f in plan}
     assert used <= set(fragments)
     assert set(fragments) - used == set(), "fragments no plan uses"
+
+
+def test_opening_hours_and_weekdays():
+    assert text(plan_hours((8, 0), (20, 0))) == "з восьмої до двадцятої"
+    assert text(plan_hours((8, 30), (17, 5))) == "з восьмої тридцять до сімнадцятої нуль п'ять"
+    assert text(plan_hours((9, 0))) == "з дев'ятої"
+    assert text(plan_hours((0, 0), (24, 0))) == "з нульової до двадцять четвертої"
+    assert text(plan_weekday(date(2026, 12, 7))) == "у понеділок"
+    assert text(plan_weekday(date(2026, 12, 9))) == "у середу"
+    assert text(plan_weekday(date(2026, 12, 13))) == "у неділю"
+    for bad in (((24, 0), None), ((8, 0), (24, 30)), ((8, 60), (9, 0))):
+        with pytest.raises(SayError):
+            plan_hours(*bad)

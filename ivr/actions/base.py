@@ -49,6 +49,10 @@ class OptionChecks(Protocol):
         self, path: YamlPath, value: Any, choices: tuple[str, ...], hint: str
     ) -> str | None: ...
 
+    def sub_option(self, path: YamlPath, value: Any) -> Action | None:
+        """An option inside an option (``when_open``'s branches), checked like any other."""
+        ...
+
 
 #: A handler: a generator that yields AGI commands and effects, and returns what comes next.
 Handler = Callable[..., Generator[Any, Any, Next]]

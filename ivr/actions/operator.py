@@ -1,6 +1,7 @@
 """``action: operator``: hand the caller to the operator queue with an appeal number (or,
 when the queue is long and ``operator.callback`` is set, offer a callback: ``ivr.flow.callback``),
-or, outside the operators' working hours, say so and go back to the menu.
+or, outside the operators' working hours, say so and when they are back (``ivr.flow.hours``),
+and go back to the menu.
 
 ``to_operator(..., forced=True)`` is also where a menu sends a caller it gave up on (too many
 wrong keys or silences): then out of hours ends with goodbye instead of the menu."""
@@ -16,6 +17,7 @@ from ivr.config.model import Menu
 from ivr.flow.appeals import read_appeal_number, register_appeal
 from ivr.flow.callback import offer_callback
 from ivr.flow.context import FlowContext, Request, Response
+from ivr.flow.hours import tell_opening
 from ivr.flow.next import End, Stay, Steps
 from ivr.store.records import Outcome, Result
 
@@ -54,6 +56,7 @@ def to_operator(
         return End(Result.OPERATOR, outcome, config.operator.queue_for(state.topic))
     state.after_hours = True
     yield from ctx.play(config.operator.closed_prompt)
+    yield from tell_opening(ctx)
     if not forced:
         return Stay()
     return (yield from ctx.goodbye((), Outcome.AFTER_HOURS))

@@ -16,6 +16,7 @@ from ivr.actions import (
     redirect,
     repeat,
     transfer,
+    when_open,
 )
 from ivr.actions.base import Action, ActionSpec
 
@@ -35,6 +36,7 @@ SPECS: dict[str, ActionSpec] = {
         outage_status.SPEC,
         outage_report.SPEC,
         meter_reading.SPEC,
+        when_open.SPEC,
     )
 }
 

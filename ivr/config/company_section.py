@@ -2,25 +2,38 @@
 
 from __future__ import annotations
 
+import re
 import zoneinfo
-from datetime import time
-from typing import Any
+from collections.abc import Callable
+from datetime import date, time
+from typing import Any, TypeVar
 
 from ivr.config.checks import Checks
-from ivr.config.model import (
-    Company,
-    Role,
-    WorkingHours,
-)
+from ivr.config.hours import Interval, WorkingHours
+from ivr.config.model import Company, Role
 from ivr.config.schema import (
     COMPANY_KEYS,
     COMPANY_REQUIRED,
     DAYS,
     HOURS_RE,
+    WORKING_HOURS_KEYS,
     describe,
     did_you_mean,
 )
 from ivr.config.yamlmap import YamlPath
+
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+K = TypeVar("K")
+
+
+def _by_day(entry: tuple[str, YamlPath, date, list[Interval]]) -> date:
+    return entry[2]
+
+
+def _hhmm(moment: time) -> str:
+    return "24:00" if moment == time.max else moment.strftime("%H:%M")
 
 
 class CompanySection(Checks):
@@ -88,25 +101,45 @@ class CompanySection(Checks):
         return name
 
     def working_hours(self, path: YamlPath, value: Any) -> WorkingHours | None:
+        """``always``; ``{weekly: {...}, exceptions: {...}}``; or the weekly mapping alone."""
         if value == "always":
             return WorkingHours()
         if not isinstance(value, dict):
             self.report(
                 path,
-                "expected 'always' or a weekly schedule such as "
-                f'{{mon-fri: "08:00-20:00"}}, got {describe(value)}',
+                "expected 'always' or a schedule such as "
+                f'{{weekly: {{mon-fri: "08:00-20:00"}}, exceptions: {{2027-01-01: closed}}}}, '
+                f"got {describe(value)}",
             )
             return None
-        weekly: dict[int, list[tuple[time, time]]] = {}
+        if not any(key in value for key in WORKING_HOURS_KEYS):  # the weekly mapping alone
+            weekly = self.weekly(path, value)
+            return None if weekly is None else WorkingHours(always=False, weekly=weekly)
+        data = self.mapping(path, value, WORKING_HOURS_KEYS, ("weekly",))
+        if data is None or "weekly" not in data:
+            return None
+        weekly = self.weekly((*path, "weekly"), data["weekly"])
+        exceptions: dict[date, tuple[Interval, ...]] | None = {}
+        if data.get("exceptions") is not None:
+            exceptions = self.exceptions((*path, "exceptions"), data["exceptions"])
+        if weekly is None or exceptions is None:
+            return None
+        return WorkingHours(always=False, weekly=weekly, exceptions=exceptions)
+
+    def weekly(self, path: YamlPath, value: Any) -> dict[int, tuple[Interval, ...]] | None:
+        """Weekdays (``mon-fri``, ``sat``, ``daily``) -> hours; a day left out is closed."""
+        if not isinstance(value, dict):
+            self.report(
+                path,
+                f'expected weekdays and their hours such as {{mon-fri: "08:00-20:00"}}, '
+                f"got {describe(value)}",
+            )
+            return None
+        entries = self.hours_entries(path, value, self.days)
+        weekly: dict[int, list[Interval]] = {}
         scheduled_by: dict[int, str] = {}
-        ok = True
-        for spec, hours in value.items():
-            entry: YamlPath = (*path, spec)
-            days = self.days(entry, spec)
-            intervals = self.intervals(entry, hours)
-            if days is None or intervals is None:
-                ok = False
-                continue
+        ok = entries is not None
+        for spec, entry, days, intervals in entries or ():
             for day in days:
                 if day in scheduled_by:
                     self.report(
@@ -120,9 +153,48 @@ class CompanySection(Checks):
         if not any(weekly.values()):
             self.report(path, "no open hours at all; use 'always' for 24/7")
             return None
-        return WorkingHours(
-            always=False, weekly={d: tuple(v) for d, v in sorted(weekly.items()) if v}
-        )
+        return {d: tuple(v) for d, v in sorted(weekly.items()) if v}
+
+    def exceptions(self, path: YamlPath, value: Any) -> dict[date, tuple[Interval, ...]] | None:
+        """Dates (``2027-01-01``) -> ``closed`` or that day's hours instead of the weekday's.
+        A date written twice is a duplicate key (reported by the YAML reader)."""
+        if not isinstance(value, dict):
+            self.report(
+                path,
+                "expected dates and their hours such as "
+                f'{{2027-01-01: closed, 2026-12-31: "08:00-17:00"}}, got {describe(value)}',
+            )
+            return None
+        entries = self.hours_entries(path, value, self.exception_date)
+        if entries is None:
+            return None
+        return {day: tuple(intervals) for _, _, day, intervals in sorted(entries, key=_by_day)}
+
+    def hours_entries(
+        self, path: YamlPath, value: dict[str, Any], read_key: Callable[[YamlPath, str], K | None]
+    ) -> list[tuple[str, YamlPath, K, list[Interval]]] | None:
+        """(key, its path, the key read, its intervals) of each entry; None if any is bad."""
+        entries: list[tuple[str, YamlPath, K, list[Interval]]] = []
+        ok = True
+        for key, hours in value.items():
+            entry: YamlPath = (*path, key)
+            read = read_key(entry, key)
+            intervals = self.intervals(entry, hours)
+            if read is None or intervals is None:
+                ok = False
+            else:
+                entries.append((key, entry, read, intervals))
+        return entries if ok else None
+
+    def exception_date(self, path: YamlPath, key: str) -> date | None:
+        if not DATE_RE.match(key):
+            self.report(path, f"'{key}' is not a date: write it as YYYY-MM-DD, e.g. 2027-01-01")
+            return None
+        try:
+            return date.fromisoformat(key)
+        except ValueError as exc:
+            self.report(path, f"{key} is not a date that exists: {exc}")
+            return None
 
     def days(self, path: YamlPath, spec: str) -> list[int] | None:
         days: list[int] = []
@@ -168,9 +240,13 @@ class CompanySection(Checks):
                 return None
             result.append(interval)
         result.sort()
-        for (_, end), (start, _) in zip(result, result[1:], strict=False):
-            if start < end:
-                self.report(path, "opening hours overlap")
+        for (start1, end1), (start2, end2) in zip(result, result[1:], strict=False):
+            if start2 < end1:
+                self.report(
+                    path,
+                    f"opening hours overlap: {_hhmm(start1)}-{_hhmm(end1)} and "
+                    f"{_hhmm(start2)}-{_hhmm(end2)}",
+                )
                 return None
         return result
 

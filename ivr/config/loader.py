@@ -22,6 +22,7 @@ from ivr.audio.playable import AudioCatalogue
 from ivr.audio.text import text_problems
 from ivr.config.appeals_section import AppealsSection
 from ivr.config.company_section import CompanySection
+from ivr.config.hours import PROMPTS as HOURS_PROMPTS
 from ivr.config.menu_section import MenuSection
 from ivr.config.model import (
     Callback,
@@ -219,6 +220,8 @@ class _Loader(CompanySection, MenuSection, AppealsSection, ReadingsSection):
         prompts = self.load_prompts(root)
         defaults = self.defaults(root)
         operator = self.operator(root)
+        if company is not None and not company.working_hours.always:
+            self.prompts_exist(("company", "working_hours"), HOURS_PROMPTS, "operator")
         redirects = self.redirects(root)
         database_url, journal_path, server_id = self.database(root)
         log_file = None

@@ -289,6 +289,10 @@ class MenuSection(Checks):
         assert not spec.needs_topic or topic
         return dataclasses.replace(action, topic=topic) if topic else action
 
+    def sub_option(self, path: YamlPath, value: Any) -> Action | None:
+        """An option inside an option (``when_open``'s branches), checked like any other."""
+        return self.option(path, value, self.menu_names, self.menu_edges)
+
     def menu_ref(self, path: YamlPath, value: Any) -> str | None:
         """A menu name an option points at (``action: menu``); counted for reachability."""
         target = self.text(path, value, "a menu name")

@@ -9,11 +9,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ivr.actions.base import Action
+from ivr.config.hours import WorkingHours
 from ivr.store.deadlines import DEFAULT_DEADLINE, Deadline
 
 
@@ -55,22 +56,6 @@ class Redirect:
     prompts: tuple[str, ...]  # say the company's name and number
     offer_prompt: str  # "press 1 to be connected, * to go back"
     transfer_key: str = "1"
-
-
-@dataclass(frozen=True)
-class WorkingHours:
-    """Weekly schedule in the company's timezone; ``always`` for 24/7 (DSO default)."""
-
-    always: bool = True
-    # weekday (0 = Monday) -> list of (start, end) intervals
-    weekly: Mapping[int, tuple[tuple[time, time], ...]] = field(default_factory=dict)
-
-    def is_open(self, moment: datetime, tz: ZoneInfo) -> bool:
-        if self.always:
-            return True
-        local = moment.astimezone(tz)
-        now = local.time()
-        return any(start <= now < end for start, end in self.weekly.get(local.weekday(), ()))
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ ROOT_KEYS = (
 )
 ROOT_REQUIRED = ("company", "operator", "defaults", "topics", "menus")
 COMPANY_KEYS = ("role", "name", "dialled_numbers", "timezone", "working_hours")
+WORKING_HOURS_KEYS = ("weekly", "exceptions")
 COMPANY_REQUIRED = ("role", "name", "dialled_numbers")
 OPERATOR_REQUIRED = ("queue", "connecting_prompt", "closed_prompt", "topic")
 OPERATOR_KEYS = (*OPERATOR_REQUIRED, "appeal_prompt", "callback", "queues")
@@ -88,6 +89,8 @@ FIELD_HINTS = {
     "number": "'number: \"<digits>\"'",
     "to": "'to: <redirect name>'",
     "topic": "'topic: <code>' (calls are counted by topic)",
+    "open": "'open: {action: ...}' (the option in working hours)",
+    "closed": "'closed: {action: ...}' (the option outside them)",
 }
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

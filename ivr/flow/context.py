@@ -17,7 +17,7 @@ from ivr.agi.types import AgiHangup, Command, Reply
 from ivr.config.model import Config, Menu
 from ivr.flow.call import Audio, CallContext
 from ivr.flow.effects import Effect, EffectResult
-from ivr.flow.next import End
+from ivr.flow.next import End, Next
 from ivr.flow.state import CallState
 from ivr.speech.plan import Plan
 from ivr.store.records import Outcome, Result
@@ -28,6 +28,10 @@ log = logging.getLogger(__name__)
 Request = Command | Effect
 Response = Reply | EffectResult
 Gen = Generator[Request, Response, Any]
+
+
+def _no_runner(action: Any, menu: Menu) -> Generator[Any, Any, Next]:
+    raise RuntimeError("no engine runs this context's options")
 
 
 class CallCut(Exception):
@@ -53,6 +57,9 @@ class FlowContext:
         #: hands the caller to the operator queue.
         self.cut_reason: str | None = None
         self.handing_back = False  # the hand-back has begun: nothing may cut it any more
+        #: Runs an option's handler (set by the engine, which knows the action registry):
+        #: for actions that choose another option, such as ``when_open``.
+        self.run_option: Callable[[Any, Menu], Generator[Any, Any, Next]] = _no_runner
 
     # -- talking to Asterisk ---------------------------------------------------------------
 

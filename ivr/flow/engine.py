@@ -57,6 +57,7 @@ class CallFlow:
         #: The call's context: its state and the primitives its handlers use. ``audio`` is
         #: what is playable (the audio catalogue); the configuration's prompts by default.
         self.ctx = FlowContext(config, call, clock, audio or config.prompts, register_appeals)
+        self.ctx.run_option = lambda action, menu: spec_for(action).handle(action, self.ctx, menu)
         self.interrupted = False  # the transport gave up on the call (see ``interrupt``)
 
     @property
@@ -222,7 +223,7 @@ class CallFlow:
             ctx.step(menu, key=choice.keys, action=action.kind)
             if action.topic:
                 state.topic = action.topic
-            after: Next = yield from spec_for(action).handle(action, ctx, menu)
+            after: Next = yield from ctx.run_option(action, menu)
             if isinstance(after, End):
                 return after
             if isinstance(after, Stay):

@@ -118,11 +118,36 @@ def plan_time(hour: int, minute: int, preposition: str = "at") -> Plan:
     parts = [f"time/{preposition}_{hour}"]
     if minute == 0:
         parts.append("time/hour_loc" if preposition == "at" else "units/hour_2")
-    elif minute < 10:
-        parts += ["digits/0", _unit(minute, Gender.FEMININE)]
     else:
-        parts += plan_number(minute, Gender.FEMININE).fragments
+        parts += _minutes(minute)
     return Plan(tuple(parts))
+
+
+def _minutes(minute: int) -> list[str]:
+    """The minutes after the hour: "нуль п'ять", "тридцять"; nothing on the hour."""
+    if minute == 0:
+        return []
+    if minute < 10:
+        return ["digits/0", _unit(minute, Gender.FEMININE)]
+    return list(plan_number(minute, Gender.FEMININE).fragments)
+
+
+def plan_hours(start: tuple[int, int], end: tuple[int, int] | None = None) -> Plan:
+    """Opening hours: "з восьмої до двадцятої", "з восьмої тридцять"; ``(24, 0)`` ends at
+    midnight ("до двадцять четвертої")."""
+    bounds = [("from", start)] + ([("until", end)] if end is not None else [])
+    parts: list[str] = []
+    for preposition, (hour, minute) in bounds:
+        midnight = preposition == "until" and (hour, minute) == (24, 0)
+        if not midnight and not (0 <= hour <= 23 and 0 <= minute <= 59):
+            raise SayError(f"{hour}:{minute:02d} is not a time of day: use 00:00 to 24:00")
+        parts += [f"time/{preposition}_{hour}", *_minutes(minute)]
+    return Plan(tuple(parts))
+
+
+def plan_weekday(day: date) -> Plan:
+    """ "у понеділок", "у середу": on that day of the week."""
+    return Plan((f"date/on_weekday_{day.weekday()}",))
 
 
 def plan_duration(hours: int, minutes: int) -> Plan:
