@@ -9,6 +9,7 @@ queue_log, the CDR, and the Asterisk log.
 from __future__ import annotations
 
 import re
+import time
 import wave
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,6 +27,8 @@ from ivr.store.accounts import AccountStore
 from ivr.store.records import AppealRecord, CallRecord, Outcome
 
 TRANSPORTS = ("fastagi", "agi")
+#: Seconds between two process-AGI calls of the batch (each starts its own interpreter).
+PROCESS_AGI_SPACING = 0.3
 CALLER = "0441234567"
 DNID = "0800000373"
 
@@ -195,6 +198,10 @@ def batch(asterisk: Asterisk, main_site, main_server) -> dict[tuple[str, str], P
     for name, script in scenarios(main_site).items():
         for transport in TRANSPORTS:
             agi = main_site.process_agi if transport == "agi" else ""
+            if agi:
+                # a Python process per call: dozens started in the same instant would share
+                # two cores for seconds and miss the scripts' first keys
+                time.sleep(PROCESS_AGI_SPACING)
             placed[name, transport] = asterisk.place(
                 str(script["steps"]),
                 caller=str(script.get("caller", CALLER)),
