@@ -34,6 +34,7 @@ REPO = Path(__file__).resolve().parents[1]
 SHIPPED = REPO / "config.yaml"
 SUPPLIER = REPO / "examples" / "supplier.yaml"
 PROMPTS = REPO / "prompts" / "uk.yaml"
+DIRECTORY = REPO / "examples" / "directory.yaml"
 
 MAIN_REDIRECT = '"7": {action: redirect, to: supplier, topic: D11}'
 OUTAGES_OPTION = '"1": {action: menu, menu: outages}'
@@ -49,6 +50,8 @@ def make_config(tmp_path: Path, *edits: tuple[str, str], source: Path = SHIPPED)
     prompts_dir = tmp_path / "prompts"
     prompts_dir.mkdir(exist_ok=True)
     shutil.copy(PROMPTS, prompts_dir / "uk.yaml")
+    (tmp_path / "examples").mkdir(exist_ok=True)
+    shutil.copy(DIRECTORY, tmp_path / "examples" / "directory.yaml")
     target_dir = tmp_path / source.parent.relative_to(REPO)
     target_dir.mkdir(parents=True, exist_ok=True)
     path = target_dir / source.name

@@ -56,6 +56,7 @@ def every_kind_config() -> Path:
     )
     text = text.replace(old, old + extra)
     text = text.replace("texts: prompts/uk.yaml", f"texts: {ROOT / 'prompts' / 'uk.yaml'}")
+    text = text.replace("examples/directory.yaml", str(ROOT / "examples" / "directory.yaml"))
     text = text.replace("sounds: prompts ", f"sounds: {ROOT / 'prompts'} ")
     path = Path(tempfile.mkdtemp(prefix="ivr-every-kind-")) / "config.yaml"
     path.write_text(text, encoding="utf-8")
