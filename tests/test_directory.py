@@ -78,14 +78,6 @@ BROKEN = {
 }
 
 
-@pytest.mark.parametrize(("old", "new", "needle", "message"), BROKEN.values(), ids=BROKEN)
-def test_a_bad_value_is_reported_on_its_line(
-    tmp_path: Path, old: str, new: str, needle: str, message: str
-) -> None:
-    config, directory = broken_directory(tmp_path, old, new)
-    assert errors(config) == [f"{directory}:{line_of(directory, needle)}: {message}"]
-
-
 def test_duplicate_ids(tmp_path: Path) -> None:
     config, directory = broken_directory(tmp_path, "id: zrazokzbut", "id: demouniversal")
     first = line_of(directory, "id: demouniversal")
@@ -127,4 +119,58 @@ def test_unknown_handling_role_of_a_topic(tmp_path: Path) -> None:
     assert errors(config) == [
         f"{config}:{line_of(config, 'supplyer')}: topics.dso[10].handled_by: unknown role "
         "'supplyer': use 'dso' or 'supplier'; did you mean 'supplier'?"
+    ]
+
+
+MISROUTED = {
+    "unknown region key": (
+        'keys: {"1": kyivska, "2": chernihivska}',
+        'keys: {"1": kyivska, "2": chernigivska}',
+        "chernigivska",
+        "misrouted.regions.keys.2: unknown region 'chernigivska'; did you mean 'chernihivska'?",
+    ),
+    "not a region key": (
+        'keys: {"1": kyivska, "2": chernihivska}',
+        'keys: {"1": kyivska, "#": chernihivska}',
+        '"#": chernihivska',
+        "misrouted.regions.keys.#: '#' is not one of the keys 1 to 9",
+    ),
+    "malformed national number": (
+        'national_number: "0800000300"',
+        'national_number: "0800 000"',
+        "0800 000",
+        "misrouted.national_number: '0800 000' is not a phone number: use digits only, "
+        "optionally with a leading '+'",
+    ),
+}
+
+
+CASES = {
+    **{name: ("directory", *case) for name, case in BROKEN.items()},
+    **{name: ("config", *case) for name, case in MISROUTED.items()},
+}
+
+
+@pytest.mark.parametrize(("where", "old", "new", "needle", "message"), CASES.values(), ids=CASES)
+def test_a_bad_value_is_reported_on_its_line(
+    tmp_path: Path, where: str, old: str, new: str, needle: str, message: str
+) -> None:
+    """A bad value in the directory file or in config.yaml's misrouted section."""
+    if where == "directory":
+        config, file = broken_directory(tmp_path, old, new)
+    else:
+        config = file = make_config(tmp_path, (old, new))
+    assert errors(config) == [f"{file}:{line_of(file, needle)}: {message}"]
+
+
+def test_a_redirect_without_a_company_needs_the_misrouted_section(tmp_path: Path) -> None:
+    config = make_config(tmp_path, ("\nmisrouted:\n", "\nunused_misrouted:\n"))
+    text = config.read_text(encoding="utf-8")
+    start = text.index("unused_misrouted:")
+    end = text.index("entry_menu:")
+    config.write_text(text[:start] + text[end:], encoding="utf-8")
+    assert errors(config) == [
+        f"{config}:{line_of(config, '{action: redirect, topic: D11}')}: "
+        "menus.main.options.7.action: a redirect without 'to' finds the company in the "
+        "directory: add the 'misrouted' section (or name a redirect with 'to')"
     ]

@@ -94,3 +94,16 @@ class Directory:
             if any(_folded(s) == wanted for s in entry.settlements):
                 return entry
         return None
+
+
+@dataclass(frozen=True)
+class Misrouted:
+    """How a misrouted caller is routed with the directory (``misrouted`` in config.yaml)."""
+
+    offer_prompt: str  # "press 1 to be connected, * to go back"
+    transfer_key: str = "1"
+    #: asks a caller whose area is unknown for their region; ``regions`` keys -> region ids
+    region_prompt: str | None = None
+    regions: Mapping[str, str] = field(default_factory=dict)
+    #: said when the directory has no company for the area (None: the operator takes it)
+    national_number: str | None = None

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ivr.config.checks import Checks
-from ivr.config.directory import CompanyRole, Directory, DirectoryEntry, Hours
+from ivr.config.directory import CompanyRole, Directory, DirectoryEntry, Hours, Misrouted
 from ivr.config.problems import Problem
 from ivr.config.regions import REGIONS
 from ivr.config.schema import DAYS, HOURS_RE, describe, did_you_mean
@@ -26,8 +26,101 @@ ENTRY_KEYS = (
 )
 
 
+MISROUTED_KEYS = ("offer_prompt", "transfer_key", "regions", "national_number")
+REGIONS_KEYS = ("prompt", "keys")
+#: what a redirect with the directory says, by fixed prompt id
+MISROUTED_PROMPTS = (
+    "misrouted_supplier",
+    "misrouted_universal",
+    "misrouted_dso",
+    "misrouted_number",
+    "misrouted_nobody",
+)
+
+
 class DirectorySection(Checks):
-    """Mixin of the loader for ``directory: FILE`` (relative to the config's directory)."""
+    """Mixin of the loader for ``directory: FILE`` (relative to the config's directory) and
+    ``misrouted`` (how a redirect uses it)."""
+
+    def misrouted(self, root: dict[str, Any], directory: Directory | None) -> Misrouted | None:
+        """``misrouted: {offer_prompt, transfer_key, regions: {prompt, keys}, national_number}``."""
+        if "misrouted" not in root:
+            return None
+        path: YamlPath = ("misrouted",)
+        data = self.mapping(path, root["misrouted"], MISROUTED_KEYS, ("offer_prompt",))
+        if data is None or "offer_prompt" not in data:
+            return None
+        if "directory" not in root:
+            self.report(path, "misrouted callers need the companies: add 'directory: FILE'")
+        offer = self.prompt((*path, "offer_prompt"), data["offer_prompt"])
+        key: str | None = "1"
+        if "transfer_key" in data:
+            key = self.keypad_key((*path, "transfer_key"), data["transfer_key"])
+        national = (
+            self.phone((*path, "national_number"), data["national_number"])
+            if "national_number" in data
+            else None
+        )
+        prompt: str | None = None
+        regions: dict[str, str] = {}
+        if "regions" in data:
+            picked = self._region_keys((*path, "regions"), data["regions"], directory)
+            if picked is None:
+                return None
+            prompt, regions = picked
+        if offer is None or key is None or ("national_number" in data and national is None):
+            return None
+        return Misrouted(offer, key, prompt, regions, national)
+
+    def _region_keys(
+        self, path: YamlPath, value: Any, directory: Directory | None
+    ) -> tuple[str, dict[str, str]] | None:
+        data = self.mapping(path, value, REGIONS_KEYS, REGIONS_KEYS)
+        if data is None or any(key not in data for key in REGIONS_KEYS):
+            return None
+        prompt = self.prompt((*path, "prompt"), data["prompt"])
+        keys = self.mapping((*path, "keys"), data["keys"], what="a mapping of key -> region id")
+        if prompt is None or keys is None:
+            return None
+        result: dict[str, str] = {}
+        for raw, region_value in keys.items():
+            key = str(raw)
+            if len(key) != 1 or key not in "123456789":
+                self.report((*path, "keys", raw), f"'{key}' is not one of the keys 1 to 9")
+                continue
+            region = self.regions_ref((*path, "keys", raw), region_value)
+            served = directory is None or any(region in e.regions for e in directory.entries)
+            if region is not None and not served:
+                self.warn((*path, "keys", raw), f"no company in the directory serves {region}")
+            if region is not None:
+                result[key] = region
+        return (prompt, result) if len(result) == len(keys) else None
+
+    def misrouted_role(self, path: YamlPath, topic: str | None) -> str | None:
+        """The role a redirect with the directory sends callers to: its topic's ``handled_by``,
+        which must be the other company's."""
+        if not self.prompts_exist((*path, "action"), MISROUTED_PROMPTS, "redirect"):
+            return None
+        if not self.has_misrouted:
+            self.report(
+                (*path, "action"),
+                "a redirect without 'to' finds the company in the directory: add the "
+                "'misrouted' section (or name a redirect with 'to')",
+            )
+            return None
+        if topic is None or self.role is None or not self.catalogues_ok:
+            return None
+        found = next((t for t in self.catalogues[self.role] if t.code == topic), None)
+        if found is None:
+            return None
+        if found.handled_by is None or found.handled_by is self.role:
+            self.report(
+                (*path, "topic"),
+                f"topic '{topic}' is this company's business (handled_by: {self.role.value}); "
+                "a redirect needs a topic handled by the other role",
+            )
+            return None
+        return found.handled_by.value
 
     def directory(self, root: dict[str, Any]) -> Directory | None:
         if "directory" not in root:

@@ -173,6 +173,7 @@ class _Loader(CompanySection, DirectorySection, MenuSection, AppealsSection, Rea
         self.prompt_file = _PromptFile("")
         self.redirect_names: set[str] | None = None
         self.used_redirects: set[str] = set()
+        self.has_misrouted = False
         self.broken_menu_refs = False  # reachability is unknown when a menu reference is bad
         self.menu_names: set[str] = set()
         self.menu_edges: set[str] = set()
@@ -232,6 +233,8 @@ class _Loader(CompanySection, DirectorySection, MenuSection, AppealsSection, Rea
         appeals = self.appeal_settings(root)
         readings = self.readings(root)
         directory = self.directory(root)
+        misrouted = self.misrouted(root, directory)
+        self.has_misrouted = "misrouted" in root  # when broken, its own errors say why
         entry, menus = self.menus(root, defaults, operator)
         unused = set(redirects or {}) - self.used_redirects if menus is not None else set()
         for name in sorted(unused):
@@ -265,6 +268,7 @@ class _Loader(CompanySection, DirectorySection, MenuSection, AppealsSection, Rea
             appeals=appeals,
             readings=readings,
             directory=directory,
+            misrouted=misrouted,
         )
 
     # -- sections ------------------------------------------------------------------------

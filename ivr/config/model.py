@@ -14,7 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ivr.actions.base import Action
-from ivr.config.directory import Directory
+from ivr.config.directory import Directory, Misrouted
 from ivr.store.deadlines import DEFAULT_DEADLINE, Deadline
 
 
@@ -225,6 +225,8 @@ class Config:
     readings: Readings = field(default_factory=Readings)
     #: the companies misrouted callers are sent to (``directory: FILE``)
     directory: Directory = field(default_factory=Directory)
+    #: how a redirect without a fixed company uses the directory (``misrouted``)
+    misrouted: Misrouted | None = None
 
     @property
     def topics(self) -> Mapping[str, Topic]:

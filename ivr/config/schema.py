@@ -38,6 +38,7 @@ ROOT_KEYS = (
     "appeals",
     "readings",
     "directory",
+    "misrouted",
 )
 ROOT_REQUIRED = ("company", "operator", "defaults", "topics", "menus")
 COMPANY_KEYS = ("role", "name", "dialled_numbers", "timezone", "working_hours")
