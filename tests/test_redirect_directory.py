@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import SHIPPED_CONFIG, SUPPLIER_CONFIG
 from scripted import Everything, ScriptedAsterisk
+from test_config import make_config
 
 from ivr.accounts.model import Account, Address
 from ivr.config import load_config
@@ -134,3 +135,29 @@ def test_an_area_without_a_company_and_no_national_number_goes_to_the_operator(d
     assert "misrouted_nobody" not in asterisk.prompts
     assert record.outcome is Outcome.OPERATOR and record.result is Result.OPERATOR
     assert record.topic_code == "D11"
+
+
+LEGACY = """redirects:
+  supplier:
+    company: "ТОВ «Демоенергозбут»"
+    number: "0800000312"
+    prompts: [supplier_info]
+    offer_prompt: supplier_offer
+
+entry_menu: main
+"""
+
+
+def test_a_fixed_redirect_of_an_older_config_still_works(tmp_path):
+    path = make_config(
+        tmp_path,
+        ("entry_menu: main\n", LEGACY),
+        (
+            '"7": {action: redirect, topic: D11}',
+            '"7": {action: redirect, to: supplier, topic: D11}',
+        ),
+    )
+    record, asterisk = call(load_config(path), "7 1")
+    assert after(asterisk.prompts, "supplier_info") == ["supplier_info", "supplier_offer"]
+    assert record.transfer_to == "0800000312" and record.result is Result.REDIRECT
+    assert record.redirect_company is None
