@@ -28,6 +28,7 @@ def config_in(directory: Path, sounds: str = "prompts") -> Path:
     """The shipped config.yaml in ``directory``, reading the shipped prompt texts."""
     text = (ROOT / "config.yaml").read_text(encoding="utf-8")
     text = text.replace("prompts/uk.yaml", str(ROOT / "prompts" / "uk.yaml"))
+    text = text.replace("examples/directory.yaml", str(ROOT / "examples" / "directory.yaml"))
     text = text.replace("sounds: prompts ", f"sounds: {sounds} ")
     path = directory / "config.yaml"
     path.write_text(text, encoding="utf-8")

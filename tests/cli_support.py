@@ -14,6 +14,7 @@ def shipped_config_in(tmp_path: Path) -> Path:
     """The shipped config in a directory of its own (its SQLite database lands there)."""
     text = SHIPPED_CONFIG.read_text(encoding="utf-8")
     text = text.replace("prompts/uk.yaml", str(ROOT / "prompts" / "uk.yaml"))
+    text = text.replace("examples/directory.yaml", str(ROOT / "examples" / "directory.yaml"))
     (tmp_path / "config.yaml").write_text(text, encoding="utf-8")
     return tmp_path
 

@@ -139,6 +139,7 @@ def config_copy(tmp_path: Path, built_prompts: Path) -> Path:  # noqa: F811
     """The shipped config in a temporary directory, with its database and built audio there."""
     text = SHIPPED_CONFIG.read_text(encoding="utf-8")
     text = text.replace("prompts/uk.yaml", str(ROOT / "prompts" / "uk.yaml"))
+    text = text.replace("examples/directory.yaml", str(ROOT / "examples" / "directory.yaml"))
     path = tmp_path / "config.yaml"
     path.write_text(text, encoding="utf-8")
     shutil.copytree(built_prompts, tmp_path / "prompts")  # ivr serve/agi refuse without audio

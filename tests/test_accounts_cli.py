@@ -21,6 +21,7 @@ def workdir(tmp_path: Path) -> Path:
     """The shipped config in a directory of its own (its SQLite database lands there)."""
     text = SHIPPED_CONFIG.read_text(encoding="utf-8")
     text = text.replace("prompts/uk.yaml", str(ROOT / "prompts" / "uk.yaml"))
+    text = text.replace("examples/directory.yaml", str(ROOT / "examples" / "directory.yaml"))
     (tmp_path / "config.yaml").write_text(text, encoding="utf-8")
     return tmp_path
 

@@ -39,6 +39,8 @@ def admin_dir(tmp_path: Path) -> Path:
     (tmp_path / "prompts").mkdir()
     shutil.copy(ROOT / "config.yaml", tmp_path / "config.yaml")
     shutil.copy(ROOT / "prompts" / "uk.yaml", tmp_path / "prompts" / "uk.yaml")
+    (tmp_path / "examples").mkdir()
+    shutil.copy(ROOT / "examples" / "directory.yaml", tmp_path / "examples" / "directory.yaml")
     return tmp_path
 
 

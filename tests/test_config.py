@@ -34,8 +34,9 @@ REPO = Path(__file__).resolve().parents[1]
 SHIPPED = REPO / "config.yaml"
 SUPPLIER = REPO / "examples" / "supplier.yaml"
 PROMPTS = REPO / "prompts" / "uk.yaml"
+DIRECTORY = REPO / "examples" / "directory.yaml"
 
-MAIN_REDIRECT = '"7": {action: redirect, to: supplier, topic: D11}'
+MAIN_REDIRECT = '"7": {action: redirect, topic: D11}'
 OUTAGES_OPTION = '"1": {action: menu, menu: outages}'
 CONNECTION_OPTION = '"4": {action: menu, menu: connection}'
 
@@ -49,6 +50,8 @@ def make_config(tmp_path: Path, *edits: tuple[str, str], source: Path = SHIPPED)
     prompts_dir = tmp_path / "prompts"
     prompts_dir.mkdir(exist_ok=True)
     shutil.copy(PROMPTS, prompts_dir / "uk.yaml")
+    (tmp_path / "examples").mkdir(exist_ok=True)
+    shutil.copy(DIRECTORY, tmp_path / "examples" / "directory.yaml")
     target_dir = tmp_path / source.parent.relative_to(REPO)
     target_dir.mkdir(parents=True, exist_ok=True)
     path = target_dir / source.name
@@ -88,7 +91,9 @@ def test_shipped_dso_config_has_no_problems_and_loads() -> None:
     assert config.prompts.sounds_dir == REPO / "prompts"
     assert config.prompts.file_for("goodbye") == str(REPO / "prompts" / "uk" / "goodbye")
     assert config.database_url == "sqlite:///ivr.sqlite3"
-    assert config.redirects["supplier"].number == "0800000312"
+    assert config.redirects == {}
+    assert config.menus["main"].options["7"] == RedirectAction(role="supplier", topic="D11")
+    assert config.misrouted is not None and config.misrouted.regions["2"] == "chernihivska"
     assert [t.code for t in config.catalogues[Role.DSO]] == [
         *(f"D{i}" for i in range(1, 12)),
         "D99",
@@ -138,9 +143,7 @@ def test_shipped_supplier_example_has_no_problems_and_loads() -> None:
     assert hours.is_open(datetime(2025, 3, 8, 14, 59, tzinfo=kyiv), kyiv)  # Saturday
     assert not hours.is_open(datetime(2025, 3, 8, 15, 0, tzinfo=kyiv), kyiv)
     assert not hours.is_open(datetime(2025, 3, 9, 12, 0, tzinfo=kyiv), kyiv)  # Sunday
-    redirect = config.redirects["dso"]
-    assert redirect.number == "0800000373"
-    assert config.menus["main"].options["6"] == RedirectAction(redirect="dso", topic="S10")
+    assert config.menus["main"].options["6"] == RedirectAction(role="dso", topic="S10")
 
 
 def test_relative_paths_resolve_against_the_config_directory(
@@ -350,9 +353,9 @@ def test_unknown_action(tmp_path: Path) -> None:
         ),
         (
             MAIN_REDIRECT,
-            MAIN_REDIRECT.replace("to: supplier", "to: suplier"),
+            MAIN_REDIRECT.replace("redirect,", "redirect, to: suplier,"),
             "menus.main.options.7.to",
-            "unknown redirect 'suplier'; did you mean 'supplier'?",
+            "unknown redirect 'suplier': no redirects are defined",
         ),
     ],
 )
@@ -440,15 +443,20 @@ def test_missing_topic_on_announce(tmp_path: Path) -> None:
             '"4": {action: transfer, topic: D3}',
             "missing required key 'number': action 'transfer' needs 'number: \"<digits>\"'",
         ),
-        (
-            '"4": {action: redirect, topic: D11}',
-            "missing required key 'to': action 'redirect' needs 'to: <redirect name>'",
-        ),
     ],
 )
 def test_options_that_lead_nowhere(tmp_path: Path, new: str, message: str) -> None:
     path = make_config(tmp_path, ('"4": {action: operator, topic: D8}', new))
     assert errors(path) == [f"{path}:{line_of(path, new)}: menus.contract.options.4: {message}"]
+
+
+def test_a_redirect_needs_a_topic_of_the_other_company(tmp_path: Path) -> None:
+    new = '"4": {action: redirect, topic: D8}'
+    path = make_config(tmp_path, ('"4": {action: operator, topic: D8}', new))
+    assert errors(path) == [
+        f"{path}:{line_of(path, new)}: menus.contract.options.4.topic: topic 'D8' is this "
+        "company's business (handled_by: dso); a redirect needs a topic handled by the other role"
+    ]
 
 
 def test_announce_without_prompts(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from ivr.actions.redirect import RedirectAction
 from ivr.actions.repeat import RepeatAction
 from ivr.actions.transfer import TransferAction
 from ivr.config import load_config
+from ivr.config.directory import CompanyRole
 from ivr.config.model import AppealSettings, Config, Menu
 from ivr.simulator import asterisk_env
 from ivr.store.records import Outcome, Result
@@ -56,6 +57,7 @@ def every_kind_config() -> Path:
     )
     text = text.replace(old, old + extra)
     text = text.replace("texts: prompts/uk.yaml", f"texts: {ROOT / 'prompts' / 'uk.yaml'}")
+    text = text.replace("examples/directory.yaml", str(ROOT / "examples" / "directory.yaml"))
     text = text.replace("sounds: prompts ", f"sounds: {ROOT / 'prompts'} ")
     path = Path(tempfile.mkdtemp(prefix="ivr-every-kind-")) / "config.yaml"
     path.write_text(text, encoding="utf-8")
@@ -169,17 +171,31 @@ def test_every_transfer_option_hands_over_its_number(choose, role, menu_name, ke
 
 @pytest.mark.parametrize("role, menu_name, key", options_of(RedirectAction))
 def test_every_redirect_says_the_contacts_and_transfers(choose, role, menu_name, key):
+    """An unknown caller picks the first region, hears the company and is connected (a fixed
+    redirect: hears its prompts); the company comes from the directory of the config."""
     config = load_config(CONFIGS[role])
     action = config.menus[menu_name].options[key]
-    redirect = config.redirects[action.redirect]
-    walk = choose(role, menu_name, key, after=(redirect.transfer_key,))
+    if action.redirect is not None:
+        redirect = config.redirects[action.redirect]
+        first, transfer_key, number = redirect.prompts[0], redirect.transfer_key, redirect.number
+        walk = choose(role, menu_name, key, after=(transfer_key,))
+    else:
+        assert config.misrouted is not None and action.role is not None
+        region = config.misrouted.regions["1"]
+        wanted = CompanyRole.DSO if action.role == "dso" else CompanyRole.UNIVERSAL_SUPPLIER
+        company = config.directory.in_region(region, wanted)
+        assert company is not None
+        transfer_key, number = config.misrouted.transfer_key, company.number
+        first = "misrouted_dso" if action.role == "dso" else "misrouted_universal"
+        walk = choose(role, menu_name, key, after=("1", transfer_key))
+        assert walk.record.redirect_company == company.id
     assert walk.variables["IVR_RESULT"] == "redirect"
-    assert walk.variables["IVR_TRANSFER_TO"] == redirect.number
+    assert walk.variables["IVR_TRANSFER_TO"] == number
     assert walk.record.outcome is Outcome.REDIRECTED
     assert walk.record.topic_code == action.topic
     last = [e for e in walk.transcript.events if e["type"] == "prompt"][-1]
-    assert (last["id"], last["interrupted_by"]) == (redirect.prompts[0], redirect.transfer_key)
-    step = {"menu": menu_name, "key": redirect.transfer_key, "action": "redirect_transfer"}
+    assert (last["id"], last["interrupted_by"]) == (first, transfer_key)
+    step = {"menu": menu_name, "key": transfer_key, "action": "redirect_transfer"}
     assert walk.record.path[-1] == step
 
 
@@ -250,15 +266,18 @@ def test_invalid_and_timeout_failures_are_counted_separately(config, simulate):
 
 
 def test_dozens_of_keys_at_once_end_sensibly(config, simulate):
-    # 9 and 8 are wrong keys, 7 is the redirect to the supplier; its offer ("1 to be
-    # connected") then hears 6 and 5, twice no, and says goodbye: the rest is never read.
+    # 9 and 8 are wrong keys, 7 is the redirect to the supplier; its region question hears
+    # 6 and 5, twice no region, so the caller hears the national number and goodbye: the rest
+    # is never read.
     transcript = simulate("9 8 7 6 5 4 3 2 1 " * 6)
     record = transcript.record
     assert transcript.record_saved
-    assert [(s["key"], s.get("event") or s.get("action")) for s in record.path] == [
+    assert [(s.get("key"), s.get("event") or s.get("action")) for s in record.path] == [
         ("9", "invalid"),
         ("8", "invalid"),
         ("7", "redirect"),
+        (None, "region_unknown"),
+        (None, "redirect_unknown_area"),
     ]
     assert transcript.variables["IVR_RESULT"] == "hangup"
     assert record.outcome is Outcome.REDIRECTED

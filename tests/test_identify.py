@@ -196,6 +196,7 @@ def with_actions(tmp_path) -> Config:
     extra = '      "7": {action: identify}\n      "8": {action: outage_status, topic: D1}\n'
     text = text.replace(old, old + extra)
     text = text.replace("texts: prompts/uk.yaml", f"texts: {ROOT / 'prompts' / 'uk.yaml'}")
+    text = text.replace("examples/directory.yaml", str(ROOT / "examples" / "directory.yaml"))
     text = text.replace("sounds: prompts ", f"sounds: {ROOT / 'prompts'} ")
     path = tmp_path / "config.yaml"
     path.write_text(text, encoding="utf-8")

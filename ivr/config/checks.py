@@ -42,8 +42,13 @@ class Checks:
     redirect_names: set[str] | None
     used_redirects: set[str]
     broken_menu_refs: bool
+    has_misrouted: bool  # the config has a misrouted section
     menu_names: set[str]  # the menus an option may point at (set while reading options)
     menu_edges: set[str]  # the menus the current menu's options point at
+
+    def misrouted_role(self, path: YamlPath, topic: str | None) -> str | None:
+        """The role a directory redirect sends callers to (``DirectorySection``)."""
+        raise NotImplementedError
 
     # -- reporting -----------------------------------------------------------------------
 

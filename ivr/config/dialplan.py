@@ -95,6 +95,7 @@ def asterisk_requirements(config: Config, dialplan: Path | None, fallback: str |
         queues.append(f"'{fallback}' (IVR_FALLBACK_QUEUE in {dialplan})")
     numbers = sorted(
         {r.number for r in config.redirects.values()}
+        | ({e.number for e in config.directory.entries} if config.misrouted else set())
         | {
             a.number
             for m in config.menus.values()

@@ -22,6 +22,7 @@ from ivr.audio.playable import AudioCatalogue
 from ivr.audio.text import text_problems
 from ivr.config.appeals_section import AppealsSection
 from ivr.config.company_section import CompanySection
+from ivr.config.directory_section import DirectorySection
 from ivr.config.hours import PROMPTS as HOURS_PROMPTS
 from ivr.config.menu_section import MenuSection
 from ivr.config.model import (
@@ -70,6 +71,7 @@ from ivr.config.schema import (
     WAITING_RANGE,
     MenuDefaults,
     describe,
+    did_you_mean,
 )
 from ivr.config.yamlmap import YamlDoc, YamlPath, load_yaml, load_yaml_file
 from ivr.store.deadlines import DEFAULT_DEADLINE
@@ -155,7 +157,7 @@ class _PromptFile:
     hints: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> voice/speed hints
 
 
-class _Loader(CompanySection, MenuSection, AppealsSection, ReadingsSection):
+class _Loader(CompanySection, DirectorySection, MenuSection, AppealsSection, ReadingsSection):
     """One validation run over one config file."""
 
     def __init__(self, path: str | Path, require_audio: bool = False) -> None:
@@ -172,6 +174,7 @@ class _Loader(CompanySection, MenuSection, AppealsSection, ReadingsSection):
         self.prompt_file = _PromptFile("")
         self.redirect_names: set[str] | None = None
         self.used_redirects: set[str] = set()
+        self.has_misrouted = False
         self.broken_menu_refs = False  # reachability is unknown when a menu reference is bad
         self.menu_names: set[str] = set()
         self.menu_edges: set[str] = set()
@@ -232,6 +235,9 @@ class _Loader(CompanySection, MenuSection, AppealsSection, ReadingsSection):
         outages = self.outage_data(root)
         appeals = self.appeal_settings(root)
         readings = self.readings(root)
+        directory = self.directory(root)
+        misrouted = self.misrouted(root, directory)
+        self.has_misrouted = "misrouted" in root  # when broken, its own errors say why
         entry, menus = self.menus(root, defaults, operator)
         unused = set(redirects or {}) - self.used_redirects if menus is not None else set()
         for name in sorted(unused):
@@ -239,12 +245,13 @@ class _Loader(CompanySection, MenuSection, AppealsSection, ReadingsSection):
         if any(p.is_error for p in self.problems):
             return None
         farewell = defaults.farewell_prompt
+        # every None comes with an error; be safe
         parts = (company, prompts, operator, entry, menus, redirects, database_url, farewell)
-        if any(part is None for part in parts):  # every None comes with an error; be safe
+        if any(part is None for part in (*parts, directory)):
             self.problems.append(Problem(self.file, None, "", "incomplete configuration"))
             return None
         assert company and prompts and operator and entry and menus is not None
-        assert redirects is not None and database_url and farewell
+        assert redirects is not None and database_url and farewell and directory is not None
         return Config(
             source=self.path.resolve(),
             company=company,
@@ -263,6 +270,8 @@ class _Loader(CompanySection, MenuSection, AppealsSection, ReadingsSection):
             outages=outages,
             appeals=appeals,
             readings=readings,
+            directory=directory,
+            misrouted=misrouted,
         )
 
     # -- sections ------------------------------------------------------------------------
@@ -279,7 +288,7 @@ class _Loader(CompanySection, MenuSection, AppealsSection, ReadingsSection):
         for role in Role:
             if role.value not in data:
                 continue
-            topics = self.catalogue((*path, role.value), data[role.value])
+            topics = self.catalogue((*path, role.value), data[role.value], role)
             if topics is None:
                 ok = False
             else:
@@ -289,7 +298,7 @@ class _Loader(CompanySection, MenuSection, AppealsSection, ReadingsSection):
             ok = False
         self.catalogues_ok = ok
 
-    def catalogue(self, path: YamlPath, value: Any) -> tuple[Topic, ...] | None:
+    def catalogue(self, path: YamlPath, value: Any, role: Role) -> tuple[Topic, ...] | None:
         if not isinstance(value, list):
             self.report(
                 path,
@@ -314,6 +323,11 @@ class _Loader(CompanySection, MenuSection, AppealsSection, ReadingsSection):
                 if "deadline" in entry
                 else DEFAULT_DEADLINE
             )
+            handled_by = (
+                self.handled_by((*path, i, "handled_by"), entry["handled_by"])
+                if "handled_by" in entry
+                else role
+            )
             if code is not None and not CODE_RE.match(code):
                 self.report(
                     (*path, i, "code"),
@@ -327,12 +341,23 @@ class _Loader(CompanySection, MenuSection, AppealsSection, ReadingsSection):
                     f"duplicate topic code '{code}' (first at line {first_line[code]})",
                 )
                 code = None
-            if code is None or label is None or deadline is None:
+            if code is None or label is None or deadline is None or handled_by is None:
                 ok = False
                 continue
             first_line[code] = self.doc.line((*path, i, "code"))
-            topics.append(Topic(code, label, deadline))
+            topics.append(Topic(code, label, deadline, handled_by))
         return tuple(topics) if ok else None
+
+    def handled_by(self, path: YamlPath, value: Any) -> Role | None:
+        """The role whose business a topic is: ``dso`` or ``supplier``."""
+        roles = [r.value for r in Role]
+        raw = self.text(path, value, "'dso' or 'supplier'")
+        if raw is not None and raw not in roles:
+            self.report(
+                path, f"unknown role '{raw}': use 'dso' or 'supplier'{did_you_mean(raw, roles)}"
+            )
+            return None
+        return None if raw is None else Role(raw)
 
     def load_prompts(self, root: dict[str, Any]) -> Prompts | None:
         path: YamlPath = ("prompts",)

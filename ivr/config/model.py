@@ -14,6 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ivr.actions.base import Action
+from ivr.config.directory import Directory, Misrouted
 from ivr.config.hours import WorkingHours
 from ivr.store.deadlines import DEFAULT_DEADLINE, Deadline
 
@@ -29,6 +30,8 @@ class Topic:
     label: str
     #: how long the answer to an appeal on this topic may take (Resolution 375)
     deadline: Deadline = DEFAULT_DEADLINE
+    #: the role whose business the topic is (``handled_by``); None: the catalogue's own role
+    handled_by: Role | None = None
 
 
 @dataclass(frozen=True)
@@ -220,6 +223,10 @@ class Config:
     outages: OutageData = field(default_factory=OutageData)
     appeals: AppealSettings = field(default_factory=AppealSettings)
     readings: Readings = field(default_factory=Readings)
+    #: the companies misrouted callers are sent to (``directory: FILE``)
+    directory: Directory = field(default_factory=Directory)
+    #: how a redirect without a fixed company uses the directory (``misrouted``)
+    misrouted: Misrouted | None = None
 
     @property
     def topics(self) -> Mapping[str, Topic]:

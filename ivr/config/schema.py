@@ -37,6 +37,8 @@ ROOT_KEYS = (
     "outages",
     "appeals",
     "readings",
+    "directory",
+    "misrouted",
 )
 ROOT_REQUIRED = ("company", "operator", "defaults", "topics", "menus")
 COMPANY_KEYS = ("role", "name", "dialled_numbers", "timezone", "working_hours")
@@ -63,7 +65,7 @@ MENU_KEYS = ("greeting", "short_greeting", "topic", *TIMING_KEYS, "options")
 REDIRECT_KEYS = ("company", "number", "prompts", "offer_prompt", "transfer_key")
 REDIRECT_REQUIRED = ("company", "number", "prompts", "offer_prompt")
 TOPIC_REQUIRED = ("code", "label")
-TOPIC_KEYS = (*TOPIC_REQUIRED, "deadline")
+TOPIC_KEYS = (*TOPIC_REQUIRED, "deadline", "handled_by")
 DEADLINE_KEYS = ("days", "working_days")
 DEADLINE_DAYS_RANGE = (1, 365)
 DEADLINE_WORKING_DAYS_RANGE = (1, 60)

@@ -197,6 +197,7 @@ class CallFlow:
             links=state.links,
             test=call.test,
             account_number=state.account.number if state.account else None,
+            redirect_company=state.redirect_company,
             readings=state.readings,
         )
 

@@ -26,6 +26,8 @@ class CallState:
     readings: list[MeterReadingRecord] = field(default_factory=list)
     #: The caller's identified account (set by identification), if any.
     account: Account | None = None
+    #: The directory company (its id) a misrouted caller was sent to (``redirect``).
+    redirect_company: str | None = None
     #: Values actions collect or look up during the call (an entered number, a look-up result).
     variables: dict[str, str] = field(default_factory=dict)
     #: Counters actions keep across menu visits (offers made, re-entries...).

@@ -82,6 +82,7 @@ class Call(Base):
     duration_ms: Mapped[int] = mapped_column(Integer, default=0)
     test: Mapped[bool] = mapped_column(Boolean, default=False)  # simulated or test call
     account_number: Mapped[str | None] = mapped_column(String(20))  # identified caller
+    redirect_company: Mapped[str | None] = mapped_column(String(64))  # directory company id
     appeals: Mapped[list[Appeal]] = relationship(order_by="Appeal.id", lazy="selectin")
     links: Mapped[list[AppealLink]] = relationship(order_by="AppealLink.id", lazy="selectin")
     readings: Mapped[list[MeterReading]] = relationship(order_by="MeterReading.id", lazy="selectin")

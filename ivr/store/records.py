@@ -182,6 +182,8 @@ class CallRecord:
     #: the caller's personal account, when the call identified it (personal data: masked in logs)
     account_number: str | None = None
     links: list[AppealLinkRecord] = field(default_factory=list)  # repeated outage reports
+    #: the directory company (its id) a misrouted caller was told about or transferred to
+    redirect_company: str | None = None
     readings: list[MeterReadingRecord] = field(default_factory=list)  # passed by the caller
 
     @property

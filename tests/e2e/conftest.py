@@ -78,6 +78,7 @@ class Site:
         directory.mkdir(parents=True, exist_ok=True)
         text = source.read_text(encoding="utf-8")
         text = text.replace("prompts/uk.yaml", str(ROOT / "prompts" / "uk.yaml"))
+        text = text.replace("examples/directory.yaml", str(ROOT / "examples" / "directory.yaml"))
         self.db_path = directory / "ivr.sqlite3"
         text = text.replace("url: sqlite:///ivr.sqlite3", f"url: sqlite:///{self.db_path}")
         if edit is not None:

@@ -83,10 +83,11 @@ def test_prompt_gone_while_running_keeps_the_ivr_decision(
 def test_sigterm_hands_running_calls_over_and_records_them(asterisk: Asterisk, site_factory):
     site = site_factory("drain")
     server = site.serve("--drain-timeout", "4", "--cut-grace", "20")
-    finishing = asterisk.place("w2000 d7 w2000 d1", agi=server.url)  # redirect in ~5 s
+    # a bill (7), the region (1), the connection (1): redirected in ~6 s
+    finishing = asterisk.place("w2000 d7 w2000 d1 w2000 d1", agi=server.url)
     waiting = asterisk.place("w2000 d4", agi=server.url, talk=1)  # silent in a menu
     wait_in_menu(asterisk, waiting, "menu_connection")
-    wait_in_menu(asterisk, finishing, "supplier_info")
+    wait_in_menu(asterisk, finishing, "misrouted_universal")
     server.proc.send_signal(signal.SIGTERM)
     assert server.proc.wait(60) == 0
     asterisk.wait_gone([finishing, waiting], timeout=60)
@@ -94,7 +95,7 @@ def test_sigterm_hands_running_calls_over_and_records_them(asterisk: Asterisk, s
     assert "Traceback" not in log and "CancelledError" not in log
     assert " ERROR " not in log
     done, handed = report(asterisk, finishing), report(asterisk, waiting)
-    assert done.branches == ["redirect"] and done.company_answered() == "0800000312"
+    assert done.branches == ["redirect"] and done.company_answered() == "0800000316"
     assert handed.branches == ["operator"] and handed.agent() is not None
     repository = site.repository()
     try:
