@@ -78,7 +78,13 @@ class Site:
         directory.mkdir(parents=True, exist_ok=True)
         text = source.read_text(encoding="utf-8")
         text = text.replace("prompts/uk.yaml", str(ROOT / "prompts" / "uk.yaml"))
-        text = text.replace("examples/directory.yaml", str(ROOT / "examples" / "directory.yaml"))
+        # the directory of companies, named relative to the source's folder
+        text = re.sub(
+            r"^directory: (.+)$",
+            lambda m: f"directory: {(source.parent / m.group(1).strip()).resolve()}",
+            text,
+            flags=re.MULTILINE,
+        )
         self.db_path = directory / "ivr.sqlite3"
         text = text.replace("url: sqlite:///ivr.sqlite3", f"url: sqlite:///{self.db_path}")
         if edit is not None:
