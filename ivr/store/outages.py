@@ -258,8 +258,8 @@ class OutageStore:
         with self.engine.connect() as connection:
             row = connection.execute(select(*(c.scalar_subquery() for c in columns))).one()
         last_row, active_count, last_revision, last_day = row[:4]
-        changed = _aware(row[4]) if row[4] is not None else None
-        known = [_aware(m) for m in row[4:] if m is not None]
+        changed = aware(row[4]) if row[4] is not None else None
+        known = [aware(m) for m in row[4:] if m is not None]
         return DataVersion(
             (last_row, active_count, last_revision, last_day, changed),
             max(known) if known else None,
@@ -279,8 +279,8 @@ class OutageStore:
 # -- rows and records ---------------------------------------------------------------------
 
 
-def _aware(moment: datetime) -> datetime:
-    """An aggregate's timestamp (SQLite gives it naive and UTC)."""
+def aware(moment: datetime) -> datetime:
+    """A timestamp an aggregate or a union gives (SQLite: naive and UTC, maybe a string)."""
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment)
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment

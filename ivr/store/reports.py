@@ -3,11 +3,12 @@ when and on which street each report came (what a dispatcher's outage list count
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Engine, select, union_all
 
 from ivr.store.models import Appeal, AppealLink
+from ivr.store.outages import aware
 
 #: Statuses of an appeal that a new report from the same house joins.
 OPEN = ("registered", "in_progress")
@@ -56,9 +57,4 @@ def report_moments(
         linked = linked.where(AppealLink.test.is_(False))
     with engine.connect() as connection:
         rows = connection.execute(union_all(first, linked)).all()
-    return [(str(street), _aware(at)) for street, at in rows]
-
-
-def _aware(moment: datetime) -> datetime:
-    """A union's timestamp (SQLite gives it naive and UTC)."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return [(str(street), aware(at)) for street, at in rows]
