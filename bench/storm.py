@@ -164,6 +164,8 @@ def write_config(directory: Path, sounds: Path, db_url: str | None = None) -> Pa
     text = (ROOT / "config.yaml").read_text(encoding="utf-8")
     text = text.replace("prompts/uk.yaml", str(ROOT / "prompts" / "uk.yaml"))
     text = re.sub(r"(?m)^(\s*sounds:\s*)prompts\b", rf"\g<1>{sounds}", text)
+    directory_file = ROOT / "examples" / "directory.yaml"
+    text = text.replace("directory: examples/directory.yaml", f"directory: {directory_file}")
     url = db_url or f"sqlite:///{directory / 'ivr.sqlite3'}"
     text = re.sub(r"(?m)^(\s*url:\s*).*$", rf"\g<1>'{url}'", text, count=1)
     path = directory / "config.yaml"
