@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from shipped import single_company
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -28,7 +29,7 @@ def config_in(directory: Path, sounds: str = "prompts") -> Path:
     """The shipped config.yaml in ``directory``, reading the shipped prompt texts."""
     text = (ROOT / "config.yaml").read_text(encoding="utf-8")
     text = text.replace("prompts/uk.yaml", str(ROOT / "prompts" / "uk.yaml"))
-    text = text.replace("examples/directory.yaml", str(ROOT / "examples" / "directory.yaml"))
+    text = single_company(text)
     text = text.replace("sounds: prompts ", f"sounds: {sounds} ")
     path = directory / "config.yaml"
     path.write_text(text, encoding="utf-8")

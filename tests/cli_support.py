@@ -8,13 +8,14 @@ import socket
 from pathlib import Path
 
 from conftest import ROOT, SHIPPED_CONFIG
+from shipped import single_company
 
 
 def shipped_config_in(tmp_path: Path) -> Path:
     """The shipped config in a directory of its own (its SQLite database lands there)."""
     text = SHIPPED_CONFIG.read_text(encoding="utf-8")
     text = text.replace("prompts/uk.yaml", str(ROOT / "prompts" / "uk.yaml"))
-    text = text.replace("examples/directory.yaml", str(ROOT / "examples" / "directory.yaml"))
+    text = single_company(text)
     (tmp_path / "config.yaml").write_text(text, encoding="utf-8")
     return tmp_path
 

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from audio_support import built_prompts  # noqa: F401  (session fixture: prompts built once)
 from pg import PostgresUnavailable, ThrowawayPostgres
+from shipped import single_company
 
 from ivr.audio.playable import AudioCatalogue
 from ivr.config import Config, load_config
@@ -139,7 +140,7 @@ def config_copy(tmp_path: Path, built_prompts: Path) -> Path:  # noqa: F811
     """The shipped config in a temporary directory, with its database and built audio there."""
     text = SHIPPED_CONFIG.read_text(encoding="utf-8")
     text = text.replace("prompts/uk.yaml", str(ROOT / "prompts" / "uk.yaml"))
-    text = text.replace("examples/directory.yaml", str(ROOT / "examples" / "directory.yaml"))
+    text = single_company(text)
     path = tmp_path / "config.yaml"
     path.write_text(text, encoding="utf-8")
     shutil.copytree(built_prompts, tmp_path / "prompts")  # ivr serve/agi refuse without audio

@@ -35,12 +35,14 @@ def ivr(
 
 @pytest.fixture
 def admin_dir(tmp_path: Path) -> Path:
-    """config.yaml and its own prompts/uk.yaml, as an admin has them on a fresh machine."""
+    """config.yaml, its profile and its own prompts/uk.yaml, as an admin has them on a fresh
+    machine."""
     (tmp_path / "prompts").mkdir()
     shutil.copy(ROOT / "config.yaml", tmp_path / "config.yaml")
     shutil.copy(ROOT / "prompts" / "uk.yaml", tmp_path / "prompts" / "uk.yaml")
     (tmp_path / "examples").mkdir()
-    shutil.copy(ROOT / "examples" / "directory.yaml", tmp_path / "examples" / "directory.yaml")
+    for name in ("directory.yaml", "supplier.yaml"):  # supplier.yaml: the config's profile
+        shutil.copy(ROOT / "examples" / name, tmp_path / "examples" / name)
     return tmp_path
 
 

@@ -46,7 +46,7 @@ def test_validate_names_the_queues_asterisk_must_define(config_copy: Path):
     result = ivr("validate", str(config_copy), "--dialplan", str(dialplan))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "OK (0 warning(s))" in result.stdout
-    assert "queues.conf: 'dso-callcentre' (operator.queue)" in result.stdout
+    assert "queues.conf: 'dso-callcentre' (demooblenergo: operator.queue)" in result.stdout
     assert "channel language 'uk'" in result.stdout
 
     other = config_copy.parent / "other.conf"

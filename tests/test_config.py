@@ -42,7 +42,8 @@ CONNECTION_OPTION = '"4": {action: menu, menu: connection}'
 
 
 def make_config(tmp_path: Path, *edits: tuple[str, str], source: Path = SHIPPED) -> Path:
-    """Copy ``source`` (with ``edits`` applied) and the prompt texts into ``tmp_path``."""
+    """Copy ``source`` (with ``edits`` applied), the prompt texts and the examples it names
+    (the directory, the supplier profile) into ``tmp_path``, in the repository's layout."""
     text = source.read_text(encoding="utf-8")
     for old, new in edits:
         assert text.count(old) == 1, f"edit target must occur once in {source.name}: {old!r}"
@@ -52,6 +53,7 @@ def make_config(tmp_path: Path, *edits: tuple[str, str], source: Path = SHIPPED)
     shutil.copy(PROMPTS, prompts_dir / "uk.yaml")
     (tmp_path / "examples").mkdir(exist_ok=True)
     shutil.copy(DIRECTORY, tmp_path / "examples" / "directory.yaml")
+    shutil.copy(SUPPLIER, tmp_path / "examples" / "supplier.yaml")  # the shipped one's profile
     target_dir = tmp_path / source.parent.relative_to(REPO)
     target_dir.mkdir(parents=True, exist_ok=True)
     path = target_dir / source.name
@@ -524,8 +526,11 @@ def test_empty_prompt_text_is_reported_in_the_texts_file(tmp_path: Path) -> None
     assert text.count(old) == 1
     prompts.write_text(text.replace(old, 'goodbye: "   "'), encoding="utf-8")
     empty = line_of(prompts, "goodbye:")
+    supplier = path.parent / "examples" / "supplier.yaml"  # its profile shares the texts
     assert errors(path) == [
         f"{path}:{line_of(path, 'farewell_prompt: goodbye')}: defaults.farewell_prompt: "
+        f"prompt 'goodbye' has no text (see {prompts}:{empty})",
+        f"{supplier}:{line_of(supplier, 'farewell_prompt: goodbye')}: defaults.farewell_prompt: "
         f"prompt 'goodbye' has no text (see {prompts}:{empty})",
         f"{prompts}:{empty}: goodbye: empty text",
     ]

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from conftest import ROOT, SHIPPED_CONFIG, SUPPLIER_CONFIG, built_only, prompts_played
+from shipped import single_company
 
 from ivr.actions.announce import AnnounceAction
 from ivr.actions.back import BackAction
@@ -57,7 +58,7 @@ def every_kind_config() -> Path:
     )
     text = text.replace(old, old + extra)
     text = text.replace("texts: prompts/uk.yaml", f"texts: {ROOT / 'prompts' / 'uk.yaml'}")
-    text = text.replace("examples/directory.yaml", str(ROOT / "examples" / "directory.yaml"))
+    text = single_company(text)
     text = text.replace("sounds: prompts ", f"sounds: {ROOT / 'prompts'} ")
     path = Path(tempfile.mkdtemp(prefix="ivr-every-kind-")) / "config.yaml"
     path.write_text(text, encoding="utf-8")

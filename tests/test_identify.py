@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from conftest import SHIPPED_CONFIG
 from scripted import Everything, ScriptedAsterisk
+from shipped import single_company
 
 from ivr.accounts.eic import eic_from_digits
 from ivr.accounts.model import Account, Address
@@ -196,7 +197,7 @@ def with_actions(tmp_path) -> Config:
     extra = '      "7": {action: identify}\n      "8": {action: outage_status, topic: D1}\n'
     text = text.replace(old, old + extra)
     text = text.replace("texts: prompts/uk.yaml", f"texts: {ROOT / 'prompts' / 'uk.yaml'}")
-    text = text.replace("examples/directory.yaml", str(ROOT / "examples" / "directory.yaml"))
+    text = single_company(text)
     text = text.replace("sounds: prompts ", f"sounds: {ROOT / 'prompts'} ")
     path = tmp_path / "config.yaml"
     path.write_text(text, encoding="utf-8")

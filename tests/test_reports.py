@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import ROOT, SHIPPED_CONFIG
+from shipped import single_company
 from test_storage import make_record
 
 from ivr.config import load_config
@@ -365,7 +366,7 @@ def ivr(*args, cwd):
 def report_dir(tmp_path, populated):
     text = SHIPPED_CONFIG.read_text(encoding="utf-8")
     text = text.replace("prompts/uk.yaml", str(ROOT / "prompts" / "uk.yaml"))
-    text = text.replace("examples/directory.yaml", str(ROOT / "examples" / "directory.yaml"))
+    text = single_company(text)
     text = text.replace("url: sqlite:///ivr.sqlite3", f"url: '{populated.url}'")
     (tmp_path / "config.yaml").write_text(text, encoding="utf-8")
     return tmp_path
@@ -467,7 +468,7 @@ def test_report_on_a_database_without_the_schema(tmp_path):
     indicators are still computed (and no database file is created)."""
     text = SHIPPED_CONFIG.read_text(encoding="utf-8")
     text = text.replace("prompts/uk.yaml", str(ROOT / "prompts" / "uk.yaml"))
-    text = text.replace("examples/directory.yaml", str(ROOT / "examples" / "directory.yaml"))
+    text = single_company(text)
     (tmp_path / "config.yaml").write_text(text, encoding="utf-8")
     result = ivr("report", "--from", "2025-11-24", "--to", "2025-11-26", cwd=tmp_path)
     assert result.returncode == 2

@@ -376,6 +376,9 @@ def simulate(
 
     script = KeyScript(tokens, ask=ask)
     dialled = dnid or config.company.dialled_numbers[0]
+    # the company of the dialled number (profiles): its prompts describe what is heard
+    snapshot = snapshot.for_dialled(dialled)
+    config = snapshot.config
     if fastagi:
         # The server writes to its own database: read that one (the URL of --config), and
         # never create a database file here.

@@ -86,6 +86,11 @@ def filter_options(command: F) -> F:
         click.option("--since", metavar="DATE", help="Registered on or after YYYY-MM-DD."),
         click.option("--until", metavar="DATE", help="Registered on or before YYYY-MM-DD."),
         click.option("--include-test", is_flag=True, help="Test calls' appeals too."),
+        click.option(
+            "--company",
+            metavar="ID",
+            help="One company's (its company.id) on a server answering for several.",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -103,9 +108,13 @@ def _filters(opened: Opened, options: dict[str, Any]) -> AppealFilter:
             "give the earlier date first"
         )
     topic = options["topic"]
-    if topic is not None and topic not in opened.config.topics:
-        role = opened.config.company.role.value
-        click.echo(f"note: topic '{topic}' is not in the {role} catalogue of the config", err=True)
+    companies = opened.config.companies
+    if topic is not None and not any(topic in c.topics for c in companies):
+        roles = "/".join(dict.fromkeys(c.company.role.value for c in companies))
+        click.echo(f"note: topic '{topic}' is not in the {roles} catalogue of the config", err=True)
+    company = options["company"]
+    if company is not None and company not in {c.company.id for c in companies}:
+        click.echo(f"note: '{company}' is not a company.id of the config", err=True)
     return AppealFilter(
         kind=options["kind"],
         topic=topic,
@@ -114,6 +123,7 @@ def _filters(opened: Opened, options: dict[str, Any]) -> AppealFilter:
         since=ReportRange(since, since, tz).start_utc if since else None,
         until=ReportRange(until, until, tz).end_utc if until else None,
         include_test=options["include_test"],
+        company=options["company"],
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -48,6 +49,14 @@ from ivr.reports.periods import Granularity, PeriodError, ReportRange
     help="Count test calls too (the simulator's, "
     "and calls with the account code ivr-test); left out by default.",
 )
+@click.option(
+    "--company",
+    "company_id",
+    default=None,
+    metavar="ID",
+    help="One company of a config with profiles (its company.id); default: each company "
+    "in turn, every figure its own.",
+)
 def report(
     config_path: str,
     first: str,
@@ -58,25 +67,38 @@ def report(
     queue_log: str | None,
     queue: str | None,
     include_test: bool,
+    company_id: str | None,
 ) -> None:
     """Calls and appeals per topic, outcomes, durations, busiest hours and the regulator's
-    call-centre indicators, for the days --from..--to."""
+    call-centre indicators, for the days --from..--to; per company when the config answers
+    for several (profiles)."""
     from ivr.reports.calls import build_call_report, empty_call_report
     from ivr.reports.queue_log import read_queue_log
-    from ivr.reports.render import as_csv, as_json, as_table
+    from ivr.reports.render import as_csv, as_dict, as_table
     from ivr.store.queries import ReportError
     from ivr.store.repository import StorageError
 
     config = load_or_exit(config_path).config
+    companies = list(config.companies)
+    if company_id is not None:
+        companies = [c for c in companies if c.company.id == company_id]
+        if not companies:
+            known = ", ".join(c.company.id for c in config.companies)
+            raise click.BadParameter(
+                f"'{company_id}' is not a company of {config_path} ({known})",
+                param_hint="--company",
+            )
+    #: without profiles every call is the one company's, whatever id it was recorded with
+    by_company = bool(config.profiles)
     try:
         rng = ReportRange(parse_date(first, "--from"), parse_date(last, "--to"), config.company.tz)
     except PeriodError as exc:
         raise click.UsageError(str(exc)) from exc
-    catalogue = config.catalogues[config.company.role]
-    role = config.company.role.value
+    reports = []
     try:
         repository = existing_repository(config)
-        if repository is None or repository.schema_revision() is None:
+        empty = repository is None or repository.schema_revision() is None
+        if empty:
             problem = (
                 f"the database {config.database_url} has no IVR tables (no call was "
                 "recorded there, or it is not the server's database); run 'ivr db "
@@ -86,30 +108,73 @@ def report(
                 click.echo(f"ivr: {problem}", err=True)
                 sys.exit(2)
             click.echo(f"ivr: {problem}; reporting the queue_log indicators only", err=True)
-            calls = empty_call_report(rng, Granularity(granularity), catalogue, role)
-        else:
-            calls = build_call_report(
-                repository, rng, Granularity(granularity), catalogue, role, include_test
-            )
+        for company in companies:
+            catalogue = company.catalogues[company.company.role]
+            role = company.company.role.value
+            if empty:
+                calls = empty_call_report(rng, Granularity(granularity), catalogue, role)
+            else:
+                assert repository is not None
+                calls = build_call_report(
+                    repository,
+                    rng,
+                    Granularity(granularity),
+                    catalogue,
+                    role,
+                    include_test,
+                    company.company.id if by_company else None,
+                )
+            reports.append((company, calls))
     except (StorageError, ReportError) as exc:
         click.echo(f"ivr: {exc}", err=True)
         sys.exit(2)
     except Exception as exc:  # database unreachable, schema missing
         click.echo(f"ivr: cannot read the database: {str(exc).splitlines()[0]}", err=True)
         sys.exit(2)
-    indicators = None
-    if queue_log:
-        name = None if queue == "*" else ((queue,) if queue else config.operator.queues)
-        indicators = read_queue_log(Path(queue_log), rng, name, Granularity(granularity))
-    company = config.company.name
-    render = {"table": as_table, "csv": as_csv, "json": as_json}[fmt]
-    click.echo(render(calls, indicators, company))
+    sections = []
+    for company, calls in reports:
+        indicators = None
+        if queue_log:
+            name = None if queue == "*" else ((queue,) if queue else company.operator.queues)
+            indicators = read_queue_log(Path(queue_log), rng, name, Granularity(granularity))
+        sections.append((company, calls, indicators))
+    if fmt == "json":
+        data = [
+            as_dict(calls, ind, c.company.name) | {"company_id": c.company.id}
+            for c, calls, ind in sections
+        ]
+        click.echo(json.dumps(data[0] if len(data) == 1 else data, ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        click.echo(
+            companies_csv([(c.company.id, as_csv(r, i, c.company.name)) for c, r, i in sections]),
+            nl=False,
+        )
+    else:
+        click.echo("\n\n".join(as_table(r, i, c.company.name) for c, r, i in sections))
     if chart:
         from ivr.reports.chart import write_chart
 
-        try:
-            write_chart(calls, indicators, company, Path(chart))
-        except OSError as exc:
-            click.echo(f"ivr: cannot write the chart {chart}: {exc}", err=True)
-            sys.exit(1)
-        click.echo(f"chart written to {chart}", err=True)
+        for company, calls, indicators in sections:
+            target = Path(chart)
+            if len(sections) > 1:  # one picture per company: chart-ID.png
+                target = target.with_name(f"{target.stem}-{company.company.id}{target.suffix}")
+            try:
+                write_chart(calls, indicators, company.company.name, target)
+            except OSError as exc:
+                click.echo(f"ivr: cannot write the chart {target}: {exc}", err=True)
+                sys.exit(1)
+            click.echo(f"chart written to {target}", err=True)
+
+
+def companies_csv(tables: list[tuple[str, str]]) -> str:
+    """The CSV of each company's report in one: a ``company`` column first when there are
+    several, one header line."""
+    if len(tables) == 1:
+        return tables[0][1]
+    lines: list[str] = []
+    for i, (company_id, text) in enumerate(tables):
+        header, *rows = text.splitlines()
+        if i == 0:
+            lines.append(f"company,{header}")
+        lines += [f"{company_id},{row}" for row in rows]
+    return "\n".join(lines) + "\n"

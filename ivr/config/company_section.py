@@ -12,9 +12,11 @@ from ivr.config.checks import Checks
 from ivr.config.hours import Interval, WorkingHours
 from ivr.config.model import Company, Role
 from ivr.config.schema import (
+    COMPANY_ID_RE,
     COMPANY_KEYS,
     COMPANY_REQUIRED,
     DAYS,
+    DEFAULT_COMPANY_ID,
     HOURS_RE,
     WORKING_HOURS_KEYS,
     describe,
@@ -57,6 +59,16 @@ class CompanySection(Checks):
                 )
             elif raw is not None:
                 role = self.role = Role(raw)
+        company_id: str | None = DEFAULT_COMPANY_ID
+        if "id" in data:
+            company_id = self.text((*path, "id"), data["id"], "a short company id")
+            if company_id is not None and not COMPANY_ID_RE.match(company_id):
+                self.report(
+                    (*path, "id"),
+                    f"company id '{company_id}' may contain only lowercase letters, digits, "
+                    "'_' and '-' (at most 32): it is what records and reports call the company",
+                )
+                company_id = None
         name = None
         if "name" in data:
             name = self.text((*path, "name"), data["name"], "the company name")
@@ -74,9 +86,9 @@ class CompanySection(Checks):
                     (*path, "working_hours"),
                     "a DSO call centre must work 24/7 (Resolution 373): use 'always'",
                 )
-        if role is None or name is None or numbers is None:
+        if role is None or name is None or numbers is None or company_id is None:
             return None
-        return Company(role, name, numbers, timezone, hours)
+        return Company(role, name, numbers, timezone, hours, company_id)
 
     def dialled_numbers(self, path: YamlPath, value: Any) -> tuple[str, ...] | None:
         if not isinstance(value, list):

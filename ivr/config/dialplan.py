@@ -89,27 +89,39 @@ def check_dialplan(config: Config, dialplan: Path) -> tuple[list[Problem], str |
 def asterisk_requirements(config: Config, dialplan: Path | None, fallback: str | None) -> list[str]:
     """What the admin must set up in Asterisk for this configuration, one line each
     (``fallback``: the dialplan's IVR_FALLBACK_QUEUE, from ``check_dialplan``)."""
-    queues = [f"'{config.operator.queue}' (operator.queue)"]
-    queues += [f"'{q}' (operator.queues)" for q in config.operator.queues[1:]]
+    companies = config.companies
+    queues = [
+        f"'{q}' ({c.company.id}: operator.{'queue' if i == 0 else 'queues'})"
+        for c in companies
+        for i, q in enumerate(c.operator.queues)
+    ]
     if fallback is not None and fallback != config.operator.queue:
         queues.append(f"'{fallback}' (IVR_FALLBACK_QUEUE in {dialplan})")
     numbers = sorted(
-        {r.number for r in config.redirects.values()}
-        | ({e.number for e in config.directory.entries} if config.misrouted else set())
-        | {
-            a.number
-            for m in config.menus.values()
-            for a in m.options.values()
-            if isinstance(a, TransferAction)
+        {
+            number
+            for c in companies
+            for number in (
+                {r.number for r in c.redirects.values()}
+                | ({e.number for e in c.directory.entries} if c.misrouted else set())
+                | {
+                    a.number
+                    for m in c.menus.values()
+                    for a in m.options.values()
+                    if isinstance(a, TransferAction)
+                }
+            )
         }
     )
+    dialled = ", ".join(n for c in companies for n in c.company.dialled_numbers)
+    sounds = sorted({str(c.prompts.sounds_dir / c.prompts.language) for c in companies})
+    languages = sorted({c.prompts.language for c in companies})
     lines = [
         "Asterisk must define:",
         f"  queues.conf: {', '.join(queues)}, with members and music on hold",
-        f"  the dialled numbers {', '.join(config.company.dialled_numbers)} routed to "
-        "[ivr-inbound] (dialplan/extensions_ivr.conf)",
-        f"  channel language '{config.prompts.language}' (set by [ivr-inbound]); the IVR "
-        f"plays its own audio from {config.prompts.sounds_dir / config.prompts.language}, "
+        f"  the dialled numbers {dialled} routed to [ivr-inbound] (dialplan/extensions_ivr.conf)",
+        f"  channel language {', '.join(repr(x) for x in languages)} (set by [ivr-inbound]); "
+        f"the IVR plays its own audio from {', '.join(sounds)}, "
         "which Asterisk's user must be able to read",
     ]
     if numbers:

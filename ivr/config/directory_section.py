@@ -3,8 +3,10 @@ validated like the config (problems carry the directory file's name and lines)."
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from ivr.config.checks import Checks
@@ -128,7 +130,7 @@ class DirectorySection(Checks):
         name = self.text(("directory",), root["directory"], "the path of the directory file")
         if name is None:
             return None
-        file = self.path.parent / name
+        file = Path(os.path.normpath(self.path.parent / name))  # as other files name it
         if not file.is_file():
             self.report(("directory",), f"directory file '{file}' not found")
             return None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ from ivr.config.model import (
     Topic,
 )
 from ivr.config.problems import ConfigError, Problem, dotted
+from ivr.config.profiles_section import ProfilesSection
 from ivr.config.readings_section import ReadingsSection
 from ivr.config.schema import (
     ACCOUNT_LENGTH_RANGE,
@@ -157,12 +159,20 @@ class _PromptFile:
     hints: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> voice/speed hints
 
 
-class _Loader(CompanySection, DirectorySection, MenuSection, AppealsSection, ReadingsSection):
-    """One validation run over one config file."""
+class _Loader(
+    CompanySection,
+    DirectorySection,
+    MenuSection,
+    AppealsSection,
+    ReadingsSection,
+    ProfilesSection,
+):
+    """One validation run over one config file (and the profile files it lists)."""
 
     def __init__(self, path: str | Path, require_audio: bool = False) -> None:
         self.path = Path(path)
         self.require_audio = require_audio
+        self.profile_of: Path | None = None
         #: What the audio build left on disk; read only when the audio is required.
         self.built_audio: AudioCatalogue | None = None
         self.file = str(path)
@@ -184,6 +194,8 @@ class _Loader(CompanySection, DirectorySection, MenuSection, AppealsSection, Rea
     def run(self) -> tuple[list[Problem], Config | None]:
         config = self.load()
         order = {self.file: 0}
+        # a file shared by several profiles (the prompt texts, the directory) is said once
+        self.problems = list(dict.fromkeys(self.problems))
         self.problems.sort(key=lambda p: (order.get(p.file, 1), p.file, p.line or 0))
         return self.problems, config
 
@@ -218,6 +230,7 @@ class _Loader(CompanySection, DirectorySection, MenuSection, AppealsSection, Rea
         )
         if root is None:
             return None
+        self.refuse_server_keys(root)
         company = self.company(root)
         self.load_catalogues(root)
         prompts = self.load_prompts(root)
@@ -242,7 +255,8 @@ class _Loader(CompanySection, DirectorySection, MenuSection, AppealsSection, Rea
         unused = set(redirects or {}) - self.used_redirects if menus is not None else set()
         for name in sorted(unused):
             self.warn(("redirects", name), f"redirect '{name}' is not used by any menu option")
-        if any(p.is_error for p in self.problems):
+        profiles = self.load_profiles(root)
+        if any(p.is_error for p in self.problems) or profiles is None:
             return None
         farewell = defaults.farewell_prompt
         # every None comes with an error; be safe
@@ -252,7 +266,7 @@ class _Loader(CompanySection, DirectorySection, MenuSection, AppealsSection, Rea
             return None
         assert company and prompts and operator and entry and menus is not None
         assert redirects is not None and database_url and farewell and directory is not None
-        return Config(
+        config = Config(
             source=self.path.resolve(),
             company=company,
             catalogues=dict(self.catalogues),
@@ -273,6 +287,7 @@ class _Loader(CompanySection, DirectorySection, MenuSection, AppealsSection, Rea
             directory=directory,
             misrouted=misrouted,
         )
+        return self.with_profiles(config, profiles) if profiles else config
 
     # -- sections ------------------------------------------------------------------------
 
@@ -383,8 +398,9 @@ class _Loader(CompanySection, DirectorySection, MenuSection, AppealsSection, Rea
         if "sounds" in data:
             sounds = self.text((*path, "sounds"), data["sounds"], "a directory path") or ""
         base = self.path.parent
-        if texts:
-            self.prompt_file = self.read_prompt_texts(base / texts, (*path, "texts"))
+        if texts:  # normalised: the profiles sharing the file name it alike
+            file = Path(os.path.normpath(base / texts))
+            self.prompt_file = self.read_prompt_texts(file, (*path, "texts"))
         if not language or not texts or not sounds or self.prompt_file.texts is None:
             return None
         sounds_dir = (base / sounds).resolve()

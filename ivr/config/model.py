@@ -68,10 +68,22 @@ class Company:
     dialled_numbers: tuple[str, ...]
     timezone: str = "Europe/Kyiv"
     working_hours: WorkingHours = field(default_factory=WorkingHours)
+    #: the company's short name in the records and reports (``company.id``); one server may
+    #: serve several companies (``profiles``)
+    id: str = "main"
 
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+
+def dialled_key(number: str) -> str:
+    """A dialled number in the form profiles are matched by: digits only, and a Ukrainian
+    number in its national form (``+380 44 000 0373`` and ``0440000373`` are one number)."""
+    digits = "".join(ch for ch in number if ch.isdigit())
+    if len(digits) == 12 and digits.startswith("380"):
+        return "0" + digits[3:]
+    return digits
 
 
 @dataclass(frozen=True)
@@ -227,6 +239,23 @@ class Config:
     directory: Directory = field(default_factory=Directory)
     #: how a redirect without a fixed company uses the directory (``misrouted``)
     misrouted: Misrouted | None = None
+    #: the other companies this server answers for (``profiles``), by company id, each a
+    #: whole configuration of its own with this one's database, journal, server id and log;
+    #: empty in a profile. This configuration takes every number no profile claims.
+    profiles: Mapping[str, Config] = field(default_factory=dict)
+
+    @property
+    def companies(self) -> tuple[Config, ...]:
+        """This configuration and its profiles: every company the server answers for."""
+        return (self, *self.profiles.values())
+
+    def for_dialled(self, number: str) -> Config | None:
+        """The configuration whose company owns the dialled ``number``; None: no one's."""
+        key = dialled_key(number)
+        for config in self.companies:
+            if any(dialled_key(n) == key for n in config.company.dialled_numbers):
+                return config
+        return None
 
     @property
     def topics(self) -> Mapping[str, Topic]:

@@ -39,9 +39,16 @@ ROOT_KEYS = (
     "readings",
     "directory",
     "misrouted",
+    "profiles",
 )
+#: What belongs to the server, not to a company: set in the main config only, never in a
+#: profile file (``profiles``), whose calls use the main config's.
+SERVER_KEYS = ("database", "log_file", "profiles")
 ROOT_REQUIRED = ("company", "operator", "defaults", "topics", "menus")
-COMPANY_KEYS = ("role", "name", "dialled_numbers", "timezone", "working_hours")
+COMPANY_KEYS = ("id", "role", "name", "dialled_numbers", "timezone", "working_hours")
+#: ``company.id`` when not given: what the records of a single-company server say
+DEFAULT_COMPANY_ID = "main"
+COMPANY_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 WORKING_HOURS_KEYS = ("weekly", "exceptions")
 COMPANY_REQUIRED = ("role", "name", "dialled_numbers")
 OPERATOR_REQUIRED = ("queue", "connecting_prompt", "closed_prompt", "topic")

@@ -39,6 +39,7 @@ def register_appeal(
         kind=kind,
         channel="phone",
         role=config.company.role.value,
+        company=config.company.id,
         topic_code=state.topic,
         topic_label=topic.label if topic else None,
         caller_number=ctx.call.caller.number,

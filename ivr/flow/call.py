@@ -33,13 +33,10 @@ class CallContext:
 
     @classmethod
     def from_env(cls, env: dict[str, str], transport: str, started_at: datetime | None = None):
-        dnid = clean_text(env.get("agi_dnid", ""), 64)
-        if dnid.lower() in ("", "unknown"):
-            dnid = clean_text(env.get("agi_extension", ""), 64)
         return cls(
             call_uid=uuid.uuid4().hex,
             caller=from_env(env),
-            dialled_number=dnid or "unknown",
+            dialled_number=dialled_number(env),
             unique_id=clean_text(env.get("agi_uniqueid", ""), 64),
             channel=clean_text(env.get("agi_channel", ""), 128),
             transport=transport,
@@ -47,6 +44,15 @@ class CallContext:
             test=transport == "simulator"
             or env.get("agi_accountcode", "").strip() == TEST_ACCOUNTCODE,
         )
+
+
+def dialled_number(env: dict[str, str]) -> str:
+    """The number the caller dialled: the DNID, else the extension the dialplan ran the
+    IVR at; ``unknown`` when Asterisk gives neither."""
+    dnid = clean_text(env.get("agi_dnid", ""), 64)
+    if dnid.lower() in ("", "unknown"):
+        dnid = clean_text(env.get("agi_extension", ""), 64)
+    return dnid or "unknown"
 
 
 class Audio(Protocol):

@@ -187,6 +187,7 @@ class CallFlow:
             channel=call.channel,
             transport=call.transport,
             role=self.config.company.role.value,
+            company=self.config.company.id,
             outcome=ending.outcome,
             result=ending.result,
             transfer_to=ending.transfer_to,

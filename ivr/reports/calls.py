@@ -121,8 +121,10 @@ def build_call_report(
     catalogue: Sequence[Topic],
     role: str,
     include_test: bool = False,
+    company: str | None = None,
 ) -> CallReport:
-    """Every call and appeal figure of the report, from a handful of grouped queries.
+    """Every call and appeal figure of the report, from a handful of grouped queries; of
+    one company's calls when ``company`` (its ``company.id``) is given.
 
     Test calls (simulator, account code ``ivr-test``) are left out unless ``include_test``;
     when the range has none (one look at the (test, started_at) index) nothing is filtered.
@@ -131,7 +133,7 @@ def build_call_report(
     periods = rng.periods(granularity)
     queries = source if isinstance(source, ReportQueries) else ReportQueries(source)
     queries.check_supported()  # refuse unsupported engines before connecting
-    with queries.reading(rng.start_utc, rng.end_utc) as reader:
+    with queries.reading(rng.start_utc, rng.end_utc, company) as reader:
         test_calls = 0 if include_test else reader.test_calls()
         without_test = bool(test_calls)
         with timed(timings, "calls by topic"):

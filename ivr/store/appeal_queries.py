@@ -42,6 +42,7 @@ class AppealFilter:
     since: datetime | None = None
     until: datetime | None = None
     include_test: bool = False
+    company: str | None = None  # a ``company.id`` (servers answering for several)
 
 
 @dataclass(frozen=True)
@@ -198,6 +199,8 @@ def _conditions(filters: AppealFilter) -> list[Any]:
         where.append(Appeal.topic_code == filters.topic)
     if filters.status is not None:
         where.append(Appeal.status == filters.status)
+    if filters.company is not None:
+        where.append(Appeal.company == filters.company)
     if filters.overdue_at is not None:
         where += [Appeal.status.not_in(ANSWERED_OR_CLOSED), Appeal.due_at < filters.overdue_at]
     if filters.since is not None:

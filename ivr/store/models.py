@@ -83,6 +83,7 @@ class Call(Base):
     test: Mapped[bool] = mapped_column(Boolean, default=False)  # simulated or test call
     account_number: Mapped[str | None] = mapped_column(String(20))  # identified caller
     redirect_company: Mapped[str | None] = mapped_column(String(64))  # directory company id
+    company: Mapped[str] = mapped_column(String(32), default="main")  # company.id answered
     appeals: Mapped[list[Appeal]] = relationship(order_by="Appeal.id", lazy="selectin")
     links: Mapped[list[AppealLink]] = relationship(order_by="AppealLink.id", lazy="selectin")
     readings: Mapped[list[MeterReading]] = relationship(order_by="MeterReading.id", lazy="selectin")
@@ -136,6 +137,7 @@ class Appeal(Base):
     address_key: Mapped[str | None] = mapped_column(String(300))
     street_key: Mapped[str | None] = mapped_column(String(300))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    company: Mapped[str] = mapped_column(String(32), default="main")  # its call's company.id
 
     __table_args__ = (
         Index("ix_appeals_registered_topic", "registered_at", "topic_code"),

@@ -84,26 +84,44 @@ class ReportQueries:
         hour_bucket(Call.started_at, self.engine.dialect.name)
 
     @contextmanager
-    def reading(self, start_utc: datetime, end_utc: datetime) -> Iterator[RangeReader]:
-        """One connection for the queries of the UTC range ``[start_utc, end_utc)``."""
+    def reading(
+        self, start_utc: datetime, end_utc: datetime, company: str | None = None
+    ) -> Iterator[RangeReader]:
+        """One connection for the queries of the UTC range ``[start_utc, end_utc)``; of one
+        company's calls and appeals when ``company`` (a ``company.id``) is given."""
         with self.engine.connect() as conn:
-            yield RangeReader(conn, start_utc, end_utc)
+            yield RangeReader(conn, start_utc, end_utc, company)
 
 
 class RangeReader:
     """The report's queries over one UTC range, on one connection.
 
-    ``without_test`` leaves out test calls (and their appeals).
+    ``without_test`` leaves out test calls (and their appeals); ``company`` keeps one
+    company's (None: every company's).
     """
 
-    def __init__(self, conn: Connection, start_utc: datetime, end_utc: datetime) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        start_utc: datetime,
+        end_utc: datetime,
+        company: str | None = None,
+    ) -> None:
         self.conn = conn
         self.start_utc = start_utc
         self.end_utc = end_utc
+        self.company = company
         self.dialect = conn.dialect.name
 
+    def _of_company(self, column: Any) -> tuple[Any, ...]:
+        return () if self.company is None else (column == self.company,)
+
     def _calls(self, without_test: bool) -> tuple[Any, ...]:
-        in_range = (Call.started_at >= self.start_utc, Call.started_at < self.end_utc)
+        in_range = (
+            Call.started_at >= self.start_utc,
+            Call.started_at < self.end_utc,
+            *self._of_company(Call.company),
+        )
         return (*in_range, Call.test.is_(False)) if without_test else in_range
 
     def test_calls(self) -> int:
@@ -115,23 +133,27 @@ class RangeReader:
                 Call.test.is_(True),
                 Call.started_at >= self.start_utc,
                 Call.started_at < self.end_utc,
+                *self._of_company(Call.company),
             )
         )
         return int(self.conn.scalar(stmt) or 0)
 
     def calls_by_topic(self, without_test: bool = False) -> list[HourCount]:
-        return self._by_hour(Call.started_at, Call.topic_code, without_test, Call.test)
+        return self._by_hour(Call, Call.started_at, Call.topic_code, without_test)
 
     def calls_by_outcome(self, without_test: bool = False) -> list[HourCount]:
-        return self._by_hour(Call.started_at, Call.outcome, without_test, Call.test)
+        return self._by_hour(Call, Call.started_at, Call.outcome, without_test)
 
     def appeals_by_topic(self, without_test: bool = False) -> list[HourCount]:
-        return self._by_hour(Appeal.registered_at, Appeal.topic_code, without_test, Appeal.test)
+        return self._by_hour(Appeal, Appeal.registered_at, Appeal.topic_code, without_test)
 
-    def _by_hour(self, column: Any, value: Any, without_test: bool, test: Any) -> list[HourCount]:
+    def _by_hour(
+        self, table: type[Call] | type[Appeal], column: Any, value: Any, without_test: bool
+    ) -> list[HourCount]:
         """[(UTC hour, value, count)] for the rows of ``column`` in the range."""
         bucket = hour_bucket(column, self.dialect).label("bucket")
-        where = (test.is_(False),) if without_test else ()
+        where = (table.test.is_(False),) if without_test else ()
+        where += self._of_company(table.company)
         stmt = (
             select(bucket, value, func.count().label("n"))
             .where(column >= self.start_utc, column < self.end_utc, *where)

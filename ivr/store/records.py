@@ -112,6 +112,7 @@ class AppealRecord(FlatRecord):
     street_key: str | None = None
     #: what the caller said: the report's answer, a callback's number, a reading's values
     details: dict[str, Any] = field(default_factory=dict)
+    company: str = "main"  # the company's id (``company.id``): its call's
 
     #: Journal keys of earlier versions -> today's field names (add one when renaming a field).
     RENAMED: ClassVar[dict[str, str]] = {}
@@ -185,6 +186,8 @@ class CallRecord:
     #: the directory company (its id) a misrouted caller was told about or transferred to
     redirect_company: str | None = None
     readings: list[MeterReadingRecord] = field(default_factory=list)  # passed by the caller
+    #: the company whose number was dialled (``company.id``; one server, several companies)
+    company: str = "main"
 
     @property
     def duration_ms(self) -> int:

@@ -212,11 +212,15 @@ class CallRepository:
         return len(records)
 
     def sync_config_topics(self, config: Any) -> int:
-        """Record the topic catalogues of a configuration (at start-up and on reload)."""
+        """Record the topic catalogues of a configuration (at start-up and on reload): its
+        own, and each profile's catalogue of that profile's role (``profiles``)."""
         catalogues = {
             role.value: [(t.code, t.label) for t in topics]
             for role, topics in config.catalogues.items()
         }
+        for profile in getattr(config, "profiles", {}).values():
+            role = profile.company.role
+            catalogues[role.value] = [(t.code, t.label) for t in profile.catalogues[role]]
         return self.sync_topics(catalogues, datetime.now(UTC))
 
     def sync_topics(

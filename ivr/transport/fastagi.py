@@ -27,6 +27,7 @@ from ivr.agi.async_session import AsyncAgiSession
 from ivr.agi.protocol import MAX_LINE
 from ivr.agi.types import AgiError, AgiHangup
 from ivr.config.problems import ConfigError
+from ivr.flow.call import dialled_number
 from ivr.flow.effects import AsyncEffectRunner
 from ivr.flow.engine import CallFlow
 from ivr.store.async_recorder import AsyncCallRecorder
@@ -229,7 +230,8 @@ class FastAgiServer:
                 # Closing without commands makes AGISTATUS=FAILURE: the dialplan falls back.
                 log.warning("unknown FastAGI script %r from %s", script, peer)
                 return
-            snapshot = await self._snapshot()  # the call keeps it to its end
+            # the dialled number's company; the call keeps its snapshot to its end
+            snapshot = (await self._snapshot()).for_dialled(dialled_number(session.env))
             run = CallRun(snapshot, session.env, "fastagi", self.recorders.for_snapshot(snapshot))
             task = asyncio.current_task()
             assert task is not None

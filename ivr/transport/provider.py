@@ -17,7 +17,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -37,23 +37,79 @@ AUDIO_CHECK_EVERY = 1.0
 
 @dataclass(frozen=True)
 class Snapshot:
-    """Everything a call needs, fixed for the whole call."""
+    """Everything a call needs, fixed for the whole call.
+
+    A configuration with ``profiles`` makes one snapshot per company: this one (the main
+    configuration's, which also takes the numbers nobody claims) holds the others in
+    ``profiles``, so a reload swaps all of them in one assignment. They share the journal,
+    the appeal-number sequence, the look-ups and, where their prompts are the same, the
+    audio catalogue.
+    """
 
     config: Config
     audio: AudioCatalogue
     effects: Mapping[type[Effect], Handler]
     journal: Journal
+    #: the other companies' snapshots, by company id (empty in a profile's own snapshot)
+    profiles: Mapping[str, Snapshot] = field(default_factory=dict)
 
     @classmethod
     def of(cls, config: Config, audio: AudioCatalogue | None = None) -> Snapshot:
         """The snapshot of a loaded ``config``; its audio catalogue read now unless given."""
-        prompts = config.prompts
-        return cls(
-            config,
-            audio or AudioCatalogue.read(prompts.sounds_dir, prompts.language),
-            call_effect_handlers(config),
-            Journal(config.journal_path),
+        audio = audio or AudioCatalogue.read(config.prompts.sounds_dir, config.prompts.language)
+        shared: dict[str, Any] = {}  # the main config's services, made first: every company's
+        effects = call_effect_handlers(config, shared)
+        journal = Journal(config.journal_path)
+        catalogues = {(audio.directory.parent, audio.language): audio}
+        profiles = {}
+        for company_id, profile in config.profiles.items():
+            prompts = profile.prompts
+            place = (prompts.sounds_dir, prompts.language)
+            if place not in catalogues:
+                catalogues[place] = AudioCatalogue.read(*place)
+            profiles[company_id] = cls(
+                profile, catalogues[place], call_effect_handlers(profile, shared), journal
+            )
+        return cls(config, audio, effects, journal, profiles)
+
+    @property
+    def companies(self) -> tuple[Snapshot, ...]:
+        """This snapshot and its profiles'."""
+        return (self, *self.profiles.values())
+
+    def for_dialled(self, number: str) -> Snapshot:
+        """The snapshot of the company whose number a caller dialled; a number no company
+        claims gets this one, with a warning (once per number and process)."""
+        if not self.profiles:
+            return self
+        config = self.config.for_dialled(number)
+        if config is None:
+            if number not in _unknown_numbers and len(_unknown_numbers) < UNKNOWN_NUMBERS_LOGGED:
+                _unknown_numbers.add(number)
+                log.warning(
+                    "a call to %s, a number no company of %s lists in "
+                    "company.dialled_numbers: answered as %s (the main config's company; "
+                    "logged once per number)",
+                    number,
+                    self.config.source.name,
+                    self.config.company.id,
+                )
+            return self
+        return self.profiles.get(config.company.id, self)
+
+    def with_audio(self, fresh: Mapping[Path, AudioCatalogue]) -> Snapshot:
+        """This snapshot with the catalogues in ``fresh`` (by directory) replacing the ones
+        read from the same directory, in its profiles too."""
+        return dataclasses.replace(
+            self,
+            audio=fresh.get(self.audio.directory, self.audio),
+            profiles={k: p.with_audio(fresh) for k, p in self.profiles.items()},
         )
+
+
+#: How many distinct unknown dialled numbers one process warns about.
+UNKNOWN_NUMBERS_LOGGED = 1000
+_unknown_numbers: set[str] = set()
 
 
 def load(path: str | Path, *, for_calls: bool, cached: bool = False) -> Snapshot:
@@ -160,29 +216,39 @@ class ConfigProvider:
         return True
 
     def refresh_audio(self) -> bool:
-        """Swap in a snapshot with the audio as built now, if the build changed since the
-        current catalogue was read (two ``stat`` calls when it did not). True if swapped.
+        """Swap in a snapshot with the audio as built now, if a build changed since the
+        current catalogues were read (two ``stat`` calls per catalogue when none did). True
+        if swapped; every company's catalogue is looked at.
 
         A manifest that is gone or unreadable (a build broken off) keeps the catalogue in
         use, logged once per change; prompts that lost their audio are named in the log.
         """
+        reports: list[tuple[AudioCatalogue, Config]] = []
         with self._swap:
             current = self._current
-            if not current.audio.changed():
+            fresh: dict[Path, AudioCatalogue] = {}
+            for company in current.companies:
+                old = company.audio
+                if old.directory in fresh or not old.changed():
+                    continue
+                audio = AudioCatalogue.read(old.directory.parent, old.language)
+                if not audio.built:
+                    why = audio.problem or "its manifest is gone"
+                    log.error(
+                        "audio build in %s changed and %s; calls keep the audio they had "
+                        "(run 'ivr prompts build')",
+                        audio.directory,
+                        why,
+                    )
+                    audio = dataclasses.replace(old, stamp=audio.stamp)
+                else:
+                    reports.append((audio, company.config))
+                fresh[old.directory] = audio
+            if not fresh:
                 return False
-            audio = AudioCatalogue.read(current.audio.directory.parent, current.audio.language)
-            if not audio.built:
-                why = audio.problem or "its manifest is gone"
-                log.error(
-                    "audio build in %s changed and %s; calls keep the audio they had "
-                    "(run 'ivr prompts build')",
-                    audio.directory,
-                    why,
-                )
-                audio = dataclasses.replace(current.audio, stamp=audio.stamp)
-            self._current = dataclasses.replace(current, audio=audio)
-        if audio.built:
-            self._report_audio(audio, current.config)
+            self._current = current.with_audio(fresh)
+        for audio, config in reports:
+            self._report_audio(audio, config)
         return True
 
     @staticmethod

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from ivr.agi.types import AgiHangup
-from ivr.flow.call import CallContext, utcnow
+from ivr.flow.call import CallContext, dialled_number, utcnow
 from ivr.flow.drive import drive_async, drive_sync
 from ivr.flow.effects import AsyncEffectRunner, EffectRunner
 from ivr.flow.engine import CallFlow
@@ -101,5 +101,7 @@ def run_call(
     transport: str = "agi",
     clock: Callable[[], datetime] | None = None,
 ) -> CallRecord:
-    """Walk one call through the flow on a blocking session and record it."""
-    return CallRun(snapshot, session.env, transport, recorder, clock).run(session.send)
+    """Walk one call through the flow on a blocking session and record it; the snapshot of
+    the company whose number was dialled (``snapshot``'s profiles) carries it."""
+    chosen = snapshot.for_dialled(dialled_number(session.env))
+    return CallRun(chosen, session.env, transport, recorder, clock).run(session.send)

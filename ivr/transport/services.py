@@ -19,12 +19,21 @@ from ivr.flow.effects import (
 )
 
 
-def call_effect_handlers(config: Config) -> dict[type[Effect], Handler]:
+def call_effect_handlers(
+    config: Config, shared: dict[str, Any] | None = None
+) -> dict[type[Effect], Handler]:
+    """The handlers of ``config``'s calls. ``shared``: the services of another company of the
+    same server, reused (one appeal-number sequence, one look-up engine and outage index:
+    profiles share the main configuration's database, server id and timezone)."""
     from ivr.store.appeals import AppealNumberAllocator
     from ivr.store.lookups import Lookups
 
-    allocator = AppealNumberAllocator.for_config(config)
-    lookups = Lookups(config.database_url, config.company.tz)
+    shared = {} if shared is None else shared
+    if not shared:
+        shared["allocator"] = AppealNumberAllocator.for_config(config)
+        shared["lookups"] = Lookups(config.database_url, config.company.tz)
+    allocator: AppealNumberAllocator = shared["allocator"]
+    lookups: Lookups = shared["lookups"]
 
     def allocate(effect: AllocateAppealNumber) -> str:
         return allocator.next(effect.moment)

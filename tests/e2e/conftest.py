@@ -76,15 +76,7 @@ class Site:
     ) -> None:
         self.dir = directory
         directory.mkdir(parents=True, exist_ok=True)
-        text = source.read_text(encoding="utf-8")
-        text = text.replace("prompts/uk.yaml", str(ROOT / "prompts" / "uk.yaml"))
-        # the directory of companies, named relative to the source's folder
-        text = re.sub(
-            r"^directory: (.+)$",
-            lambda m: f"directory: {(source.parent / m.group(1).strip()).resolve()}",
-            text,
-            flags=re.MULTILINE,
-        )
+        text = self.placed(source)
         self.db_path = directory / "ivr.sqlite3"
         text = text.replace("url: sqlite:///ivr.sqlite3", f"url: sqlite:///{self.db_path}")
         if edit is not None:
@@ -92,6 +84,27 @@ class Site:
         self.config = directory / "config.yaml"
         self.config.write_text(text, encoding="utf-8")
         shutil.copytree(built_prompts, directory / "prompts", dirs_exist_ok=True)
+
+    def placed(self, source: Path) -> str:
+        """``source``'s text for this site's folder: the prompt texts and the directory of
+        companies named by absolute path, the audio the site's own (built) prompts, and
+        each profile file placed here the same way."""
+        text = source.read_text(encoding="utf-8")
+
+        def absolute(key: str) -> Callable[[re.Match[str]], str]:
+            return lambda m: f"{m.group(1)}{key}: {(source.parent / m.group(2).strip()).resolve()}"
+
+        for key in ("texts", "directory"):
+            text = re.sub(rf"^(\s*){key}: (\S+)", absolute(key), text, flags=re.MULTILINE)
+        text = re.sub(r"^(\s*)sounds: \S+", r"\1sounds: prompts", text, flags=re.MULTILINE)
+        block = re.search(r"^profiles:\n((?:  .*\n)*)", text, flags=re.MULTILINE)
+        if block is not None:
+            for name in re.findall(r"^  - (\S+)", block.group(1), flags=re.MULTILINE):
+                profile = (source.parent / name).resolve()
+                placed = self.dir / profile.name
+                placed.write_text(self.placed(profile), encoding="utf-8")
+                text = text.replace(f"  - {name}", f"  - {placed}", 1)
+        return text
 
     @property
     def url(self) -> str:

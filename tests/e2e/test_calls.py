@@ -8,12 +8,16 @@ queue_log, the CDR, and the Asterisk log.
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 import time
 import wave
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -31,6 +35,9 @@ TRANSPORTS = ("fastagi", "agi")
 PROCESS_AGI_SPACING = 0.3
 CALLER = "0441234567"
 DNID = "0800000373"
+#: The number of the shipped config's profile, the supplier «Демоенергозбут».
+SUPPLIER_DNID = "0800000312"
+UNKNOWN_DNID = "0800000999"
 
 
 def seconds(site, prompt: str) -> float:
@@ -93,6 +100,11 @@ def scenarios(site) -> dict[str, dict[str, object]]:
         # the same for 2010000004's three-zone meter: its night value lower than the last
         # one (1520): explained, and an operator takes it (the sample's agent answers).
         "reading_lower": {"steps": lower_reading_steps(site), "caller": "0500000004"},
+        # the supplier's number (the shipped config's profile): its own menus; 1 billing, 1
+        # how to read a bill, then hang up while it plays.
+        "supplier": {"steps": "w2000 d1 w2500 d1 w3000 h", "dnid": SUPPLIER_DNID},
+        # a number no company lists: the main config's company answers (and the log says so).
+        "unknown_number": {"steps": "w2000 d1 w2500 h", "dnid": UNKNOWN_DNID},
     }
 
 
@@ -129,6 +141,7 @@ def seed_earlier_report(repository, now: datetime) -> None:
     registered = now - timedelta(minutes=10)
     house, street = address_keys(NEIGHBOUR.address)
     record = CallRecord(
+        company="demooblenergo",
         call_uid="e2e-earlier-report",
         started_at=registered - timedelta(minutes=1),
         ended_at=registered,
@@ -218,7 +231,7 @@ def batch(asterisk: Asterisk, main_site, main_server) -> dict[tuple[str, str], P
             placed[name, transport] = asterisk.place(
                 str(script["steps"]),
                 caller=str(script.get("caller", CALLER)),
-                dnid=DNID,
+                dnid=str(script.get("dnid", DNID)),
                 agi=agi,
                 talk=float(script.get("talk", 2)),
                 max_call=str(script.get("max_call", "")),
@@ -512,3 +525,50 @@ def test_a_topic_with_its_own_queue_is_answered_there(batch, transport):
     assert {row[2] for row in rep.queue_events} == {"dso-emergency"}
     assert [row[4] for row in rep.queue_events][:2] == ["ENTERQUEUE", "CONNECT"]
     assert rep.problems() == []
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_each_dialled_number_reaches_its_own_company(batch, transport):
+    supplier = outcome(batch, "supplier", transport)
+    streamed = supplier.report.streamed()
+    assert streamed[:3] == ["welcome_supplier", "menu_billing", "bill_info"]
+    assert supplier.record.company == "demoenergozbut" and supplier.record.role == "supplier"
+    assert supplier.record.topic_code == "S3" and supplier.record.dialled_number == SUPPLIER_DNID
+    dso = outcome(batch, "info", transport).record
+    assert dso.company == "demooblenergo" and dso.role == "dso"
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_a_number_no_company_lists_is_answered_by_the_main_company(
+    batch, transport, main_site, main_server
+):
+    result = outcome(batch, "unknown_number", transport)
+    assert result.report.streamed()[:2] == ["welcome_dso", "menu_outages"]
+    assert result.record.company == "demooblenergo"
+    assert result.record.dialled_number == UNKNOWN_DNID
+    agi_log = main_site.dir / "ivr-agi.log"
+    log = main_server.text() if transport == "fastagi" else agi_log.read_text(encoding="utf-8")
+    assert f"a call to {UNKNOWN_DNID}, a number no company of config.yaml lists" in log
+
+
+def test_the_report_is_split_by_company(batch, main_site):
+    today = datetime.now(ZoneInfo("Europe/Kyiv")).date().isoformat()
+    result = subprocess.run(
+        [sys.executable, "-m", "ivr", "report", "--config", str(main_site.config)]
+        + ["--from", today, "--to", today, "--format", "json", "--include-test"],
+        capture_output=True,
+        text=True,
+        cwd=main_site.dir,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    dso, supplier = json.loads(result.stdout)
+    assert (dso["company_id"], supplier["company_id"]) == ("demooblenergo", "demoenergozbut")
+    supplier_topics = {t["code"]: t["calls"] for t in supplier["topics"]}
+    assert supplier["calls"] == 2 and supplier_topics["S3"] == 2  # one per transport
+    assert "S3" not in {t["code"] for t in dso["topics"]}
+    repository = main_site.repository()
+    try:  # every call of the day is one company's or the other's
+        assert dso["calls"] + supplier["calls"] == repository.count_calls()
+    finally:
+        repository.dispose()
