@@ -103,9 +103,15 @@ def asterisk_requirements(config: Config, dialplan: Path | None, fallback: str |
             if isinstance(a, TransferAction)
         }
     )
+    wait = config.operator.expected_wait
+    hold_time = (
+        " and setqueuevar = yes (operator.expected_wait reads QUEUEHOLDTIME)"
+        if wait is not None and wait.hold_time is None
+        else ""
+    )
     lines = [
         "Asterisk must define:",
-        f"  queues.conf: {', '.join(queues)}, with members and music on hold",
+        f"  queues.conf: {', '.join(queues)}, with members and music on hold{hold_time}",
         f"  the dialled numbers {', '.join(config.company.dialled_numbers)} routed to "
         "[ivr-inbound] (dialplan/extensions_ivr.conf)",
         f"  channel language '{config.prompts.language}' (set by [ivr-inbound]); the IVR "
