@@ -194,7 +194,9 @@ class _Call(asyncio.Protocol):
         elif verb == "CHANNEL":
             self._reply(b"200 result=6\n")
         elif verb == "GET":  # GET FULL VARIABLE ${QUEUE_WAITING_COUNT(...)}: an empty queue
-            self._reply(b"200 result=1 (0)\n")
+            # (and no hold time: "0,0" when the expected wait is asked in the same command)
+            figures = (args[3] if len(args) > 3 else "").count("},${") + 1
+            self._reply(f"200 result=1 ({','.join('0' * figures)})\n".encode())
         elif verb == "HANGUP":
             self.dead = True
             self._reply(b"200 result=1\nHANGUP\n")

@@ -193,9 +193,11 @@ class FakeAsterisk:
         hangup_after: int | None = None,
         on_event: Callable[[dict[str, object]], None] | None = None,
         queue_waiting: int = 0,
+        queue_holdtime: int = 0,
     ) -> None:
         self.rfile = rfile
         self.queue_waiting = queue_waiting
+        self.queue_holdtime = queue_holdtime
         self.wfile = wfile
         self.keys = keys
         self.describe = describe
@@ -291,12 +293,30 @@ class FakeAsterisk:
             self._send("510 Invalid or unknown command")
 
     def _evaluate(self, expression: str) -> str | None:
-        """The dialplan expressions the IVR asks for: ``${QUEUE_WAITING_COUNT(q)}`` (the
-        simulated queue) and ``${NAME}`` (a channel variable); None for anything else."""
-        if re.fullmatch(r"\$\{QUEUE_WAITING_COUNT\([^()]*\)\}", expression):
-            return str(self.queue_waiting)
-        name = re.fullmatch(r"\$\{(\w+)\}", expression)
-        return self.transcript.variables.get(name.group(1)) if name else None
+        """The dialplan expressions the IVR asks for, substituted left to right as Asterisk
+        does: ``${QUEUE_WAITING_COUNT(q)}`` (the simulated queue), ``${QUEUE_VARIABLES(q)}``
+        (sets QUEUEHOLDTIME: queues.conf's ``setqueuevar = yes``; ``:0:0`` says nothing),
+        ``${QUEUEHOLDTIME}`` once set, and ``${NAME}`` (a channel variable), with text
+        between them ("${A},${B}"); None when any part is something else."""
+        channel = dict(self.transcript.variables)
+        unknown = False
+
+        def value(match: re.Match[str]) -> str:
+            nonlocal unknown
+            inner = match.group(1)
+            if re.fullmatch(r"QUEUE_WAITING_COUNT\([^()]*\)", inner):
+                return str(self.queue_waiting)
+            if re.fullmatch(r"QUEUE_VARIABLES\([^()]*\)(:0:0)?", inner):
+                channel["QUEUEHOLDTIME"] = str(self.queue_holdtime)
+                channel["QUEUECALLS"] = str(self.queue_waiting)
+                return "" if inner.endswith(":0:0") else "0"
+            if re.fullmatch(r"\w+", inner) and inner in channel:
+                return channel[inner]
+            unknown = True
+            return ""
+
+        result = re.sub(r"\$\{([^{}]*)\}", value, expression)
+        return None if unknown or "${" in result else result
 
     def _usage(self, usage: str) -> None:
         self._event("error", reply="520", usage=usage)
@@ -371,6 +391,7 @@ def simulate_builtin(
     clock: Callable[[], datetime] = utcnow,
     audio: AudioCatalogue | None = None,
     queue_waiting: int = 0,
+    queue_holdtime: int = 0,
 ) -> Transcript:
     """Run the real flow (the call runner, as process AGI) in a thread against a fake
     Asterisk; ``audio``: what is playable (default: the audio build of the config's sounds
@@ -411,6 +432,7 @@ def simulate_builtin(
             hangup_after=hangup_after,
             on_event=on_event,
             queue_waiting=queue_waiting,
+            queue_holdtime=queue_holdtime,
         )
         transcript = fake.run()
     finally:

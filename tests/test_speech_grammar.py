@@ -137,6 +137,36 @@ def test_counted_nouns_by_hand(n, noun, expected):
     assert text(plan_count(n, noun)) == expected
 
 
+@pytest.mark.parametrize("noun", ["minute", "day"])
+def test_the_accusative_after_ponad_matches_num2words(noun):
+    gender = NOUNS[noun]
+    for n in [*range(3_000), *range(3_001, 1_000_000, 331)]:
+        number = num2words(n, lang="uk", gender=GENDER_WORD[gender], case="accusative")
+        counted = UK.pluralize(n, FORMS[noun])
+        if noun == "minute" and counted == "хвилина":
+            counted = "хвилину"
+        assert text(plan_count(n, noun, accusative=True)) == f"{number} {counted}", (noun, n)
+
+
+@pytest.mark.parametrize(
+    "n, expected",
+    [
+        (1, "одну хвилину"),
+        (2, "дві хвилини"),
+        (21, "двадцять одну хвилину"),
+        (30, "тридцять хвилин"),
+        (1_001, "одну тисячу одну хвилину"),
+    ],
+)
+def test_the_accusative_by_hand(n, expected):
+    assert text(plan_count(n, "minute", accusative=True)) == expected
+
+
+def test_no_accusative_for_a_feminine_noun_without_its_fragment():
+    with pytest.raises(SayError, match="no accusative form of 'hour'"):
+        plan_count(1, "hour", accusative=True)
+
+
 def test_number_out_of_range_and_wrong_types():
     for bad in (-1, 1_000_000, 10**12):
         with pytest.raises(SayError, match="out of range"):
@@ -381,6 +411,7 @@ def test_every_planned_fragment_is_in_the_catalogue():
     plans += [plan_weekday(date(2026, 11, 30) + timedelta(days=d)) for d in range(7)]
     plans += [plan_year(y) for y in range(2000, 2100)]
     plans += [plan_count(n, noun) for n in range(30) for noun in NOUNS]
+    plans += [plan_count(n, "minute", accusative=True) for n in (1, 1_000)]
     plans += [plan_date(date(2025, 1, 1) + timedelta(days=d)) for d in range(365)]
     plans += [
         plan_money("4,32", True),

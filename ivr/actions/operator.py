@@ -1,7 +1,8 @@
 """``action: operator``: hand the caller to the operator queue with an appeal number (or,
-when the queue is long and ``operator.callback`` is set, offer a callback: ``ivr.flow.callback``),
-or, outside the operators' working hours, say so and when they are back (``ivr.flow.hours``),
-and go back to the menu.
+when the queue is long and ``operator.callback`` is set, offer a callback: ``ivr.flow.callback``;
+with ``operator.expected_wait``, the expected wait is said after the connecting prompt:
+``ivr.flow.waiting``), or, outside the operators' working hours, say so and when they are
+back (``ivr.flow.hours``), and go back to the menu.
 
 ``to_operator(..., forced=True)`` is also where a menu sends a caller it gave up on (too many
 wrong keys or silences): then out of hours ends with goodbye instead of the menu."""
@@ -19,6 +20,7 @@ from ivr.flow.callback import offer_callback
 from ivr.flow.context import FlowContext, Request, Response
 from ivr.flow.hours import tell_opening
 from ivr.flow.next import End, Stay, Steps
+from ivr.flow.waiting import announce_wait, queue_figures
 from ivr.store.records import Outcome, Result
 
 
@@ -45,13 +47,15 @@ def to_operator(
         state.topic = topic or config.operator.topic
     company = config.company
     if company.working_hours.is_open(ctx.clock(), company.tz):
-        called_back = yield from offer_callback(ctx)
+        figures = yield from queue_figures(ctx)  # one command for the callback and the wait
+        called_back = yield from offer_callback(ctx, figures.waiting)
         if called_back is not None:
             return called_back
         appeal = yield from register_appeal(ctx, "operator", details)
         if appeal is not None and config.operator.appeal_prompt:
             yield from read_appeal_number(ctx, appeal.appeal_number, config.operator.appeal_prompt)
         yield from ctx.play(config.operator.connecting_prompt)
+        yield from announce_wait(ctx, figures.hold_seconds)
         outcome = Outcome.FAILED if state.error else Outcome.OPERATOR
         return End(Result.OPERATOR, outcome, config.operator.queue_for(state.topic))
     state.after_hours = True

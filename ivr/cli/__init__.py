@@ -322,6 +322,15 @@ def call_clock(at: str | None, tz: str) -> Callable[[], datetime]:
     "tell the IVR (operator.callback offers a callback from its threshold on).",
 )
 @click.option(
+    "--queue-holdtime",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    metavar="SECONDS",
+    help="The operator queue's average hold time, as Asterisk's QUEUE_VARIABLES sets "
+    "QUEUEHOLDTIME (operator.expected_wait says it; 0: unknown, nothing said).",
+)
+@click.option(
     "--seed-sample",
     is_flag=True,
     help="Load the fictional sample accounts and outages (examples/sample/) into the "
@@ -338,6 +347,7 @@ def simulate(
     as_json: bool,
     at: str | None,
     queue_waiting: int,
+    queue_holdtime: int,
     seed_sample: bool,
 ) -> None:
     """Play a whole call over the AGI byte protocol and print its transcript."""
@@ -356,9 +366,10 @@ def simulate(
     snapshot = load_or_exit(config_path)
     config = snapshot.config
     clock = call_clock(at, config.company.timezone)
-    if fastagi and (at or seed_sample or queue_waiting):
+    if fastagi and (at or seed_sample or queue_waiting or queue_holdtime):
         raise click.UsageError(
-            "--at, --queue-waiting and --seed-sample work in the built-in mode, not --fastagi"
+            "--at, --queue-waiting, --queue-holdtime and --seed-sample work in the built-in "
+            "mode, not --fastagi"
         )
     try:
         tokens = parse_keys(keys)
@@ -422,6 +433,7 @@ def simulate(
             audio=snapshot.audio,
             clock=clock,
             queue_waiting=queue_waiting,
+            queue_holdtime=queue_holdtime,
         )
     if repository is not None:
         repository.close()

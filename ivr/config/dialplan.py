@@ -116,9 +116,17 @@ def asterisk_requirements(config: Config, dialplan: Path | None, fallback: str |
     dialled = ", ".join(n for c in companies for n in c.company.dialled_numbers)
     sounds = sorted({str(c.prompts.sounds_dir / c.prompts.language) for c in companies})
     languages = sorted({c.prompts.language for c in companies})
+    hold_time = (
+        " and setqueuevar = yes (operator.expected_wait reads QUEUEHOLDTIME)"
+        if any(
+            c.operator.expected_wait is not None and c.operator.expected_wait.hold_time is None
+            for c in companies
+        )
+        else ""
+    )
     lines = [
         "Asterisk must define:",
-        f"  queues.conf: {', '.join(queues)}, with members and music on hold",
+        f"  queues.conf: {', '.join(queues)}, with members and music on hold{hold_time}",
         f"  the dialled numbers {dialled} routed to [ivr-inbound] (dialplan/extensions_ivr.conf)",
         f"  channel language {', '.join(repr(x) for x in languages)} (set by [ivr-inbound]); "
         f"the IVR plays its own audio from {', '.join(sounds)}, "

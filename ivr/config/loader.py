@@ -29,6 +29,7 @@ from ivr.config.menu_section import MenuSection
 from ivr.config.model import (
     Callback,
     Config,
+    ExpectedWait,
     Identification,
     Operator,
     OutageData,
@@ -54,9 +55,12 @@ from ivr.config.schema import (
     DEFAULTS_KEYS,
     DEFAULTS_REQUIRED,
     DIALPLAN_EXPRESSION_RE,
+    EXPECTED_WAIT_KEYS,
     IDENTIFICATION_KEYS,
     LANGUAGE_RE,
     MAX_AGE_RANGE,
+    MAX_MINUTES_RANGE,
+    MIN_SECONDS_RANGE,
     NAME_RE,
     OPERATOR_KEYS,
     OPERATOR_REQUIRED,
@@ -528,7 +532,16 @@ class _Loader(
             if found is None:
                 return None
             topic_queues = found
-        return Operator(queue, connecting, closed, topic, appeal, callback, topic_queues)
+        expected_wait = None
+        if "expected_wait" in data:
+            expected_wait = self.expected_wait(
+                (*path, "expected_wait"), data["expected_wait"], queue
+            )
+            if expected_wait is None:
+                return None
+        return Operator(
+            queue, connecting, closed, topic, appeal, callback, topic_queues, expected_wait
+        )
 
     def queue_name(self, path: YamlPath, value: Any) -> str | None:
         queue = self.text(path, value, "an Asterisk queue name")
@@ -567,6 +580,57 @@ class _Loader(
                     found[code] = queue
         return found if ok else None
 
+    def dialplan_expression(self, path: YamlPath, value: Any, example: str) -> str | None:
+        """A ``${...}`` expression the IVR asks Asterisk to evaluate (GET FULL VARIABLE)."""
+        text = self.text(path, value, "a dialplan expression")
+        if text is not None and not DIALPLAN_EXPRESSION_RE.match(text):
+            self.report(path, f"expected a dialplan expression such as '{example}', got '{text}'")
+            return None
+        return text
+
+    def expected_wait(self, path: YamlPath, value: Any, queue: str) -> ExpectedWait | None:
+        """``operator.expected_wait: {min_seconds: N, max_minutes: M, hold_time: "${...}"}``,
+        every key optional (``{}``: the defaults)."""
+        from ivr.flow.waiting import PROMPTS
+
+        data = self.mapping(
+            path, value, EXPECTED_WAIT_KEYS, what="a mapping, e.g. {min_seconds: 60}"
+        )
+        if data is None:
+            return None
+        ok = True
+        default = ExpectedWait()
+        found = {"min_seconds": default.min_seconds, "max_minutes": default.max_minutes}
+        limits = {
+            "min_seconds": (MIN_SECONDS_RANGE, " seconds"),
+            "max_minutes": (MAX_MINUTES_RANGE, " minutes"),
+        }
+        for key, (bounds, unit) in limits.items():
+            if key in data:
+                number = self.number((*path, key), data[key], bounds, unit, integer=True)
+                ok = ok and number is not None
+                found[key] = int(number or 0)
+        shortest, longest = found["min_seconds"], found["max_minutes"]
+        if ok and shortest > longest * 60:
+            self.report(
+                (*path, "min_seconds"),
+                f"{shortest} seconds is more than max_minutes ({longest} minutes): "
+                "nothing but 'more than' would ever be said",
+            )
+            ok = False
+        hold_time = None
+        if "hold_time" in data:
+            hold_time = self.dialplan_expression(
+                (*path, "hold_time"),
+                data["hold_time"],
+                default.expression(queue),
+            )
+            ok = ok and hold_time is not None
+        prompts_ok = all(self.prompt(path, prompt_id) is not None for prompt_id in PROMPTS)
+        if not ok or not prompts_ok:
+            return None
+        return ExpectedWait(shortest, longest, hold_time)
+
     def callback(self, path: YamlPath, value: Any, queue: str) -> Callback | None:
         """``operator.callback: {offer_when_waiting: N, waiting: "${EXPRESSION}"}``; the
         waiting count defaults to ``${QUEUE_WAITING_COUNT(<the call's queue>)}``."""
@@ -584,17 +648,11 @@ class _Loader(
         )
         waiting = None
         if "waiting" in data:
-            text = self.text((*path, "waiting"), data["waiting"], "a dialplan expression")
-            if text is not None and not DIALPLAN_EXPRESSION_RE.match(text):
-                self.report(
-                    (*path, "waiting"),
-                    f"expected a dialplan expression such as "
-                    f"'${{QUEUE_WAITING_COUNT({queue})}}', got '{text}'",
-                )
-                text = None
-            if text is None:
+            waiting = self.dialplan_expression(
+                (*path, "waiting"), data["waiting"], f"${{QUEUE_WAITING_COUNT({queue})}}"
+            )
+            if waiting is None:
                 return None
-            waiting = text
         prompts_ok = all(self.prompt(path, prompt_id) is not None for prompt_id in PROMPTS)
         if limit is None or not prompts_ok:
             return None

@@ -119,6 +119,26 @@ class Callback:
 
 
 @dataclass(frozen=True)
+class ExpectedWait:
+    """Tell a caller on the way to the queue how long the wait is likely to be
+    (``operator.expected_wait``), from the queue's own average hold time."""
+
+    #: expected waits shorter than this are not announced (no "less than a minute")
+    min_seconds: int = 60
+    #: longer expected waits are said as "more than ``max_minutes`` minutes"
+    max_minutes: int = 30
+    #: a dialplan expression the IVR asks Asterisk for (GET FULL VARIABLE): the expected
+    #: wait in seconds; None: the queue's average hold time, QUEUEHOLDTIME as set by
+    #: QUEUE_VARIABLES(<the call's queue>) (queues.conf: ``setqueuevar = yes``)
+    hold_time: str | None = None
+
+    def expression(self, queue: str) -> str:
+        """The expression for ``queue``; the default's ``:0:0`` drops QUEUE_VARIABLES' own
+        result (0 or -1), which Asterisk evaluates before QUEUEHOLDTIME, left to right."""
+        return self.hold_time or f"${{QUEUE_VARIABLES({queue}):0:0}}${{QUEUEHOLDTIME}}"
+
+
+@dataclass(frozen=True)
 class AppealSettings:
     """How appeals are handled (``appeals`` in config.yaml)."""
 
@@ -176,6 +196,7 @@ class Operator:
     callback: Callback | None = None
     #: topic code -> the queue its callers go to (``operator.queues``); others: ``queue``
     topic_queues: Mapping[str, str] = field(default_factory=dict)
+    expected_wait: ExpectedWait | None = None  # None: never announced
 
     def queue_for(self, topic: str | None) -> str:
         """The queue of a call about ``topic``."""

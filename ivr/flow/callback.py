@@ -2,9 +2,10 @@
 
 When ``operator.callback`` is configured, the IVR asks Asterisk how many callers wait in
 the call's queue (``GET FULL VARIABLE ${QUEUE_WAITING_COUNT(queue)}``, or the configured dialplan
-expression) right before connecting. From ``offer_when_waiting`` callers on, the caller may
-ask to be called back on the number they call from (1) or on a number they key in (2), or
-stay in the queue (3, or silence). A request becomes an appeal of kind ``callback`` with the
+expression; with the expected wait in the same command when ``operator.expected_wait`` is set:
+``ivr.flow.waiting``) right before connecting. From ``offer_when_waiting`` callers on, the
+caller may ask to be called back on the number they call from (1) or on a number they key in
+(2), or stay in the queue (3, or silence). A request becomes an appeal of kind ``callback`` with the
 number, the topic and the queue's length in its details; the caller hears its number.
 """
 
@@ -13,7 +14,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Generator
 
-from ivr.agi.types import Command
 from ivr.callerid import normalise_ua
 from ivr.flow.appeals import read_appeal_number, register_appeal
 from ivr.flow.context import FlowContext, Request, Response
@@ -47,29 +47,14 @@ ENTRIES = 2  # numbers a caller may key in before staying in the queue
 OFFER_TIMEOUT_MS = 5000  # silence after the offer: the caller stays in the queue
 
 
-def queue_waiting(ctx: FlowContext, expression: str) -> Generator[Request, Response, int | None]:
-    """The number of callers waiting, as the dialplan expression gives it; None when
-    Asterisk has no value for it (not an integer, an unknown queue, a dead channel)."""
-    reply = yield from ctx.command(Command("GET FULL VARIABLE", (expression,)))
-    if reply.value != 1 or reply.data is None:
-        return None
-    try:
-        return int(reply.data.strip())
-    except ValueError:
-        log.warning("call %s: %s is %r, not a count", ctx.call.call_uid, expression, reply.data)
-        return None
-
-
-def offer_callback(ctx: FlowContext) -> Generator[Request, Response, End | None]:
-    """Offer the callback when the queue is long; the call's end if the caller took it,
+def offer_callback(
+    ctx: FlowContext, waiting: int | None
+) -> Generator[Request, Response, End | None]:
+    """Offer the callback when the queue is long (``waiting`` callers, as Asterisk said:
+    ``ivr.flow.waiting.queue_figures``; None: unknown); the call's end if the caller took it,
     None to go on to the queue."""
-    operator = ctx.config.operator
-    callback = operator.callback
-    if callback is None:
-        return None
-    queue = operator.queue_for(ctx.state.topic)
-    waiting = yield from queue_waiting(ctx, callback.expression(queue))
-    if waiting is None or waiting < callback.offer_when_waiting:
+    callback = ctx.config.operator.callback
+    if callback is None or waiting is None or waiting < callback.offer_when_waiting:
         return None
     own = ctx.call.caller.number
     keys = (SAME if own else "") + OTHER + STAY

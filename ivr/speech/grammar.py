@@ -6,6 +6,10 @@ Rules (see ``shared/reference/speech-and-audio.md`` §4):
   last digit 1 -> one ("година"); 2-4 -> few ("години"); otherwise many;
 * the noun's gender sets the final 1 or 2: feminine "одна"/"дві", neuter "одне"/"два",
   masculine "один"/"два"; "тисяча" is feminine ("двадцять одна тисяча");
+* the accusative (after "понад"): a feminine noun's final 1 and its one-form change ("понад
+  двадцять одну хвилину", "одну тисячу"), the rest is as in the nominative ("понад дві
+  хвилини", "понад тридцять хвилин"); masculine nouns are inanimate here, the same as the
+  nominative;
 * times: the hour is a feminine ordinal with its preposition ("о вісімнадцятій",
   "об одинадцятій", "до вісімнадцятої"); minutes follow as a feminine cardinal ("тридцять",
   "нуль п'ять", "двадцять одна"); a full hour adds "годині"/"години";
@@ -50,6 +54,10 @@ NOUNS: dict[str, Gender] = {
 }
 
 
+#: feminine nouns with an accusative one-form fragment (``units/<noun>_acc``: "хвилину")
+ACCUSATIVE = frozenset({"thousand", "minute"})
+
+
 def plural_form(n: int) -> int:
     """1 (одна година), 2 (дві години) or 5 (п'ять годин): the form a count takes."""
     n = abs(n)
@@ -62,7 +70,9 @@ def plural_form(n: int) -> int:
     return 5
 
 
-def _unit(n: int, gender: Gender) -> str:
+def _unit(n: int, gender: Gender, accusative: bool = False) -> str:
+    if n == 1 and gender is Gender.FEMININE and accusative:
+        return "digits/1f_acc"
     if n == 1 and gender is not Gender.MASCULINE:
         return "digits/1f" if gender is Gender.FEMININE else "digits/1n"
     if n == 2 and gender is Gender.FEMININE:
@@ -70,7 +80,7 @@ def _unit(n: int, gender: Gender) -> str:
     return f"digits/{n}"
 
 
-def _under_thousand(n: int, gender: Gender) -> list[str]:
+def _under_thousand(n: int, gender: Gender, accusative: bool = False) -> list[str]:
     parts: list[str] = []
     hundreds, rest = divmod(n, 100)
     if hundreds:
@@ -79,12 +89,21 @@ def _under_thousand(n: int, gender: Gender) -> list[str]:
         tens, rest = divmod(rest, 10)
         parts.append(f"digits/{tens * 10}")
     if rest:
-        parts.append(_unit(rest, gender))
+        parts.append(_unit(rest, gender, accusative))
     return parts
 
 
-def plan_number(n: int, gender: Gender | str = Gender.MASCULINE) -> Plan:
-    """A cardinal number 0..999 999 agreeing with a noun of ``gender``."""
+def _noun(n: int, noun: str, accusative: bool) -> str:
+    """The fragment of ``noun`` counted ``n`` times: "хвилина", "хвилину" (accusative)."""
+    form = plural_form(n)
+    if accusative and form == 1 and NOUNS[noun] is Gender.FEMININE:
+        return f"units/{noun}_acc"
+    return f"units/{noun}_{form}"
+
+
+def plan_number(n: int, gender: Gender | str = Gender.MASCULINE, accusative: bool = False) -> Plan:
+    """A cardinal number 0..999 999 agreeing with a noun of ``gender``; in the accusative
+    ("одну") when ``accusative``."""
     gender = Gender(gender)
     if isinstance(n, bool) or not isinstance(n, int):
         raise SayError(f"expected a whole number, got {n!r}")
@@ -95,17 +114,23 @@ def plan_number(n: int, gender: Gender | str = Gender.MASCULINE) -> Plan:
     thousands, rest = divmod(n, 1000)
     parts: list[str] = []
     if thousands:
-        parts += _under_thousand(thousands, Gender.FEMININE)
-        parts.append(f"units/thousand_{plural_form(thousands)}")
-    parts += _under_thousand(rest, gender)
+        parts += _under_thousand(thousands, Gender.FEMININE, accusative)
+        parts.append(_noun(thousands, "thousand", accusative))
+    parts += _under_thousand(rest, gender, accusative)
     return Plan(tuple(parts))
 
 
-def plan_count(n: int, noun: str) -> Plan:
-    """``n`` and the noun in the form that agrees with it: "двадцять дві гривні"."""
+def plan_count(n: int, noun: str, accusative: bool = False) -> Plan:
+    """``n`` and the noun in the form that agrees with it: "двадцять дві гривні"; in the
+    accusative (after "понад": "двадцять одну хвилину") when ``accusative``."""
     if noun not in NOUNS:
         raise SayError(f"unknown noun '{noun}': use one of {', '.join(NOUNS)}")
-    return plan_number(n, NOUNS[noun]) + Plan((f"units/{noun}_{plural_form(n)}",))
+    gender = NOUNS[noun]
+    if accusative and gender is Gender.FEMININE and noun not in ACCUSATIVE:
+        raise SayError(
+            f"no accusative form of '{noun}': use one of {', '.join(sorted(ACCUSATIVE))}"
+        )
+    return plan_number(n, gender, accusative) + Plan((_noun(n, noun, accusative),))
 
 
 def plan_time(hour: int, minute: int, preposition: str = "at") -> Plan:

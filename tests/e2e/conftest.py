@@ -26,6 +26,11 @@ ROOT = Path(__file__).resolve().parents[2]
 SHIPPED_CONFIG = ROOT / "config.yaml"
 #: The caller to whom the main site's operator queue looks long (a callback is offered).
 LONG_QUEUE_CALLER = "0440000095"
+#: The caller to whom the main site's queue has an average hold time of HOLD_SECONDS.
+SLOW_QUEUE_CALLER = "0440000096"
+HOLD_SECONDS = 200
+#: operator.expected_wait's default expression for the main site's queue
+DEFAULT_HOLD_TIME = "${QUEUE_VARIABLES(dso-callcentre):0:0}${QUEUEHOLDTIME}"
 DIALPLAN = ROOT / "dialplan" / "extensions_ivr.conf"
 IVR_AGI_SCRIPT = Path(sys.executable).with_name("ivr-agi")
 
@@ -154,18 +159,25 @@ def readings_every_day(text: str) -> str:
 @pytest.fixture(scope="session")
 def main_site(site_factory) -> Site:
     """The shipped config.yaml, served by FastAGI and run by process AGI, with two edits:
-    its reading window open every day, and the operator queue looking long (99 waiting, by a
+    its reading window open every day, the operator queue looking long (99 waiting, by a
     dialplan expression Asterisk evaluates) to one caller, ``LONG_QUEUE_CALLER``, whom the IVR
-    then offers a callback."""
+    then offers a callback, and the expected wait said (``operator.expected_wait``): from a
+    hold time of ``HOLD_SECONDS`` to ``SLOW_QUEUE_CALLER``, from the queue's own figure
+    (QUEUE_VARIABLES' QUEUEHOLDTIME: 0, no call answered late enough) to everyone else."""
     expression = (
         f'${{IF($["${{CALLERID(num)}}" = "{LONG_QUEUE_CALLER}"]?99:'
         "${QUEUE_WAITING_COUNT(dso-callcentre)})}"
+    )
+    hold_time = (
+        f'${{IF($["${{CALLERID(num)}}" = "{SLOW_QUEUE_CALLER}"]?{HOLD_SECONDS}:'
+        f"{DEFAULT_HOLD_TIME})}}"
     )
 
     def edited(text: str) -> str:
         old = "    offer_when_waiting: 10\n"
         assert text.count(old) == 1
-        return readings_every_day(text.replace(old, f"{old}    waiting: '{expression}'\n"))
+        wait = f"  expected_wait:\n    hold_time: '{hold_time}'\n"
+        return readings_every_day(text.replace(old, f"{old}    waiting: '{expression}'\n{wait}"))
 
     return site_factory("site", edit=edited)
 

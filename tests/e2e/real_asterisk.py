@@ -290,6 +290,8 @@ maxcalls = 500
             parts.append(
                 f"[{queue.name}]\nstrategy = ringall\ntimeout = 15\nretry = 1\n"
                 "ringinuse = yes\njoinempty = yes\nleavewhenempty = no\n"
+                # QUEUE_VARIABLES sets QUEUEHOLDTIME (operator.expected_wait's default)
+                "setqueuevar = yes\n"
                 f"musicclass = default\n{members}"
             )
         return "\n".join(parts)

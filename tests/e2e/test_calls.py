@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from e2e.conftest import LONG_QUEUE_CALLER
+from e2e.conftest import DEFAULT_HOLD_TIME, HOLD_SECONDS, LONG_QUEUE_CALLER, SLOW_QUEUE_CALLER
 from e2e.real_asterisk import Asterisk, CallReport, report
 from ivr.accounts.addresses import address_keys
 from ivr.accounts.model import Account, Address
@@ -94,6 +94,8 @@ def scenarios(site) -> dict[str, dict[str, object]]:
         "report_linked": {"steps": report_steps(site), "caller": NEIGHBOUR.phones[0]},
         # 0, the operator: the queue looks long to this caller; 1: call me back.
         "callback": {"steps": "w2000 d0 w2500 d1 w25000 h", "caller": LONG_QUEUE_CALLER},
+        # 0, the operator: the queue's hold time is HOLD_SECONDS to this caller.
+        "expected_wait": {"steps": "w2000 d0", "talk": 2, "caller": SLOW_QUEUE_CALLER},
         # meters (3), readings on the keypad (5): known by caller ID, a two-zone meter (sample
         # data); each zone keyed, read back in kWh and confirmed with 1; the appeal number.
         "reading": {"steps": reading_steps(site), "caller": "0500000002"},
@@ -471,10 +473,33 @@ def test_a_long_queue_offers_a_callback_and_registers_it(batch, transport):
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
 def test_a_short_queue_asks_asterisk_and_connects(batch, transport):
-    """Every operator call asks Asterisk for the queue's length (0 here) and goes on."""
+    """Every operator call asks Asterisk, in one command, for the queue's length and its
+    average hold time (QUEUE_VARIABLES' QUEUEHOLDTIME, set before it is read): 0 and 0 here,
+    so no callback is offered and no wait is said."""
     result = outcome(batch, "operator", transport)
-    asked = [reply for cmd, reply in result.report.exchanges() if "GET FULL VARIABLE" in cmd]
-    assert asked == ["200 result=1 (0)"], result.report.exchanges()
+    asked = [(cmd, reply) for cmd, reply in result.report.exchanges() if "GET FULL" in cmd]
+    assert len(asked) == 1, result.report.exchanges()
+    assert DEFAULT_HOLD_TIME in asked[0][0] and "QUEUE_WAITING_COUNT" in asked[0][0]
+    assert asked[0][1] == "200 result=1 (0,0)"
+    said = result.report.streamed()
+    assert "callback_offer" not in said and "expected_wait" not in said
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_the_expected_wait_is_said_before_the_queue(batch, transport):
+    result = outcome(batch, "expected_wait", transport)
+    record, rep = result.record, result.report
+    asked = [reply for cmd, reply in rep.exchanges() if "GET FULL VARIABLE" in cmd]
+    assert asked == [f"200 result=1 (0,{HOLD_SECONDS})"], rep.exchanges()
+    said = rep.streamed()
+    start = said.index("operator_connecting") + 1
+    # 200 s, rounded up: "Орієнтовний час очікування — чотири хвилини"
+    assert said[start:] == ["expected_wait", "digits/4", "units/minute_2"]
+    assert [s["minutes"] for s in record.path if s.get("event") == "expected_wait"] == ["4"]
+    assert record.outcome.value == "operator" and rep.branches == ["operator"]
+    assert rep.agent() is not None
+    assert [row[4] for row in rep.queue_events][:2] == ["ENTERQUEUE", "CONNECT"]
+    assert rep.problems() == []
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
