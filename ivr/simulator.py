@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 DTMF = "0123456789*#ABCD"
 TIMEOUT_TOKEN = "t"
 HANGUP_TOKEN = "h"
+#: the caller listens to the prompt now playing to its end (the next key waits for it)
+LISTEN_TOKEN = "w"
 
 #: The order res_agi.c setup_env() writes the environment in.
 ENV_ORDER = (
@@ -68,19 +70,20 @@ class KeyScriptError(ValueError):
 
 
 def parse_keys(text: str) -> list[str]:
-    """``"1 2 *"`` -> presses; ``t`` lets one wait time out; ``h`` hangs up at the next wait.
+    """``"1 2 *"`` -> presses; ``t`` lets one wait time out; ``h`` hangs up at the next wait;
+    ``w`` listens to the prompt then playing to its end (a key after it waits for it).
 
     A token of several keys (``"10"``) is pressed key by key.
     """
     tokens: list[str] = []
     for token in text.replace(",", " ").split():
         lowered = token.lower()
-        if lowered in (TIMEOUT_TOKEN, HANGUP_TOKEN):
+        if lowered in (TIMEOUT_TOKEN, HANGUP_TOKEN, LISTEN_TOKEN):
             tokens.append(lowered)
             continue
         for ch in token.upper():
             if ch not in DTMF:
-                raise KeyScriptError(f"unknown key {ch!r} in {token!r}; use 0-9 * # t h")
+                raise KeyScriptError(f"unknown key {ch!r} in {token!r}; use 0-9 * # t h w")
             tokens.append(ch)
     return tokens
 
@@ -100,7 +103,11 @@ class KeyScript:
         return False
 
     def during_prompt(self, escape: str) -> str | None:
-        """A queued key interrupts a prompt only if it is an escape digit (as in Asterisk)."""
+        """A queued key interrupts a prompt only if it is an escape digit (as in Asterisk);
+        a queued ``w`` lets this prompt play to its end."""
+        if self.tokens and self.tokens[0] == LISTEN_TOKEN:
+            self.tokens.pop(0)
+            return None
         if self.tokens and self.tokens[0] in DTMF and self.tokens[0] in escape:
             return self.tokens.pop(0)
         return None
@@ -108,6 +115,11 @@ class KeyScript:
     def on_wait(self) -> str | None:
         if not self.tokens and self.ask is not None:
             self.tokens.extend(parse_keys(self.ask()) or [TIMEOUT_TOKEN])
+        if not self.tokens:
+            self.ran_out = True
+            return None
+        while self.tokens and self.tokens[0] == LISTEN_TOKEN:  # nothing plays while waiting
+            self.tokens.pop(0)
         if not self.tokens:
             self.ran_out = True
             return None

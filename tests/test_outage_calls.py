@@ -100,7 +100,10 @@ def test_a_hang_up_while_keying_the_account_leaves_nothing_half_done(simulate, s
     record = seeded.get_call(transcript.record.call_uid)
     assert record is not None  # recorded, with what was known
     assert record.account_number is None and record.appeals == []
-    assert record.path[-1] == {"menu": "outages", "key": "2", "action": "outage_status"}
+    assert record.path[-2:] == [
+        {"menu": "outages", "key": "2", "action": "outage_status"},
+        {"menu": "outages", "event": "outage_not_identified"},
+    ]
     # the area-wide text was heard to its end before the caller chose to key in: served
     assert record.outcome.value == "self_served"
     assert "identify_entered" not in played

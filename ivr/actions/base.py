@@ -73,6 +73,9 @@ class ActionSpec:
     handle: Handler
     required: tuple[str, ...] = ()  # option keys besides ``action`` that must be present
     optional: tuple[str, ...] = ()
+    #: the outcomes its handler notes in the call's path (``ctx.step(event=...)``): what a
+    #: tester's scenarios should each see once (``ivr test --coverage``)
+    events: tuple[str, ...] = ()
 
     @property
     def needs_topic(self) -> bool:

@@ -12,7 +12,7 @@ from ivr.actions.base import Action, ActionSpec, OptionChecks, YamlPath
 from ivr.actions.operator import to_operator
 from ivr.config.model import Menu
 from ivr.flow.context import FlowContext
-from ivr.flow.identify import PROMPTS, identify
+from ivr.flow.identify import EVENTS, PROMPTS, identify
 from ivr.flow.next import GoTo, Stay, Steps
 
 
@@ -38,4 +38,6 @@ def handle(action: IdentifyAction, ctx: FlowContext, menu: Menu) -> Steps:
     return GoTo(action.menu) if action.menu else Stay()
 
 
-SPEC = ActionSpec("identify", IdentifyAction, parse, handle, optional=("menu", "topic"))
+SPEC = ActionSpec(
+    "identify", IdentifyAction, parse, handle, optional=("menu", "topic"), events=EVENTS
+)

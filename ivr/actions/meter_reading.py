@@ -32,6 +32,7 @@ from ivr.config.model import Menu, ReadingWindow
 from ivr.flow.appeals import read_appeal_number, register_appeal
 from ivr.flow.context import FlowContext, Request, Response
 from ivr.flow.effects import LastReading
+from ivr.flow.identify import EVENTS as IDENTIFY_EVENTS
 from ivr.flow.identify import PROMPTS as IDENTIFY_PROMPTS
 from ivr.flow.identify import identify
 from ivr.flow.next import Stay, Steps
@@ -179,4 +180,16 @@ def _tell_window(
     return key
 
 
-SPEC = ActionSpec("meter_reading", MeterReadingAction, parse, handle, required=("topic",))
+SPEC = ActionSpec(
+    "meter_reading",
+    MeterReadingAction,
+    parse,
+    handle,
+    required=("topic",),
+    events=(
+        *IDENTIFY_EVENTS,
+        "reading_outside_window",
+        "reading_accepted",
+        "reading_refused_lower",
+    ),
+)

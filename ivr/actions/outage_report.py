@@ -28,6 +28,7 @@ from ivr.config.model import Menu
 from ivr.flow.appeals import read_appeal_number, register_appeal
 from ivr.flow.context import FlowContext, Request, Response
 from ivr.flow.effects import FindOpenReport
+from ivr.flow.identify import EVENTS as IDENTIFY_EVENTS
 from ivr.flow.identify import LAST_DIGITS, by_caller_id, identify
 from ivr.flow.identify import PROMPTS as IDENTIFY_PROMPTS
 from ivr.flow.input import Confirmation, ConfirmRequest, confirm
@@ -142,7 +143,7 @@ def handle(action: OutageReportAction, ctx: FlowContext, menu: Menu) -> Steps:
     if report is not None and report.explains_no_power(account.groups, ctx.clock(), tz):
         key = yield from ctx.play("report_known_outage", escape)
         if key is None:
-            key = yield from say_status(ctx, report, account, escape)
+            key = yield from say_status(ctx, report, account, escape, menu)
         if key is None:
             ctx.state.served = True
         return Stay(pending=key)
@@ -212,6 +213,7 @@ def _register(
     appeal = yield from register_appeal(ctx, "outage_report", details)
     if appeal is None:
         return None
+    ctx.step(menu, event="report_registered")
     yield from ctx.play("report_registered")
     yield from read_appeal_number(ctx, appeal.appeal_number, "report_appeal_number")
     return appeal.appeal_number
@@ -224,4 +226,5 @@ SPEC = ActionSpec(
     handle,
     required=("topic",),
     optional=("question",),
+    events=(*IDENTIFY_EVENTS, "report_registered", "report_linked"),
 )

@@ -19,6 +19,7 @@ from ivr.actions.operator import to_operator
 from ivr.config.model import Menu
 from ivr.flow.context import FlowContext, Request, Response
 from ivr.flow.effects import LookUpOutages
+from ivr.flow.identify import EVENTS as IDENTIFY_EVENTS
 from ivr.flow.identify import PROMPTS as IDENTIFY_PROMPTS
 from ivr.flow.identify import by_caller_id, identify
 from ivr.flow.next import Stay, Steps
@@ -64,6 +65,7 @@ def handle(action: OutageStatusAction, ctx: FlowContext, menu: Menu) -> Steps:
     escape = ctx.escape_keys(menu)
     account = ctx.state.account or (yield from by_caller_id(ctx, menu))
     if account is None:
+        ctx.step(menu, event="outage_not_identified")
         key = yield from ctx.play_all(action.prompts, escape)
         if key is not None:
             return Stay(pending=key)
@@ -85,9 +87,10 @@ def handle(action: OutageStatusAction, ctx: FlowContext, menu: Menu) -> Steps:
             return (yield from to_operator(ctx, action.topic or menu.topic, forced=True))
     report = yield from look_up(ctx, account)
     if report is None:
+        ctx.step(menu, event="outage_unavailable")
         key = yield from ctx.play_all(("outage_unavailable", "outage_offer_operator"), escape)
         return Stay(pending=key)
-    key = yield from say_status(ctx, report, account, escape)
+    key = yield from say_status(ctx, report, account, escape, menu)
     if key is not None:
         return Stay(pending=key)
     ctx.state.served = True
@@ -120,9 +123,10 @@ def look_up(
 
 
 def say_status(
-    ctx: FlowContext, report: OutageReport, account: Account, escape: str
+    ctx: FlowContext, report: OutageReport, account: Account, escape: str, menu: Menu
 ) -> Generator[Request, Response, str | None]:
-    """Say what the report knows about the account's address; a key pressed meanwhile."""
+    """Say what the report knows about the account's address; a key pressed meanwhile.
+    The path notes whether it was old data and whether anything was known there."""
     config = ctx.config
     items = plan_status(
         report,
@@ -131,6 +135,9 @@ def say_status(
         config.company.tz,
         timedelta(minutes=config.outages.max_age_minutes),
     )
+    if "outage_data_stale" in items:
+        ctx.step(menu, event="outage_data_stale")
+    ctx.step(menu, event="outage_none" if "outage_none" in items else "outage_known")
     for item in items:
         key = yield from (
             ctx.play(item, escape) if isinstance(item, str) else ctx.say(item, escape)
@@ -140,6 +147,22 @@ def say_status(
     return None
 
 
+#: What the path notes (``ivr test --coverage``): identification, and what was said.
+EVENTS = (
+    *IDENTIFY_EVENTS,
+    "outage_not_identified",
+    "outage_unavailable",
+    "outage_data_stale",
+    "outage_none",
+    "outage_known",
+)
+
 SPEC = ActionSpec(
-    "outage_status", OutageStatusAction, parse, handle, required=("topic",), optional=("prompts",)
+    "outage_status",
+    OutageStatusAction,
+    parse,
+    handle,
+    required=("topic",),
+    optional=("prompts",),
+    events=EVENTS,
 )

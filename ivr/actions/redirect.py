@@ -116,4 +116,12 @@ def _back_keys(menu: Menu) -> list[str]:
     return [key for key, option in menu.options.items() if isinstance(option, BackAction)]
 
 
-SPEC = ActionSpec("redirect", RedirectAction, parse, handle, required=("topic",), optional=("to",))
+SPEC = ActionSpec(
+    "redirect",
+    RedirectAction,
+    parse,
+    handle,
+    required=("topic",),
+    optional=("to",),
+    events=("identified_by_caller_id", "region_unknown", "redirect_unknown_area"),
+)

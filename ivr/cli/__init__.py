@@ -25,6 +25,7 @@ from ivr.cli.db import db
 from ivr.cli.outages import Duration, outages
 from ivr.cli.prompts import prompts, say
 from ivr.cli.report import report
+from ivr.cli.scenarios import test
 from ivr.config import default_config_path
 from ivr.logs import setup_logging as setup_logging_at
 
@@ -452,6 +453,7 @@ main.add_command(outages)
 main.add_command(accounts)
 main.add_command(appeals)
 main.add_command(report)
+main.add_command(test)
 main.add_command(prompts)
 main.add_command(say)
 

@@ -55,6 +55,11 @@ PROMPTS = (
 Found = Generator[Request, Response, Account | None]
 
 
+#: What identification notes in the path: by caller ID, by keypad, and a keyed number the
+#: registry does not know (the outcomes ``ivr test --coverage`` looks for).
+EVENTS = ("identified_by_caller_id", "identified_by_keypad", "identify_not_found")
+
+
 def identify(ctx: FlowContext, menu: Menu) -> Found:
     """The caller's account, or None (the keypad attempts ran out, or look-ups failed)."""
     if ctx.state.account is not None:
