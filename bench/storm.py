@@ -159,13 +159,16 @@ BENCH_DIR = Path(tempfile.gettempdir()) / "ivr-bench"
 
 
 def write_config(directory: Path, sounds: Path, db_url: str | None = None) -> Path:
-    """The shipped config.yaml in ``directory``: shipped prompt texts, ``sounds`` audio, the
-    database and journal in ``directory`` (or ``db_url``)."""
+    """The shipped config.yaml in ``directory``, for the DSO alone (no ``profiles``):
+    shipped prompt texts, ``sounds`` audio, the database and journal in ``directory`` (or
+    ``db_url``)."""
     text = (ROOT / "config.yaml").read_text(encoding="utf-8")
     text = text.replace("prompts/uk.yaml", str(ROOT / "prompts" / "uk.yaml"))
     text = re.sub(r"(?m)^(\s*sounds:\s*)prompts\b", rf"\g<1>{sounds}", text)
     directory_file = ROOT / "examples" / "directory.yaml"
     text = text.replace("directory: examples/directory.yaml", f"directory: {directory_file}")
+    # the DSO alone, as the peers answer one company (its profile's audio is not built here)
+    text = re.sub(r"(?m)^profiles:\n(?:  .*\n)*", "", text)
     url = db_url or f"sqlite:///{directory / 'ivr.sqlite3'}"
     text = re.sub(r"(?m)^(\s*url:\s*).*$", rf"\g<1>'{url}'", text, count=1)
     path = directory / "config.yaml"
