@@ -120,6 +120,7 @@ def test_prompts_added_removed_and_changed_used_by_menus_or_not(tmp_path):
         ),
     )
     edit(new.parent / "prompts" / "uk.yaml", "\nmenu_quality:", "\nmenu_quality_x:")
+    edit(new.parent / "prompts" / "uk.yaml", "лінії.", "лінії, будь ласка.")  # the operator's
     edit(new, "greeting: [menu_quality]", "greeting: [menu_quality_x]")
     diff = diff_configs(load_config(old), load_config(new))
     company = main_company(diff)
@@ -128,18 +129,21 @@ def test_prompts_added_removed_and_changed_used_by_menus_or_not(tmp_path):
     assert by_id["fresh_prompt"].status == "added" and not by_id["fresh_prompt"].used
     assert by_id["menu_quality"].status == "removed"
     assert by_id["menu_quality_x"].status == "added" and by_id["menu_quality_x"].used
+    assert by_id["operator_connecting"].used  # operator.connecting_prompt names it
     lines = render(diff)
-    assert '  prompt added: fresh_prompt "Зовсім новий текст" (no menu uses it)' in lines
+    unnamed = "(the config does not name it)"
+    assert f'  prompt added: fresh_prompt "Зовсім новий текст" {unnamed}' in lines
     was = shorten("На жаль, такого варіанта немає. Будь ласка, спробуйте ще раз.")
     assert was.endswith("…") and len(was) == 50
     assert f'  prompt changed: invalid_choice "{was}" -> "Такого варіанта немає."' in lines
     # no build to ask: what is new or changed since OLD needs its audio
     assert [(r.id, r.reason) for r in company.rebuild] == [
-        ("invalid_choice", "text changed"),
+        ("invalid_choice", "text changed"),  # in the order of NEW's texts file
         ("fresh_prompt", "new"),
+        ("operator_connecting", "text changed"),
         ("menu_quality_x", "new"),
     ]
-    assert "  audio to rebuild (3):" in lines
+    assert "  audio to rebuild (4):" in lines
     # both companies read one texts file: its changes are said once
     supplier = diff.companies[1]
     assert supplier.prompts == () and supplier.prompts_as == "demooblenergo"

@@ -67,7 +67,8 @@ class PromptChange:
     id: str
     old: str | None  # the text; None: added
     new: str | None  # None: removed
-    used: bool  # a menu of the company (or of a company sharing the texts) speaks it
+    #: the config names it (a menu, the operator...), or a company sharing the texts does
+    used: bool
     hints_changed: bool = False  # voice or speed
 
     @property
@@ -276,7 +277,7 @@ def _menus(old: Config, new: Config) -> tuple[tuple[MenuChange, ...], tuple[Opti
 
 def _prompts(old: Prompts, new: Prompts, used: set[str]) -> tuple[PromptChange, ...]:
     changes = []
-    for pid in _union(old.texts, new.texts):
+    for pid in _union(new.texts, old.texts):  # in NEW's order, then those removed
         before, after = old.texts.get(pid), new.texts.get(pid)
         hints = before is not None and after is not None and _hints(old, pid) != _hints(new, pid)
         if before != after or hints:
@@ -466,11 +467,14 @@ def shorten(text: str, width: int = TEXT_WIDTH) -> str:
 
 
 def _used_prompts(configs: Iterable[Config]) -> set[str]:
-    """The prompt ids the menus of ``configs`` speak (greetings, retries, options)."""
+    """The prompt ids ``configs`` name: the menus' greetings, retries and options, the
+    operator's, the redirects', the directory's, the farewell (not the prompts an action
+    speaks by a fixed id)."""
     used: set[str] = set()
     for config in configs:
-        for menu in config.menus.values():
-            _collect(menu, used)
+        for f in dataclasses.fields(config):
+            if f.name not in ("prompts", "profiles"):
+                _collect(getattr(config, f.name), used, f.name)
     return used
 
 
@@ -491,7 +495,7 @@ def _collect(value: object, found: set[str], name: str = "") -> None:
 
 
 def _union(old: Iterable[Any], new: Iterable[Any]) -> list[Any]:
-    """Keys of both, in their order: the old ones first, then the new ones."""
+    """Keys of both, in their order: the first's, then the others of the second."""
     return list(dict.fromkeys((*old, *new)))
 
 
@@ -543,7 +547,7 @@ def _company_lines(company: CompanyDiff, with_prompts: set[str]) -> list[str]:
     if company.prompts_as in with_prompts:
         lines.append(f"prompts: see company {company.prompts_as} (the same texts)")
     for prompt in company.prompts:
-        use = "" if prompt.used else " (no menu uses it)"
+        use = "" if prompt.used else " (the config does not name it)"
         if prompt.status == ADDED:
             lines.append(f'prompt added: {prompt.id} "{shorten(prompt.new or "")}"{use}')
         elif prompt.status == REMOVED:
