@@ -201,6 +201,24 @@ def test_other_settings_are_named_and_a_database_url_never_shown(tmp_path):
     assert not any("secret" in line for line in lines)
 
 
+def test_a_profiles_option_in_one_line_nested_actions_too(tmp_path):
+    old = make_config(tmp_path / "old")
+    new = make_config(tmp_path / "new")
+    edit(
+        supplier_of(new),
+        "open: {action: operator, topic: S1}",
+        'open: {action: transfer, number: "0800000373", topic: S1}',
+    )
+    lines = render(diff_configs(load_config(old), load_config(new)))
+    closed = "closed=(announce prompts=[supplier_contract_closed] S1)"
+    assert lines == [
+        "company demooblenergo: no changes",
+        "company demoenergozbut (supplier.yaml):",
+        f'  option changed: contract "3": when_open open=(operator S1) {closed} -> '
+        f"when_open open=(transfer 0800000373 S1) {closed}",
+    ]
+
+
 def test_a_profile_added_and_removed(tmp_path):
     old = make_config(tmp_path / "old")
     new = make_config(tmp_path / "new")
@@ -283,7 +301,13 @@ def test_validate_diff_prints_the_changes(tmp_path):
     data = json.loads(as_json.stdout)
     assert data["changed"] and data["new"] == str(new)
     assert data["companies"][0]["options"] == [
-        {"menu": "main", "key": "7", "old": "redirect D11", "new": "operator D99"}
+        {
+            "menu": "main",
+            "key": "7",
+            "old": "redirect D11",
+            "new": "operator D99",
+            "status": "changed",
+        }
     ]
 
 

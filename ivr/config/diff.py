@@ -134,7 +134,13 @@ class ConfigDiff:
         return tuple(dict.fromkeys(r.id for c in self.companies for r in c.rebuild))
 
     def as_dict(self) -> dict[str, Any]:
-        return {"changed": not self.empty, **dataclasses.asdict(self)}
+        """For JSON: every field, and each option's and prompt's status."""
+        data = dataclasses.asdict(self)
+        for company, raw in zip(self.companies, data["companies"], strict=True):
+            for kind in ("options", "prompts"):
+                for change, item in zip(getattr(company, kind), raw[kind], strict=True):
+                    item["status"] = change.status
+        return {"changed": not self.empty, **data}
 
 
 # -- comparing -------------------------------------------------------------------------------
