@@ -30,6 +30,7 @@ from ivr.audio.text import text_problems
 
 if TYPE_CHECKING:
     from ivr.audio.convert import Pcm
+    from ivr.config.model import Config
 
 PIPELINE_VERSION = 1  # bump when conversion changes, to rebuild everything once
 SILENCE_ENGINE = "silence"
@@ -79,6 +80,58 @@ def cache_key(text: str, engine: str, voice: str, speed: float, formats: Sequenc
     return hashlib.sha256(
         json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")
     ).hexdigest()
+
+
+def spec_key(spec: PromptSpec, engine: str, voice: str, formats: Sequence[str]) -> str:
+    """The cache key of one prompt or fragment as ``engine`` renders it with ``voice``."""
+    if spec.silence_ms:
+        return cache_key(f"<{spec.silence_ms} ms>", SILENCE_ENGINE, "", 1.0, formats)
+    return cache_key(spec.text, engine, voice, spec.speed, formats)
+
+
+def up_to_date(manifest: Manifest, spec: PromptSpec, key: str) -> bool:
+    """Does the build hold ``spec`` rendered with cache key ``key``, its files on disk?"""
+    entry = manifest.prompts.get(spec.id)
+    return entry is not None and entry.get("key") == key and manifest.files_present(spec.id)
+
+
+def outdated(manifest: Manifest, specs: Iterable[PromptSpec]) -> dict[str, str]:
+    """Those of ``specs`` a build would render again, each with why: what ``build`` skips
+    (``up_to_date``), judged with the engine, voice and formats each was built with."""
+    from ivr.audio.synth import engine_voice
+
+    result: dict[str, str] = {}
+    for spec in specs:
+        entry = manifest.prompts.get(spec.id)
+        if entry is None:
+            result[spec.id] = "not built"
+            continue
+        engine = str(entry.get("engine", ""))
+        voice = engine_voice(engine, spec.voice)
+        if voice is None:  # an engine this version does not know: its recorded voice
+            voice = str(entry.get("voice", ""))
+        key = spec_key(spec, engine, voice, entry.get("formats") or ("wav",))
+        if up_to_date(manifest, spec, key):
+            continue
+        if not manifest.files_present(spec.id):
+            result[spec.id] = "its audio files are missing"
+        elif entry.get("text") != spec.text:
+            result[spec.id] = "the audio says another text"
+        else:
+            result[spec.id] = "the audio has another voice or speed"
+    return result
+
+
+def stale_prompts(config: Config) -> dict[str, str] | None:
+    """The config's prompts whose built audio does not match their text and hints, by id
+    with why; None when there is no readable build manifest (nothing is known)."""
+    from ivr.audio.catalogue import config_specs
+
+    try:
+        manifest = read_manifest(config.prompts.sounds_dir, config.prompts.language)
+    except ManifestError:
+        return None
+    return None if manifest is None else outdated(manifest, config_specs(config))
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -173,17 +226,11 @@ class PromptBuilder:
     # -- one prompt ----------------------------------------------------------------------
 
     def _cached(self, manifest: Manifest, spec: PromptSpec, key: str) -> bool:
-        entry = manifest.prompts.get(spec.id)
-        return (
-            not self.force
-            and entry is not None
-            and entry.get("key") == key
-            and manifest.files_present(spec.id)
-        )
+        return not self.force and up_to_date(manifest, spec, key)
 
     def _one(self, spec: PromptSpec, manifest: Manifest, report: BuildReport) -> ItemResult:
         if spec.silence_ms:
-            key = cache_key(f"<{spec.silence_ms} ms>", SILENCE_ENGINE, "", 1.0, self.formats)
+            key = spec_key(spec, SILENCE_ENGINE, "", self.formats)
             if self._cached(manifest, spec, key):
                 return ItemResult(spec.id, SKIPPED, SILENCE_ENGINE)
             pcm = self._convert.silence(spec.silence_ms, 16000)
@@ -196,7 +243,7 @@ class PromptBuilder:
         engine = self.engine if self._primary_down is None else self._fallback_engine(report)
         while engine is not None:
             voice = engine.voice(spec.voice)
-            key = cache_key(spec.text, engine.name, voice, spec.speed, self.formats)
+            key = spec_key(spec, engine.name, voice, self.formats)
             if self._cached(manifest, spec, key):
                 return ItemResult(spec.id, SKIPPED, engine.name)
             try:

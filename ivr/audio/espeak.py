@@ -26,7 +26,8 @@ class EspeakEngine:
             )
         self.binary = path
 
-    def voice(self, hint: str | None) -> str:
+    @staticmethod
+    def voice(hint: str | None) -> str:
         return hint or DEFAULT_VOICE
 
     def synthesize(self, text: str, voice: str, speed: float) -> bytes:

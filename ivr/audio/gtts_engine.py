@@ -51,7 +51,8 @@ class GttsEngine:
         self._last: float | None = None
         self.requests_made = 0  # texts sent, retries included (for the build's summary)
 
-    def voice(self, hint: str | None) -> str:
+    @staticmethod
+    def voice(hint: str | None) -> str:
         """gTTS has one Ukrainian voice; the hint picks the Google domain (tld), if any."""
         return f"{LANG}-{hint or DEFAULT_TLD}"
 

@@ -26,6 +26,20 @@ class Synthesizer(Protocol):
         ...
 
 
+def engine_voice(engine: str, hint: str | None) -> str | None:
+    """The voice the engine recorded in the manifest as ``engine`` uses for a prompt with
+    voice hint ``hint`` (what its ``voice`` says); None for an engine not known here."""
+    if engine == "gtts":
+        from ivr.audio.gtts_engine import GttsEngine
+
+        return GttsEngine.voice(hint)
+    if engine == "espeak-ng":
+        from ivr.audio.espeak import EspeakEngine
+
+        return EspeakEngine.voice(hint)
+    return None
+
+
 def make_engine(name: str) -> Synthesizer:
     """A ready engine; raises :class:`~ivr.audio.errors.EngineMissing` if not installed."""
     if name == "gtts":

@@ -30,6 +30,8 @@ from ivr.config import default_config_path
 from ivr.logs import setup_logging as setup_logging_at
 
 if TYPE_CHECKING:
+    from ivr.config.model import Config
+    from ivr.config.problems import Problem
     from ivr.store.repository import CallRepository
 
 
@@ -54,9 +56,36 @@ def main() -> None:
     help="The Asterisk dialplan to check against the config (default: "
     "dialplan/extensions_ivr.conf beside the config file, when it exists).",
 )
-def validate(file: str, no_audio_check: bool, dialplan_path: str | None) -> None:
+@click.option(
+    "--diff",
+    "old_file",
+    default=None,
+    metavar="OLD",
+    type=click.Path(dir_okay=False),
+    help="Also validate OLD (the running file; its audio is not required) and print what "
+    "changes from OLD to FILE: menus, options, prompts, topics, other settings, and the "
+    "prompts whose audio must be built. Usage: ivr validate --diff OLD NEW.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="--diff: the summary as text lines or as JSON.",
+)
+def validate(
+    file: str,
+    no_audio_check: bool,
+    dialplan_path: str | None,
+    old_file: str | None,
+    output_format: str,
+) -> None:
     """Check a configuration file; print every problem as FILE:LINE: path: message, then
-    what Asterisk must define for it (queues, numbers, language, sounds)."""
+    what Asterisk must define for it (queues, numbers, language, sounds).
+
+    With --diff OLD: check both files, then print what changes from OLD to FILE (no diff
+    when either is invalid: exit 1)."""
     from pathlib import Path
 
     from ivr.config.dialplan import asterisk_requirements, check_dialplan, dialplan_for
@@ -68,6 +97,9 @@ def validate(file: str, no_audio_check: bool, dialplan_path: str | None) -> None
     if config is not None and dialplan is not None:
         found, fallback = check_dialplan(config, dialplan)
         problems = problems + found
+    if old_file is not None:
+        validate_diff(old_file, file, problems, config, output_format)
+        return
     for problem in problems:
         click.echo(str(problem), err=problem.severity == "error")
     errors = sum(1 for p in problems if p.severity == "error")
@@ -79,6 +111,46 @@ def validate(file: str, no_audio_check: bool, dialplan_path: str | None) -> None
     assert config is not None
     for line in asterisk_requirements(config, dialplan, fallback):
         click.echo(line)
+
+
+def validate_diff(
+    old_file: str,
+    new_file: str,
+    new_problems: list[Problem],
+    new: Config | None,
+    output_format: str,
+) -> None:
+    """``ivr validate --diff OLD NEW``: both files' errors (NEW's warnings too), then the
+    change summary; exit 1 without it when either file is invalid."""
+    import json
+
+    from ivr.audio.build import stale_prompts
+    from ivr.config.diff import diff_configs, render
+    from ivr.config.loader import check_file
+
+    old_problems, old = check_file(old_file)  # running already: its audio is not asked
+    invalid = []
+    for name, problems, config in (("OLD", old_problems, old), ("NEW", new_problems, new)):
+        shown = problems if name == "NEW" else [p for p in problems if p.is_error]
+        for problem in shown:
+            click.echo(str(problem), err=problem.is_error)
+        errors = sum(1 for p in problems if p.is_error)
+        if errors or config is None:
+            path = old_file if name == "OLD" else new_file
+            invalid.append(f"{name} {path} is invalid ({errors} error(s))")
+    if invalid:
+        click.echo(f"ivr validate --diff: {'; '.join(invalid)}: no diff shown", err=True)
+        sys.exit(1)
+    assert old is not None and new is not None
+    diff = diff_configs(old, new, stale_prompts)
+    if output_format == "json":
+        data = {"old": old_file, "new": new_file, **diff.as_dict()}
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    warnings = sum(1 for p in new_problems if not p.is_error)
+    click.echo(f"{new_file}: OK ({warnings} warning(s)); changes from {old_file}:")
+    for line in render(diff, f"'ivr prompts build --config {new_file}'"):
+        click.echo(f"  {line}")
 
 
 @main.command()

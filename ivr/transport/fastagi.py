@@ -131,6 +131,28 @@ def prepare_process(max_connections: int) -> None:
     gc.set_threshold(GC_THRESHOLD, 20, 20)
 
 
+#: At most this many lines of a reload's change summary are logged.
+CHANGES_LOGGED = 40
+
+
+def change_summary(old: Snapshot, new: Snapshot) -> list[str]:
+    """What a reload changed, as ``ivr validate --diff`` says it: ``["no changes"]`` when
+    nothing did; a long summary is cut at ``CHANGES_LOGGED`` lines."""
+    from ivr.audio.build import stale_prompts
+    from ivr.config.diff import diff_configs, render
+
+    source = new.config.source
+    lines = render(
+        diff_configs(old.config, new.config, stale_prompts),
+        f"'ivr prompts build --config {source}'",
+    )
+    if len(lines) > CHANGES_LOGGED:
+        more = len(lines) - CHANGES_LOGGED + 1
+        lines = lines[: CHANGES_LOGGED - 1]
+        lines.append(f"... {more} more lines: ivr validate --diff OLD {source}")
+    return lines
+
+
 def script_name(env: dict[str, str]) -> str:
     return env.get("agi_network_script", "").split("?", 1)[0].strip("/")
 
@@ -294,7 +316,7 @@ class FastAgiServer:
         old = self.provider.current
         loop = asyncio.get_running_loop()
         try:
-            new = await loop.run_in_executor(None, self.provider.reload, self.recorders.prepare)
+            new, changes = await loop.run_in_executor(None, self._reload_and_compare, old)
         except (ConfigError, OSError) as exc:
             self.reloads["failed"] += 1
             log.error("config reload of %s refused; keeping the running config:\n%s", path, exc)
@@ -314,7 +336,20 @@ class FastAgiServer:
             path,
             len(self.active),
         )
+        for line in changes:
+            log.info("config reload: %s", line)
         return True
+
+    def _reload_and_compare(self, old: Snapshot) -> tuple[Snapshot, list[str]]:
+        """The reload, and what changed since ``old`` as summary lines (``ivr validate
+        --diff``): run in a worker thread (the comparison reads the build manifest)."""
+        new = self.provider.reload(self.recorders.prepare)
+        try:
+            lines = change_summary(old, new)
+        except Exception:  # the reload stands; only its summary is lost
+            log.exception("config reload: comparing the old and the new config failed")
+            lines = []
+        return new, lines
 
     async def close(self) -> None:
         if self._server is not None:
