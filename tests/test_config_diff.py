@@ -403,3 +403,12 @@ def test_a_reload_logs_what_changed_and_an_unchanged_one_says_no_changes(
         assert [e["id"] for e in fresh.events if e["type"] == "prompt"][:1] == ["welcome_dso"]
     finally:
         running.stop()
+
+
+def test_the_servers_settings_are_said_once_for_the_main_config_not_for_each_profile(tmp_path):
+    diff = compare(tmp_path, ("  journal: ivr-journal.jsonl", "  journal: spool/ivr-journal.jsonl"))
+    main, supplier = diff.companies
+    assert [(s.name, s.old, s.new) for s in main.settings] == [
+        ("journal_path", "ivr-journal.jsonl", "spool/ivr-journal.jsonl")
+    ]
+    assert supplier.id == "demoenergozbut" and supplier.settings == ()

@@ -214,7 +214,7 @@ def _company(
         prompts=prompts,
         prompts_as=prompts_as,
         topics=_topics(old, new),
-        settings=_settings(old, new),
+        settings=_settings(old, new, server=new is new_all),
         rebuild=rebuild,
         audio_checked=checked,
     )
@@ -374,20 +374,23 @@ def _role(role: enum.Enum | None) -> str:
 
 #: Config fields compared elsewhere (or not configuration: ``source``).
 NOT_SETTINGS = frozenset({"source", "company", "catalogues", "menus", "prompts", "profiles"})
+#: The server's settings, which every profile takes from the main config (``profiles``).
+SERVER_SETTINGS = frozenset({"database_url", "journal_path", "server_id", "log_file"})
 #: Settings whose values are never shown (a database URL may carry a password).
 SECRET = frozenset({"database_url"})
 
 
-def _settings(old: Config, new: Config) -> tuple[FieldChange, ...]:
+def _settings(old: Config, new: Config, server: bool = True) -> tuple[FieldChange, ...]:
     """Everything else, by field name (``operator.queue``): the old and new value when plain,
-    else ``(changed)``."""
+    else ``(changed)``. A profile's (``server=False``) leaves out the server's settings: the
+    main config's, said there."""
     changes: list[FieldChange] = []
     _compare("company", old.company, new.company, changes)
     _compare("prompts.language", old.prompts.language, new.prompts.language, changes)
     sounds = _here(old, old.prompts.sounds_dir), _here(new, new.prompts.sounds_dir)
     _compare("prompts.sounds", *sounds, changes)
     for f in dataclasses.fields(old):
-        if f.name not in NOT_SETTINGS:
+        if f.name not in NOT_SETTINGS and (server or f.name not in SERVER_SETTINGS):
             before, after = _here(old, getattr(old, f.name)), _here(new, getattr(new, f.name))
             _compare(f.name, before, after, changes)
     return tuple(changes)
