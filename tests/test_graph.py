@@ -27,7 +27,7 @@ from ivr.config.loader import check_file
 from ivr.graph.dot import render_dot
 from ivr.graph.graphviz import run_dot
 from ivr.graph.mermaid import mermaid_id, render_mermaid
-from ivr.graph.model import build_graph
+from ivr.graph.model import build_graph, shorten
 
 HAVE_DOT = shutil.which("dot") is not None
 needs_dot = pytest.mark.skipif(
@@ -134,6 +134,13 @@ def test_mermaid_holds_every_menu_and_every_option(config: Config):
             text,
             re.M,
         )
+
+
+def test_prompt_texts_are_shortened_at_a_word():
+    assert shorten("Вітаємо!   Ви\nзателефонували", 40) == "Вітаємо! Ви зателефонували"
+    text = "Якщо ви бачите обірваний провід, іскріння або іншу небезпеку"
+    assert shorten(text, 40) == "Якщо ви бачите обірваний провід…"
+    assert all(len(shorten(text, n)) <= n for n in range(10, 70))
 
 
 def test_mermaid_ids_are_one_to_one():

@@ -54,6 +54,8 @@ def graph(config_path: str, profile_id: str | None, fmt: str | None, output: str
 
     if fmt is None:
         fmt = SUFFIXES.get(Path(output).suffix.lower(), "mermaid") if output else "mermaid"
+    if fmt == "png" and output is None and sys.stdout.isatty():
+        raise click.UsageError("a PNG is no text for the terminal: give -o FILE.png")
     problems, config = check_file(config_path, allow_unreachable=True)
     if config is None:
         click.echo("ivr: cannot draw an invalid configuration:", err=True)

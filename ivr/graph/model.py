@@ -4,10 +4,10 @@ and the renderers (``ivr.graph.dot``, ``ivr.graph.mermaid``) draw. The ids are d
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import functools
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 
 from ivr.actions.announce import AnnounceAction
 from ivr.actions.base import Action
@@ -62,7 +62,7 @@ class EdgeKind(enum.StrEnum):
 NAVIGATION = frozenset({NodeKind.BACK, NodeKind.MAIN, NodeKind.REPEAT})
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Node:
     id: str
     kind: NodeKind
@@ -77,7 +77,7 @@ class Node:
     entry: bool = False  # the entry menu
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Edge:
     id: str
     kind: EdgeKind
@@ -87,7 +87,7 @@ class Edge:
     default: bool = False  # a default key merged into the menu
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class MenuGraph:
     company: str  # the company's name
     company_id: str
@@ -164,14 +164,8 @@ class _Builder:
         seen = reachable(config.entry_menu, self.leads_to)
         unreachable = frozenset(name for name in config.menus if name not in seen)
         nodes = tuple(
-            Node(
-                n.id,
-                n.kind,
-                n.menu,
-                n.title,
-                n.lines,
-                n.topic,
-                n.default,
+            dataclasses.replace(
+                n,
                 unreachable=n.kind is NodeKind.MENU and n.menu in unreachable,
                 entry=n.kind is NodeKind.MENU and n.menu == config.entry_menu,
             )
