@@ -281,7 +281,10 @@ def test_an_unreachable_menu_is_drawn_and_highlighted(tmp_path: Path):
     others = re.findall(r'^    "menu:(?!complaints)[^"]+" \[.*$', text, re.M)
     assert len(others) == 6 and not any("UNREACHABLE" in line for line in others)
     assert "UNREACHABLE from main" in render_mermaid(graph)
-    assert f"class {mermaid_id('menu:complaints')} unreachable" in render_mermaid(graph)
+    mermaid = render_mermaid(graph)
+    assert f"class {mermaid_id('menu:complaints')} unreachable" in mermaid
+    assert f"style {mermaid_id('menu:complaints')} fill:#fed7aa" in mermaid
+    assert f"style {mermaid_id('menu:main')} fill:#dbeafe" in mermaid
     result = graph_command("--config", str(path), "--format", "dot")
     assert result.exit_code == 0, result.output
     assert "UNREACHABLE from main" in result.stdout

@@ -75,7 +75,8 @@ def render_mermaid(graph: MenuGraph, highlight: Iterable[str] = frozenset()) -> 
                 continue  # a row of the menu's box
             left, right = LOOKS[node.kind].mermaid
             lines.append(f'    {mermaid_id(node.id)}{left}"{label(node, graph)}"{right}')
-            fill = LOOKS[node.kind].fill
+            # a node's own style wins over its classes: an unreachable menu's is orange
+            fill = UNREACHABLE_FILL if node.unreachable else LOOKS[node.kind].fill
             classes.append(f"  style {mermaid_id(node.id)} fill:{fill}")
             rows = {ident for ident, _row in folded(graph, menu)}
             if node.unreachable:
