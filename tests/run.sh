@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Set up and run the test suite on a fresh Debian machine with Python 3.11:
-# Debian packages the tests use (PostgreSQL server binaries, espeak-ng), the shared Asterisk
-# build for the end-to-end tests (../shared/asterisk, unless IVR_TEST_ASTERISK or an asterisk
-# on PATH is given), a virtualenv with the project and its test extras, then pytest. The tests
+# Debian packages the tests use (PostgreSQL server binaries, espeak-ng, Graphviz), the shared
+# Asterisk build for the end-to-end tests (../shared/asterisk, unless IVR_TEST_ASTERISK or an
+# asterisk on PATH is given), a virtualenv with the project and its test extras, then pytest. The tests
 # start their own throwaway PostgreSQL server (tests/pg.py) and Asterisk (tests/e2e); set
 # IVR_TEST_POSTGRES_URL to use an existing PostgreSQL instead.
 set -euo pipefail
@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 packages=()
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || packages+=(postgresql)
 command -v espeak-ng >/dev/null || packages+=(espeak-ng)
+command -v dot >/dev/null || packages+=(graphviz)
 python3 -c "import venv, ensurepip" 2>/dev/null || packages+=(python3-venv)
 if [ ${#packages[@]} -gt 0 ]; then
   sudo=""

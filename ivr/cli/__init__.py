@@ -1,4 +1,4 @@
-"""The ``ivr`` command line: validate, agi, serve, simulate."""
+"""The ``ivr`` command line: validate, agi, serve, simulate, and the command groups."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from ivr.cli.common import (
     setup_logging,
 )
 from ivr.cli.db import db
+from ivr.cli.graph import graph
 from ivr.cli.outages import Duration, outages
 from ivr.cli.prompts import prompts, say
 from ivr.cli.report import report
@@ -528,6 +529,7 @@ main.add_command(report)
 main.add_command(test)
 main.add_command(prompts)
 main.add_command(say)
+main.add_command(graph)
 
 if __name__ == "__main__":
     main()

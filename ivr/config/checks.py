@@ -42,6 +42,8 @@ class Checks:
     redirect_names: set[str] | None
     used_redirects: set[str]
     broken_menu_refs: bool
+    #: an unreachable menu is a warning, not an error (``ivr graph`` draws it)
+    allow_unreachable: bool
     has_misrouted: bool  # the config has a misrouted section
     menu_names: set[str]  # the menus an option may point at (set while reading options)
     menu_edges: set[str]  # the menus the current menu's options point at

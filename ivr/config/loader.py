@@ -127,14 +127,18 @@ def database_url_problem(url: str) -> str | None:
 
 
 def check_file(
-    path: str | Path, require_audio: bool = False
+    path: str | Path, require_audio: bool = False, allow_unreachable: bool = False
 ) -> tuple[list[Problem], Config | None]:
     """All problems of a config file and of the files it refers to, sorted by file and line,
     and the configuration when there is no error (one validation run for both).
 
     ``require_audio``: a referenced prompt (or a speech fragment) without built audio is an error.
+    ``allow_unreachable``: a menu no caller can reach is a warning only (for ``ivr graph``,
+    which draws it; never for calls).
     """
-    problems, config = _Loader(path, require_audio).run()
+    loader = _Loader(path, require_audio)
+    loader.allow_unreachable = allow_unreachable
+    problems, config = loader.run()
     if any(p.is_error for p in problems):
         config = None
     return problems, config
@@ -190,6 +194,7 @@ class _Loader(
         self.used_redirects: set[str] = set()
         self.has_misrouted = False
         self.broken_menu_refs = False  # reachability is unknown when a menu reference is bad
+        self.allow_unreachable = False
         self.menu_names: set[str] = set()
         self.menu_edges: set[str] = set()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ivr.actions.back import BackAction
@@ -23,6 +24,19 @@ from ivr.config.schema import (
     MenuDefaults,
     did_you_mean,
 )
+
+
+def reachable(entry: str, edges: Mapping[str, Iterable[str]]) -> set[str]:
+    """The menus a caller can reach from ``entry``, given the menus each menu's options
+    lead to (``edges``)."""
+    seen = {entry}
+    todo = [entry]
+    while todo:
+        for target in edges.get(todo.pop(), ()):
+            if target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return seen
 
 
 class MenuSection(Checks):
@@ -109,17 +123,15 @@ class MenuSection(Checks):
         return entry
 
     def check_reachable(self, entry: str, edges: dict[str, set[str]]) -> None:
-        seen = {entry}
-        todo = [entry]
-        while todo:
-            for target in edges.get(todo.pop(), ()):
-                if target not in seen:
-                    seen.add(target)
-                    todo.append(target)
+        """An unreachable menu is an error, or a warning where the loader allows it
+        (``ivr graph`` draws it)."""
+        seen = reachable(entry, edges)
         for name in edges:
             if name not in seen:
                 self.report(
-                    ("menus", name), f"menu '{name}' is not reachable from the entry menu '{entry}'"
+                    ("menus", name),
+                    f"menu '{name}' is not reachable from the entry menu '{entry}'",
+                    "warning" if self.allow_unreachable else "error",
                 )
 
     def menu(
@@ -162,6 +174,7 @@ class MenuSection(Checks):
         ):
             return None
         merged = dict(options)
+        added: set[str] = set()
         keys = defaults.keys
         fallback_topic = topic or (operator.topic if operator else None)
         extra: tuple[tuple[str, Action | None], ...] = (
@@ -173,6 +186,7 @@ class MenuSection(Checks):
             key = keys.get(role)
             if key is not None and action is not None and key not in merged:
                 merged[key] = action
+                added.add(key)
         invalid = timing.get("invalid_prompt", defaults.invalid_prompt)
         timeout_prompt = timing.get("timeout_prompt", defaults.timeout_prompt)
         if invalid is None or timeout_prompt is None:
@@ -190,6 +204,7 @@ class MenuSection(Checks):
             invalid_prompt=invalid,
             timeout_prompt=timeout_prompt,
             topic=topic,
+            default_keys=frozenset(added),
         )
 
     def options(

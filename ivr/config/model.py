@@ -47,6 +47,8 @@ class Menu:
     invalid_prompt: str
     timeout_prompt: str
     topic: str | None = None  # used for the operator key and max-failures transfer here
+    #: the keys of ``options`` merged in from ``defaults.keys`` (the menu does not bind them)
+    default_keys: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -141,6 +141,7 @@ class ProfilesSection(Checks):
     def profile_loader(self, file: Path) -> ProfilesSection:
         loader = type(self)(file, self.require_audio)  # type: ignore[call-arg]
         loader.profile_of = self.path
+        loader.allow_unreachable = self.allow_unreachable
         return loader
 
     def claims_unique(self, loaders: list[ProfilesSection]) -> bool:
