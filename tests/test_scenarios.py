@@ -7,6 +7,7 @@ readable difference; bad scenario files are refused with FILE:LINE before anythi
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -206,3 +207,26 @@ def test_w_listens_to_the_prompt_playing_to_its_end():
     keys = KeyScript(parse_keys("w 1"))
     assert keys.during_prompt("1") is None  # w: this prompt plays to its end
     assert keys.during_prompt("1") == "1"  # the next one is interrupted by 1
+
+
+def svg_stroke(svg: str, element_id: str) -> str:
+    """The stroke colour of an SVG element's first path (``id="..."``)."""
+    start = svg.index(f'id="{element_id}"')
+    path = svg.index("<path", start)
+    return svg[path:].split('stroke="', 1)[1].split('"', 1)[0]
+
+
+def test_the_coverage_picture_draws_what_no_scenario_exercised_in_red(tmp_path):
+    if shutil.which("dot") is None and not os.environ.get("CI"):
+        pytest.skip("Graphviz's dot is not installed (tests/run.sh installs it)")
+    path = write(tmp_path, '  - name: planned outages\n    keys: "1 3 w h"\n')
+    result = ivr_test(str(path), "--coverage-graph", str(tmp_path / "cover.svg"), cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    dso = (tmp_path / "cover-demooblenergo.svg").read_text(encoding="utf-8")
+    assert svg_stroke(dso, "option:main:1:edge") == "black"  # 1: the outages menu
+    assert svg_stroke(dso, "option:outages:3:edge") == "black"  # 3: planned outages
+    assert svg_stroke(dso, "option:main:2:edge") == "#dc2626"  # never pressed
+    assert svg_stroke(dso, "option:outages:2:edge") == "#dc2626"
+    supplier = (tmp_path / "cover-demoenergozbut.svg").read_text(encoding="utf-8")
+    assert svg_stroke(supplier, "option:main:1:edge") == "#dc2626"  # nobody dialled it
+    assert "demooblenergo: " in result.stdout and "parts not exercised, drawn to" in result.stdout

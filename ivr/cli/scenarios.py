@@ -32,6 +32,13 @@ DEFAULT_PATHS = ("scenarios",)
     default=None,
     help="Calls run at once (default: the number of cores).",
 )
+@click.option(
+    "--coverage-graph",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Draw the menus (as ivr graph; .svg, .png, .dot or .mmd) with what no scenario "
+    "exercised in red; FILE-ID.svg per company when there are several.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Only failures and the summary.")
 def test(
     config_path: str,
@@ -39,6 +46,7 @@ def test(
     junit: Path | None,
     with_coverage: bool,
     workers: int | None,
+    coverage_graph: Path | None,
     quiet: bool,
 ) -> None:
     """Run the scenario files in PATHS (files or directories of *.yaml; default:
@@ -92,12 +100,45 @@ def test(
     if junit is not None:
         write_junit(results, seconds, junit)
         click.echo(f"JUnit XML written to {junit}")
-    if with_coverage:
+    if with_coverage or coverage_graph is not None:
         coverage = Coverage()
         for config in configs.values():
             coverage.add_config(config)
         for result in results:
             if result.record is not None and result.config is not None:
                 coverage.add_call(result.config, result.record.path)
-        click.echo("\n".join(coverage.table()))
+        if with_coverage:
+            click.echo("\n".join(coverage.table()))
+        if coverage_graph is not None:
+            draw_coverage(coverage, list(configs.values()), coverage_graph)
     sys.exit(0 if all(r.passed for r in results) else 1)
+
+
+def draw_coverage(coverage, configs: list, target: Path) -> None:
+    """Each company's menus with what no scenario exercised highlighted (``ivr graph``)."""
+    from ivr.cli.graph import SUFFIXES
+    from ivr.graph.dot import render_dot
+    from ivr.graph.graphviz import GraphvizError, run_dot
+    from ivr.graph.mermaid import render_mermaid
+    from ivr.graph.model import build_graph
+
+    fmt = SUFFIXES.get(target.suffix.lower(), "svg")
+    companies = {c.company.id: c for config in configs for c in config.companies}
+    for company_id, company in companies.items():
+        menus = build_graph(company)
+        missing = [part for part in coverage.missing(company_id) if part in menus.ids]
+        path = target
+        if len(companies) > 1:
+            path = target.with_name(f"{target.stem}-{company_id}{target.suffix}")
+        if fmt == "mermaid":
+            data = render_mermaid(menus, missing).encode("utf-8")
+        elif fmt == "dot":
+            data = render_dot(menus, missing).encode("utf-8")
+        else:
+            try:
+                data = run_dot(render_dot(menus, missing), fmt)
+            except GraphvizError as exc:
+                click.echo(f"ivr: {exc}", err=True)
+                sys.exit(2)
+        path.write_bytes(data)
+        click.echo(f"{company_id}: {len(missing)} parts not exercised, drawn to {path}")
