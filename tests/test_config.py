@@ -1057,3 +1057,12 @@ def test_holidays_load_and_must_be_a_list(tmp_path: Path) -> None:
     assert errors(path) == [
         f"{path}:{line_of(path, 'days_off:')}: appeals.days_off: unknown key 'days_off'"
     ]
+
+
+def test_an_option_menu_that_is_not_text_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    path = make_config(tmp_path, (OUTAGES_OPTION, '"1": {action: menu, menu: {a: 1}}'))
+    line = line_of(path, '"1": {action: menu, menu: {a: 1}}')
+    assert (
+        f"{path}:{line}: menus.main.options.1.menu: expected a menu name, got a mapping"
+        in errors(path)
+    )

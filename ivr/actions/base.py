@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from ivr.flow.next import Next
+
+if TYPE_CHECKING:
+    from ivr.config.kinds import Field
 
 YamlPath = tuple[str | int, ...]
 
@@ -76,6 +79,8 @@ class ActionSpec:
     #: the outcomes its handler notes in the call's path (``ctx.step(event=...)``): what a
     #: tester's scenarios should each see once (``ivr test --coverage``)
     events: tuple[str, ...] = ()
+    #: keys whose value this action reads otherwise than ``registry.OPTION_FIELDS`` says
+    fields: tuple[Field, ...] = ()
 
     @property
     def needs_topic(self) -> bool:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ivr.actions.base import Action, ActionSpec, OptionChecks, YamlPath
+from ivr.config.kinds import Field, PromptList
 from ivr.config.model import Menu
 from ivr.flow.context import FlowContext
 from ivr.flow.next import Steps
@@ -18,10 +19,14 @@ class HangupAction(Action):
     prompts: tuple[str, ...] = ()  # empty: the configured farewell
 
 
+#: its own prompts may be an empty list (the configured farewell)
+PROMPTS = PromptList(allow_empty=True)
+
+
 def parse(p: OptionChecks, path: YamlPath, data: Mapping[str, Any]) -> HangupAction | None:
     if "prompts" not in data:
         return HangupAction()
-    prompts = p.prompt_list((*path, "prompts"), data["prompts"], allow_empty=True)
+    prompts = p.prompt_list((*path, "prompts"), data["prompts"], allow_empty=PROMPTS.allow_empty)
     return None if prompts is None else HangupAction(prompts=prompts)
 
 
@@ -30,4 +35,11 @@ def handle(action: HangupAction, ctx: FlowContext, menu: Menu) -> Steps:
     return (yield from ctx.goodbye(action.prompts))
 
 
-SPEC = ActionSpec("hangup", HangupAction, parse, handle, optional=("prompts", "topic"))
+SPEC = ActionSpec(
+    "hangup",
+    HangupAction,
+    parse,
+    handle,
+    optional=("prompts", "topic"),
+    fields=(Field("prompts", PROMPTS, "its own goodbye ([]: defaults.farewell_prompt)"),),
+)

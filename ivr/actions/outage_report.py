@@ -14,6 +14,7 @@ goodbye: the caller has been served.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -24,6 +25,7 @@ from ivr.accounts.model import Account
 from ivr.actions.base import Action, ActionSpec, OptionChecks, YamlPath
 from ivr.actions.operator import to_operator
 from ivr.actions.outage_status import look_up, say_status
+from ivr.config.kinds import AnyOf, Field, Keyed, PromptId, Section, Text, TopicCode
 from ivr.config.model import Menu
 from ivr.flow.appeals import read_appeal_number, register_appeal
 from ivr.flow.context import FlowContext, Request, Response
@@ -51,7 +53,31 @@ PROMPTS = (
     "report_not_registered",
 )
 
-ANSWER_KEYS = ("code", "operator")
+ANSWER = Section(
+    fields=(
+        Field("code", Text(), "the answer's code, kept in the appeal", required=True),
+        Field("operator", TopicCode(), "the topic of the operator it goes straight to"),
+    )
+)
+ANSWER_KEYS = ANSWER.keys
+#: an answer's key: one digit (in quotes)
+ANSWER_KEY_RE = re.compile(r"^[0-9]$")
+#: ``question: {prompt: ID, answers: {"1": CODE, "3": {code: CODE, operator: TOPIC}}}``
+QUESTION = Section(
+    fields=(
+        Field("prompt", PromptId(), "asks the question", required=True),
+        Field(
+            "answers",
+            Keyed(
+                keys=Text(pattern=ANSWER_KEY_RE),
+                values=AnyOf(options=(Text(), ANSWER)),
+                min_items=1,
+            ),
+            "one digit in quotes -> an answer code, or {code: CODE, operator: TOPIC}",
+            required=True,
+        ),
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -89,7 +115,7 @@ def _question(p: OptionChecks, path: YamlPath, value: Any) -> Question | None:
         p.report(path, "expected a mapping with 'prompt' and 'answers'")
         return None
     for key in value:
-        if key not in ("prompt", "answers"):
+        if key not in QUESTION.keys:
             p.report((*path, key), f"unknown key '{key}': use 'prompt' and 'answers'")
     prompt = p.prompt((*path, "prompt"), value["prompt"]) if "prompt" in value else None
     if "prompt" not in value:
@@ -101,7 +127,7 @@ def _question(p: OptionChecks, path: YamlPath, value: Any) -> Question | None:
     parsed = {}
     for key, answer in answers.items():
         where = (*path, "answers", key)
-        if not isinstance(key, str) or len(key) != 1 or key not in "0123456789":
+        if not isinstance(key, str) or not ANSWER_KEY_RE.match(key):
             p.report(where, f"an answer's key is one digit in quotes, got {key!r}")
             continue
         found = _answer(p, where, answer)

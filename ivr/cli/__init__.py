@@ -42,6 +42,40 @@ def main() -> None:
     """Ukrainian voice autoresponder for electricity suppliers and DSOs (Asterisk AGI)."""
 
 
+@main.command("schema")
+@click.option(
+    "--out",
+    "folder",
+    default="schema",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="The folder of config.schema.json and directory.schema.json.",
+)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing; fail when the files there differ from the ones built now.",
+)
+def schema_command(folder: str, check: bool) -> None:
+    """Write the JSON Schema of config.yaml and of the directory file, built from the
+    definitions the validator uses, for editors with a YAML language server (completion and
+    inline errors); `ivr validate` stays the full check."""
+    from pathlib import Path
+
+    from ivr.config.json_schema import REGENERATE, stale_files, write_files
+
+    if check:
+        stale = stale_files(Path(folder))
+        for path in stale:
+            click.echo(f"{path}: stale or missing; run '{REGENERATE} --out {folder}'", err=True)
+        if stale:
+            sys.exit(1)
+        click.echo(f"{folder}: the schema files are up to date")
+        return
+    for path in write_files(Path(folder)):
+        click.echo(f"wrote {path}")
+
+
 @main.command()
 @click.argument("file", default=default_config_path, type=click.Path(dir_okay=False))
 @click.option(

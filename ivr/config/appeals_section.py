@@ -9,9 +9,8 @@ from ivr.config.checks import Checks
 from ivr.config.model import AppealSettings
 from ivr.config.schema import (
     APPEALS_KEYS,
-    DEADLINE_DAYS_RANGE,
+    DEADLINE,
     DEADLINE_KEYS,
-    DEADLINE_WORKING_DAYS_RANGE,
     LONGEST_LEGAL_DAYS,
     describe,
 )
@@ -40,9 +39,7 @@ class AppealsSection(Checks):
             return None
         key = given[0]
         working = key == "working_days"
-        bounds = DEADLINE_WORKING_DAYS_RANGE if working else DEADLINE_DAYS_RANGE
-        unit = " working days" if working else " days"
-        count = self.number((*path, key), data[key], bounds, unit, integer=True)
+        count = self.number_of((*path, key), data[key], DEADLINE.number(key))
         if count is None:
             return None
         if not working and count > LONGEST_LEGAL_DAYS:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ivr.config.kinds import Number
 from ivr.config.model import Role, Topic
 from ivr.config.problems import Problem, Severity, dotted
 from ivr.config.schema import (
@@ -122,8 +123,12 @@ class Checks:
             return None
         return value
 
-    def seconds_ms(self, path: YamlPath, value: Any, bounds: tuple[int, int]) -> int | None:
-        seconds = self.number(path, value, bounds, " seconds")
+    def number_of(self, path: YamlPath, value: Any, kind: Number) -> float | None:
+        """A number as its declaration (``ivr.config.schema``) says: range, unit, whole."""
+        return self.number(path, value, kind.bounds, kind.unit, integer=kind.integer)
+
+    def seconds_ms(self, path: YamlPath, value: Any, kind: Number) -> int | None:
+        seconds = self.number_of(path, value, kind)
         return None if seconds is None else round(seconds * 1000)
 
     def phone(self, path: YamlPath, value: Any) -> str | None:

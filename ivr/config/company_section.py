@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import zoneinfo
 from collections.abc import Callable
 from datetime import date, time
@@ -15,6 +14,7 @@ from ivr.config.schema import (
     COMPANY_ID_RE,
     COMPANY_KEYS,
     COMPANY_REQUIRED,
+    DATE_RE,
     DAYS,
     DEFAULT_COMPANY_ID,
     HOURS_RE,
@@ -23,9 +23,6 @@ from ivr.config.schema import (
     did_you_mean,
 )
 from ivr.config.yamlmap import YamlPath
-
-DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
 
 K = TypeVar("K")
 

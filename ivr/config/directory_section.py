@@ -13,23 +13,20 @@ from ivr.config.checks import Checks
 from ivr.config.directory import CompanyRole, Directory, DirectoryEntry, Hours, Misrouted
 from ivr.config.problems import Problem
 from ivr.config.regions import REGIONS
-from ivr.config.schema import DAYS, HOURS_RE, describe, did_you_mean
+from ivr.config.schema import (
+    DAYS,
+    ENTRY_KEYS,
+    ENTRY_REQUIRED,
+    HOURS_RE,
+    MISROUTED_KEYS,
+    MISROUTED_REQUIRED,
+    REGION_KEY_RE,
+    REGIONS_KEYS,
+    describe,
+    did_you_mean,
+)
 from ivr.config.yamlmap import YamlDoc, YamlPath, load_yaml_file
 
-ENTRY_REQUIRED = ("id", "name", "role", "regions", "number", "name_prompt")
-ENTRY_KEYS = (
-    *ENTRY_REQUIRED,
-    "settlements",
-    "alternatives",
-    "email",
-    "website",
-    "hours",
-    "info_prompt",
-)
-
-
-MISROUTED_KEYS = ("offer_prompt", "transfer_key", "regions", "national_number")
-REGIONS_KEYS = ("prompt", "keys")
 #: what a redirect with the directory says, by fixed prompt id
 MISROUTED_PROMPTS = (
     "misrouted_supplier",
@@ -49,7 +46,7 @@ class DirectorySection(Checks):
         if "misrouted" not in root:
             return None
         path: YamlPath = ("misrouted",)
-        data = self.mapping(path, root["misrouted"], MISROUTED_KEYS, ("offer_prompt",))
+        data = self.mapping(path, root["misrouted"], MISROUTED_KEYS, MISROUTED_REQUIRED)
         if data is None or "offer_prompt" not in data:
             return None
         if "directory" not in root:
@@ -87,7 +84,7 @@ class DirectorySection(Checks):
         result: dict[str, str] = {}
         for raw, region_value in keys.items():
             key = str(raw)
-            if len(key) != 1 or key not in "123456789":
+            if not REGION_KEY_RE.match(key):
                 self.report((*path, "keys", raw), f"'{key}' is not one of the keys 1 to 9")
                 continue
             region = self.regions_ref((*path, "keys", raw), region_value)

@@ -42,11 +42,12 @@ from ivr.config.problems import ConfigError, Problem, dotted
 from ivr.config.profiles_section import ProfilesSection
 from ivr.config.readings_section import ReadingsSection
 from ivr.config.schema import (
-    ACCOUNT_LENGTH_RANGE,
-    ATTEMPTS_RANGE,
+    CALLBACK,
     CALLBACK_KEYS,
     CODE_RE,
     COMMENT_KEY_RE,
+    DATABASE,
+    DATABASE_KEYS,
     DEFAULT_DATABASE_URL,
     DEFAULT_JOURNAL,
     DEFAULT_KEYS,
@@ -55,26 +56,24 @@ from ivr.config.schema import (
     DEFAULTS_KEYS,
     DEFAULTS_REQUIRED,
     DIALPLAN_EXPRESSION_RE,
+    EXPECTED_WAIT,
     EXPECTED_WAIT_KEYS,
+    IDENTIFICATION,
     IDENTIFICATION_KEYS,
     LANGUAGE_RE,
-    MAX_AGE_RANGE,
-    MAX_MINUTES_RANGE,
-    MIN_SECONDS_RANGE,
     NAME_RE,
     OPERATOR_KEYS,
     OPERATOR_REQUIRED,
+    OUTAGES,
     OUTAGES_KEYS,
     PROMPTS_KEYS,
     QUEUE_RE,
     REDIRECT_KEYS,
     REDIRECT_REQUIRED,
-    REPORT_WINDOW_RANGE,
     ROOT_KEYS,
     ROOT_REQUIRED,
     TOPIC_KEYS,
     TOPIC_REQUIRED,
-    WAITING_RANGE,
     MenuDefaults,
     describe,
     did_you_mean,
@@ -606,13 +605,9 @@ class _Loader(
         ok = True
         default = ExpectedWait()
         found = {"min_seconds": default.min_seconds, "max_minutes": default.max_minutes}
-        limits = {
-            "min_seconds": (MIN_SECONDS_RANGE, " seconds"),
-            "max_minutes": (MAX_MINUTES_RANGE, " minutes"),
-        }
-        for key, (bounds, unit) in limits.items():
+        for key in ("min_seconds", "max_minutes"):
             if key in data:
-                number = self.number((*path, key), data[key], bounds, unit, integer=True)
+                number = self.number_of((*path, key), data[key], EXPECTED_WAIT.number(key))
                 ok = ok and number is not None
                 found[key] = int(number or 0)
         shortest, longest = found["min_seconds"], found["max_minutes"]
@@ -641,15 +636,13 @@ class _Loader(
         waiting count defaults to ``${QUEUE_WAITING_COUNT(<the call's queue>)}``."""
         from ivr.flow.callback import PROMPTS
 
-        data = self.mapping(path, value, CALLBACK_KEYS, ("offer_when_waiting",))
+        data = self.mapping(path, value, CALLBACK_KEYS, CALLBACK.required)
         if data is None or "offer_when_waiting" not in data:
             return None
-        limit = self.number(
+        limit = self.number_of(
             (*path, "offer_when_waiting"),
             data["offer_when_waiting"],
-            WAITING_RANGE,
-            " waiting callers",
-            integer=True,
+            CALLBACK.number("offer_when_waiting"),
         )
         waiting = None
         if "waiting" in data:
@@ -720,9 +713,9 @@ class _Loader(
         if data is None:
             return default
         values: dict[str, Any] = {}
-        for key, bounds in (("account_length", ACCOUNT_LENGTH_RANGE), ("attempts", ATTEMPTS_RANGE)):
+        for key in ("account_length", "attempts"):
             if key in data:
-                number = self.number((*path, key), data[key], bounds, "", integer=True)
+                number = self.number_of((*path, key), data[key], IDENTIFICATION.number(key))
                 if number is not None:
                     values[key] = int(number)
         if "eic" in data:
@@ -745,12 +738,12 @@ class _Loader(
             return OutageData()
         data = self.mapping(("outages",), root["outages"], OUTAGES_KEYS)
         values: dict[str, int] = {}
-        for key, name, limits in (
-            ("max_age", "max_age_minutes", MAX_AGE_RANGE),
-            ("report_window", "report_window_minutes", REPORT_WINDOW_RANGE),
+        for key, name in (
+            ("max_age", "max_age_minutes"),
+            ("report_window", "report_window_minutes"),
         ):
             if data is not None and key in data:
-                minutes = self.number(("outages", key), data[key], limits, " minutes", integer=True)
+                minutes = self.number_of(("outages", key), data[key], OUTAGES.number(key))
                 if minutes is not None:
                     values[name] = int(minutes)
         return OutageData(**values)
@@ -760,7 +753,7 @@ class _Loader(
         journal = self.path.parent / DEFAULT_JOURNAL
         if "database" not in root:
             return DEFAULT_DATABASE_URL, journal, 1
-        data = self.mapping(("database",), root["database"], ("url", "journal", "server_id"))
+        data = self.mapping(("database",), root["database"], DATABASE_KEYS)
         if data is None:
             return None, journal, 1
         url: str | None = DEFAULT_DATABASE_URL
@@ -778,8 +771,8 @@ class _Loader(
                 journal = self.path.parent / name
         server_id = 1
         if "server_id" in data:
-            value = self.number(
-                ("database", "server_id"), data["server_id"], (1, 99), "", integer=True
+            value = self.number_of(
+                ("database", "server_id"), data["server_id"], DATABASE.number("server_id")
             )
             server_id = int(value) if value is not None else 1
         return url, journal, server_id

@@ -15,11 +15,9 @@ from ivr.config.checks import Checks
 from ivr.config.model import Menu, Operator
 from ivr.config.schema import (
     FIELD_HINTS,
-    INTER_DIGIT_RANGE,
     KEY_RE,
-    MAX_FAILURES_RANGE,
+    MENU,
     MENU_KEYS,
-    TIMEOUT_RANGE,
     TIMING_KEYS,
     MenuDefaults,
     did_you_mean,
@@ -48,14 +46,18 @@ class MenuSection(Checks):
         """Timeouts (as ms), max_failures and the two retry prompts present in ``data``."""
         result: dict[str, Any] = {}
         if "timeout" in data:
-            result["timeout"] = self.seconds_ms((*path, "timeout"), data["timeout"], TIMEOUT_RANGE)
+            result["timeout"] = self.seconds_ms(
+                (*path, "timeout"), data["timeout"], MENU.number("timeout")
+            )
         if "inter_digit_timeout" in data:
             result["inter_digit_timeout"] = self.seconds_ms(
-                (*path, "inter_digit_timeout"), data["inter_digit_timeout"], INTER_DIGIT_RANGE
+                (*path, "inter_digit_timeout"),
+                data["inter_digit_timeout"],
+                MENU.number("inter_digit_timeout"),
             )
         if "max_failures" in data:
-            failures = self.number(
-                (*path, "max_failures"), data["max_failures"], MAX_FAILURES_RANGE, "", integer=True
+            failures = self.number_of(
+                (*path, "max_failures"), data["max_failures"], MENU.number("max_failures")
             )
             result["max_failures"] = None if failures is None else int(failures)
         for key in ("invalid_prompt", "timeout_prompt"):
@@ -265,8 +267,9 @@ class MenuSection(Checks):
         )
         if data is None:
             return None
-        if data.get("menu") in names:  # keep reachability right even if this option is bad
-            edges.add(data["menu"])
+        target = data.get("menu")
+        if isinstance(target, str) and target in names:  # reachability, even if this is bad
+            edges.add(target)
         if "action" not in data:
             return None
         kinds = list(SPECS)

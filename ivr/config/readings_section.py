@@ -8,11 +8,9 @@ from typing import Any
 from ivr.config.checks import Checks
 from ivr.config.model import Readings, ReadingWindow
 from ivr.config.schema import (
-    ATTEMPTS_RANGE,
-    MAX_KWH_PER_DAY_RANGE,
-    READING_DIGITS_RANGE,
+    READING_WINDOW,
+    READINGS,
     READINGS_KEYS,
-    WINDOW_DAYS_RANGE,
     WINDOW_KEYS,
     describe,
 )
@@ -33,13 +31,9 @@ class ReadingsSection(Checks):
         if data is None:
             return default
         values: dict[str, Any] = {}
-        for key, bounds, unit in (
-            ("max_digits", READING_DIGITS_RANGE, " digits"),
-            ("max_kwh_per_day", MAX_KWH_PER_DAY_RANGE, " kWh"),
-            ("attempts", ATTEMPTS_RANGE, ""),
-        ):
+        for key in ("max_digits", "max_kwh_per_day", "attempts"):
             if key in data:
-                number = self.number((*path, key), data[key], bounds, unit, integer=True)
+                number = self.number_of((*path, key), data[key], READINGS.number(key))
                 if number is not None:
                     values[key] = int(number)
         if "window" in data:
@@ -66,9 +60,7 @@ class ReadingsSection(Checks):
         days: dict[str, int] = {}
         ok = True
         for key in WINDOW_KEYS:
-            number = self.number(
-                (*path, key), data.get(key, 0), WINDOW_DAYS_RANGE, " days", integer=True
-            )
+            number = self.number_of((*path, key), data.get(key, 0), READING_WINDOW.number(key))
             ok = ok and number is not None
             days[key] = int(number or 0)
         if not ok:
