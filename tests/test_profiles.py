@@ -12,7 +12,9 @@ import json
 import logging
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import ROOT, prompts_played
@@ -205,9 +207,14 @@ def pair(tmp_path) -> Config:
     return dataclasses.replace(config, database_url=f"sqlite:///{tmp_path / 'ivr.sqlite3'}")
 
 
+#: A Tuesday noon in Kyiv: the supplier's operators are at work (the wall clock may be night).
+NOON = datetime(2026, 12, 1, 12, 0, tzinfo=ZoneInfo("Europe/Kyiv"))
+
+
 def call(config: Config, repository: CallRepository, dnid: str, keys: str):
     env = asterisk_env("0441234567", dnid)
-    return simulate_builtin(config, CallRecorder(repository), env, KeyScript(parse_keys(keys)))
+    script = KeyScript(parse_keys(keys))
+    return simulate_builtin(config, CallRecorder(repository), env, script, clock=lambda: NOON)
 
 
 def test_two_numbers_reach_two_companies_and_are_recorded_as_theirs(pair, tmp_path):
