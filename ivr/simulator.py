@@ -392,6 +392,18 @@ def fragment_files(config: Config) -> dict[str, tuple[str, str]]:
     return {config.prompts.file_for(f.id): (f.id, f.text or "…") for f in fragments.values()}
 
 
+def call_clock(at: str | None, tz: str) -> Callable[[], datetime]:
+    """A simulated call's clock: now, or the moment ``at`` (company time unless it has an
+    offset) moving on in real time from then; ValueError for a moment that is none."""
+    from ivr.outages.moments import parse_moment
+
+    if at is None:
+        return utcnow
+    start = parse_moment(at, tz)
+    began = utcnow()
+    return lambda: start + (utcnow() - began)
+
+
 def simulate_builtin(
     config: Config,
     recorder,

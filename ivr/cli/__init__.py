@@ -374,18 +374,14 @@ def start_watching(
 
 
 def call_clock(at: str | None, tz: str) -> Callable[[], datetime]:
-    """The simulated call's clock: now, or ``--at`` moving on in real time from then."""
-    from ivr.flow.call import utcnow
-    from ivr.outages.moments import parse_moment
+    """The simulated call's clock (``ivr.simulator.call_clock``); a usage error for a bad
+    ``--at``."""
+    from ivr.simulator import call_clock as clock_at
 
-    if at is None:
-        return utcnow
     try:
-        start = parse_moment(at, tz)
+        return clock_at(at, tz)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--at") from exc
-    began = utcnow()
-    return lambda: start + (utcnow() - began)
 
 
 @main.command()

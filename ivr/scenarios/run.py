@@ -18,15 +18,19 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from ivr.config.model import Config
-from ivr.flow.call import utcnow
-from ivr.outages.moments import parse_moment
 from ivr.scenarios.spec import Scenario
-from ivr.simulator import KeyScript, Transcript, asterisk_env, parse_keys, simulate_builtin
+from ivr.simulator import (
+    KeyScript,
+    Transcript,
+    asterisk_env,
+    call_clock,
+    parse_keys,
+    simulate_builtin,
+)
 from ivr.store.records import CallRecord
 from ivr.transcript import merged_events
 
@@ -191,7 +195,7 @@ class Runner:
         )
         dialled = scenario.dialled or main.company.dialled_numbers[0]
         answering = main.for_dialled(dialled) or main
-        clock = scenario_clock(scenario.at, main.company.timezone)
+        clock = call_clock(scenario.at, main.company.timezone)
         repository = self.open_repository(main.database_url)
         result = ScenarioResult(scenario, config=answering)
         try:
@@ -220,15 +224,6 @@ class Runner:
             repository.dispose()
             result.seconds = time.perf_counter() - began
         return result
-
-
-def scenario_clock(at: str | None, tz: str) -> Callable[[], datetime]:
-    """The call's clock: now, or ``at`` moving on in real time from then."""
-    if at is None:
-        return utcnow
-    start = parse_moment(at, tz)
-    began = utcnow()
-    return lambda: start + (utcnow() - began)
 
 
 @contextmanager

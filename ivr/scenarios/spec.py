@@ -34,8 +34,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ivr.config.checks import Checks
 from ivr.config.model import Config
-from ivr.config.problems import Problem, dotted
+from ivr.config.problems import Problem
 from ivr.config.schema import describe, did_you_mean
 from ivr.config.yamlmap import YamlDoc, YamlPath, load_yaml_file
 from ivr.outages.moments import parse_moment
@@ -95,18 +96,17 @@ class Scenario:
         return f"{self.file}::{self.name}"
 
 
-class ScenarioFile:
-    """The validation of one scenario file: its scenarios and its problems."""
+class ScenarioFile(Checks):
+    """The validation of one scenario file: its scenarios and its problems (reported and
+    typed by the config loader's getters)."""
 
     def __init__(self, path: Path, default_config: Path | None) -> None:
         self.path = path
+        self.file = str(path)
         self.default_config = default_config
         self.problems: list[Problem] = []
         self.doc = YamlDoc(str(path))
         self.scenarios: list[Scenario] = []
-
-    def report(self, path: YamlPath, message: str) -> None:
-        self.problems.append(Problem(str(self.path), self.doc.line(path), dotted(path), message))
 
     def read(self) -> ScenarioFile:
         self.doc = load_yaml_file(self.path)
@@ -114,28 +114,22 @@ class ScenarioFile:
         data = self.doc.data
         if self.doc.problems:
             return self
-        if not isinstance(data, dict):
-            self.report((), f"expected a mapping with 'scenarios', got {describe(data)}")
+        data = self.mapping((), data, FILE_KEYS, what="a mapping with 'scenarios'")
+        if data is None:
             return self
-        self.unknown((), data, FILE_KEYS)
         config = self.default_config
         if "config" in data:
-            if isinstance(data["config"], str):
-                config = (self.path.parent / data["config"]).resolve()
-                if not config.is_file():
-                    self.report(("config",), f"configuration '{config}' not found")
-                    return self
-            else:
-                self.report(("config",), f"expected a file path, got {describe(data['config'])}")
+            name = self.text(("config",), data["config"], "a file path")
+            if name is None:
+                return self
+            config = (self.path.parent / name).resolve()
+            if not config.is_file():
+                self.report(("config",), f"configuration '{config}' not found")
                 return self
         if config is None:
             self.report((), "no configuration: add 'config: PATH' or run ivr test --config")
             return self
-        defaults = data.get("defaults") or {}
-        if not isinstance(defaults, dict):
-            self.report(("defaults",), f"expected a mapping, got {describe(defaults)}")
-            defaults = {}
-        self.unknown(("defaults",), defaults, DEFAULT_KEYS)
+        defaults = self.mapping(("defaults",), data.get("defaults") or {}, DEFAULT_KEYS) or {}
         items = data.get("scenarios")
         if not isinstance(items, list) or not items:
             self.report(("scenarios",), "expected a list of scenarios, each with name and keys")
@@ -143,10 +137,9 @@ class ScenarioFile:
         names: dict[str, int] = {}
         for i, item in enumerate(items):
             path: YamlPath = ("scenarios", i)
-            if not isinstance(item, dict):
-                self.report(path, f"expected a mapping with name and keys, got {describe(item)}")
+            item = self.mapping(path, item, SCENARIO_KEYS, what="a mapping with name and keys")
+            if item is None:
                 continue
-            self.unknown(path, item, SCENARIO_KEYS)
             scenario = self.scenario(path, {**defaults, **item}, config)
             if scenario is None:
                 continue
@@ -159,11 +152,6 @@ class ScenarioFile:
             names[scenario.name] = i
             self.scenarios.append(scenario)
         return self
-
-    def unknown(self, path: YamlPath, data: dict[str, Any], known: tuple[str, ...]) -> None:
-        for key in data:
-            if key not in known:
-                self.report((*path, key), f"unknown key '{key}'{did_you_mean(key, known)}")
 
     def scenario(self, path: YamlPath, data: dict[str, Any], config: Path) -> Scenario | None:
         ok = True
@@ -186,14 +174,11 @@ class ScenarioFile:
         values: dict[str, Any] = {}
         for key in ("caller", "dialled"):
             if key in data:
-                if isinstance(data[key], str) and data[key].strip():
-                    values[key] = data[key].strip()
-                else:
-                    self.report(
-                        (*path, key),
-                        f"expected a phone number in quotes, got {describe(data[key])}",
-                    )
+                number = self.text((*path, key), data[key], "a phone number in quotes")
+                if number is None:
                     ok = False
+                else:
+                    values[key] = number
         if "at" in data:
             moment = data["at"]
             try:
@@ -229,10 +214,9 @@ class ScenarioFile:
         )
 
     def expect(self, path: YamlPath, data: Any) -> Expect | None:
-        if not isinstance(data, dict):
-            self.report(path, f"expected a mapping of expectations, got {describe(data)}")
+        data = self.mapping(path, data, EXPECT_KEYS, what="a mapping of expectations")
+        if data is None:
             return None
-        self.unknown(path, data, EXPECT_KEYS)
         ok = True
         values: dict[str, Any] = {}
         for key in ("heard", "not_heard", "appeals"):
