@@ -73,7 +73,7 @@ def report(
     call-centre indicators, for the days --from..--to; per company when the config answers
     for several (profiles)."""
     from ivr.reports.calls import build_call_report, empty_call_report
-    from ivr.reports.queue_log import read_queue_log
+    from ivr.reports.queue_log import QueueIndicators, read_queue_log
     from ivr.reports.render import as_csv, as_dict, as_table
     from ivr.store.queries import ReportError
     from ivr.store.repository import StorageError
@@ -132,11 +132,14 @@ def report(
         click.echo(f"ivr: cannot read the database: {str(exc).splitlines()[0]}", err=True)
         sys.exit(2)
     sections = []
+    read: dict[tuple[str, ...] | None, QueueIndicators] = {}  # one read per set of queues
     for company, calls in reports:
         indicators = None
         if queue_log:
             name = None if queue == "*" else ((queue,) if queue else company.operator.queues)
-            indicators = read_queue_log(Path(queue_log), rng, name, Granularity(granularity))
+            if name not in read:
+                read[name] = read_queue_log(Path(queue_log), rng, name, Granularity(granularity))
+            indicators = read[name]
         sections.append((company, calls, indicators))
     if fmt == "json":
         data = [

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ivr.audio.playable import AudioCatalogue
+from ivr.config.model import dialled_key
 from ivr.flow.effects import Effect, Handler
 from ivr.store.journal import Journal
 from ivr.transport.services import call_effect_handlers
@@ -52,6 +53,9 @@ class Snapshot:
     journal: Journal
     #: the other companies' snapshots, by company id (empty in a profile's own snapshot)
     profiles: Mapping[str, Snapshot] = field(default_factory=dict)
+    #: every company's dialled numbers (``dialled_key`` form) -> its company id, when there
+    #: are profiles: what a call looks its company up in
+    numbers: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, config: Config, audio: AudioCatalogue | None = None) -> Snapshot:
@@ -70,7 +74,12 @@ class Snapshot:
             profiles[company_id] = cls(
                 profile, catalogues[place], call_effect_handlers(profile, shared), journal
             )
-        return cls(config, audio, effects, journal, profiles)
+        numbers = {
+            dialled_key(number): company.company.id
+            for company in (config.companies if profiles else ())
+            for number in company.company.dialled_numbers
+        }
+        return cls(config, audio, effects, journal, profiles, numbers)
 
     @property
     def companies(self) -> tuple[Snapshot, ...]:
@@ -82,8 +91,8 @@ class Snapshot:
         claims gets this one, with a warning (once per number and process)."""
         if not self.profiles:
             return self
-        config = self.config.for_dialled(number)
-        if config is None:
+        company_id = self.numbers.get(dialled_key(number))
+        if company_id is None:
             if number not in _unknown_numbers and len(_unknown_numbers) < UNKNOWN_NUMBERS_LOGGED:
                 _unknown_numbers.add(number)
                 log.warning(
@@ -95,7 +104,7 @@ class Snapshot:
                     self.config.company.id,
                 )
             return self
-        return self.profiles.get(config.company.id, self)
+        return self.profiles.get(company_id, self)
 
     def with_audio(self, fresh: Mapping[Path, AudioCatalogue]) -> Snapshot:
         """This snapshot with the catalogues in ``fresh`` (by directory) replacing the ones
