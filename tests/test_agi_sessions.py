@@ -1,4 +1,5 @@
-"""Sync (pyst2) and async (FastAGI) sessions against a fake Asterisk over real sockets.
+"""The process-AGI (pyst2) session against a fake Asterisk over real sockets (the FastAGI
+connection has its own tests: ``test_agi_connection.py``).
 
 The fake Asterisk side writes exactly what res_agi.c writes: the env block, then one reply
 per command (plus unsolicited ``HANGUP`` lines), and closes the socket for EOF. Replies are
@@ -8,13 +9,12 @@ one command and then reads one reply, like Asterisk expects.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import socket
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from typing import TypeVar
 
 import pytest
@@ -26,7 +26,6 @@ from ivr.agi import (
     AgiCommandError,
     AgiHangup,
     AgiProtocolError,
-    AsyncAgiSession,
     Command,
     PystAgi,
     split_command_line,
@@ -461,238 +460,3 @@ def test_sync_sighup_makes_next_send_raise(pair: tuple[socket.socket, socket.soc
     finally:
         signal.signal(signal.SIGHUP, previous)
     assert signal.getsignal(signal.SIGHUP) == previous
-
-
-# --------------------------------------------------------------------------- async session
-
-
-def run(factory: Callable[[], Awaitable[T]]) -> T:
-    """Run an async scenario with an overall timeout, so a bug cannot hang the suite."""
-
-    async def with_timeout() -> T:
-        async with asyncio.timeout(TIMEOUT * 2):
-            return await factory()
-
-    return asyncio.run(with_timeout())
-
-
-async def open_async(
-    pair: tuple[socket.socket, socket.socket], **kwargs: float | None
-) -> AsyncAgiSession:
-    ours, _ = pair
-    ours.setblocking(False)
-    reader, writer = await asyncio.open_connection(sock=ours, limit=MAX_LINE + 2)
-    return await AsyncAgiSession.start(reader, writer, **kwargs)  # type: ignore[arg-type]
-
-
-def test_async_fastagi_env_and_hangup_line(pair: tuple[socket.socket, socket.socket]) -> None:
-    _, asterisk = pair
-    asterisk.sendall(env_block("x", fastagi=True) + b"HANGUP\n200 result=0 endpos=100\n")
-
-    async def scenario() -> None:
-        session = await open_async(pair)
-        assert session.env["agi_network"] == "yes"
-        assert session.env["agi_network_script"] == "ivr?x=y"
-        assert session.env["agi_request"] == "agi://127.0.0.1/ivr?x=y"
-        assert session.env["agi_arg_1"] == "x"
-        reply = await session.send(STREAM)
-        assert reply.endpos == 100
-        assert session.hung_up
-        assert drain(asterisk) == b'STREAM FILE "uk/welcome" "12"\n'
-        with pytest.raises(AgiHangup):
-            await session.send(ANSWER)
-        assert drain(asterisk) == b""
-        asterisk.sendall(b"200 result=1\n")
-        assert (await session.send(SETVAR)).result == "1"
-        assert drain(asterisk) == b'SET VARIABLE "IVR_RESULT" "ok"\n'
-        await session.close()
-        await session.close()  # idempotent, never raises
-
-    run(scenario)
-
-
-def test_async_replies_and_errors(pair: tuple[socket.socket, socket.socket]) -> None:
-    _, asterisk = pair
-    asterisk.sendall(
-        env_block(fastagi=True)
-        + b"100 result=0 Trying...\n200 result=0 Gosub complete\n"
-        + b"510 Invalid or unknown command\n"
-        + b"520 Invalid command syntax.  Proper usage not available.\n"
-        + USAGE
-        + b"520 End of proper usage.\n"
-        + b"200 result= (timeout)\n"
-        + b"200 result=1 (a (b) c=d)\n"
-        + b"200 result=-1 endpos=0\n"
-        + b"200 result=-1 (hangup) endpos=0\n"
-    )
-
-    async def scenario() -> None:
-        session = await open_async(pair)
-        assert (await session.send(Command("GOSUB", ("sub", "s", "1")))).result == "0"
-        for code in (510, 520, 520):
-            with pytest.raises(AgiCommandError) as info:
-                await session.send(ANSWER)
-            assert info.value.code == code
-        assert info.value.usage.endswith("Say a given number.")
-        assert (await session.send(ANSWER)).data == "timeout"
-        assert (await session.send(ANSWER)).data == "a (b) c=d"
-        assert (await session.send(STREAM)).result == "-1"  # returned: the engine decides
-        assert not session.hung_up
-        with pytest.raises(AgiHangup):
-            await session.send(STREAM)
-        assert session.hung_up and not session.closed
-        await session.close()
-
-    run(scenario)
-
-
-def test_async_eof_and_511(pair: tuple[socket.socket, socket.socket]) -> None:
-    _, asterisk = pair
-    asterisk.sendall(env_block(fastagi=True) + b"511 Command Not Permitted on a dead channel\n")
-
-    async def scenario() -> None:
-        session = await open_async(pair)
-        with pytest.raises(AgiHangup, match="511"):
-            await session.send(ANSWER)
-        assert session.hung_up and not session.closed
-        asterisk.shutdown(socket.SHUT_WR)
-        with pytest.raises(AgiHangup):
-            await session.send(Command("VERBOSE", ("bye", "1")))  # dead-safe: written, then EOF
-        assert session.closed
-        assert drain(asterisk) == b'ANSWER\nVERBOSE "bye" "1"\n'
-        with pytest.raises(AgiHangup):
-            await session.send(SETVAR)
-        assert drain(asterisk) == b""
-        await session.close()
-
-    run(scenario)
-
-
-def test_async_eof_before_env(pair: tuple[socket.socket, socket.socket]) -> None:
-    _, asterisk = pair
-    asterisk.shutdown(socket.SHUT_WR)
-    with pytest.raises(AgiHangup):
-        run(lambda: open_async(pair))
-
-
-def test_async_truncated_env(pair: tuple[socket.socket, socket.socket]) -> None:
-    _, asterisk = pair
-    asterisk.sendall(env_block(fastagi=True, end=False)[:-30])
-    asterisk.shutdown(socket.SHUT_WR)
-
-    async def scenario() -> None:
-        session = await open_async(pair)
-        assert session.env["agi_network_script"] == "ivr?x=y"
-        assert session.closed and session.hung_up
-        with pytest.raises(AgiHangup):
-            await session.send(SETVAR)
-        await session.close()
-
-    run(scenario)
-
-
-def test_async_env_timeout(pair: tuple[socket.socket, socket.socket]) -> None:
-    _, asterisk = pair
-    asterisk.sendall(b"agi_network: yes\n")
-    with pytest.raises(AgiProtocolError):
-        run(lambda: open_async(pair, env_timeout=0.05))
-
-
-def test_async_non_utf8_env(pair: tuple[socket.socket, socket.socket]) -> None:
-    _, asterisk = pair
-    asterisk.sendall(env_block(fastagi=True).replace(b"ivr-in", b"ivr-\xff\xfe"))
-
-    async def scenario() -> None:
-        session = await open_async(pair)
-        assert session.env["agi_context"] == "ivr-\ufffd\ufffd"
-        await session.close()
-
-    run(scenario)
-
-
-def test_async_reply_timeout_is_hangup(pair: tuple[socket.socket, socket.socket]) -> None:
-    _, asterisk = pair
-    asterisk.sendall(env_block(fastagi=True))
-
-    async def scenario() -> None:
-        session = await open_async(pair, reply_timeout=0.05)
-        with pytest.raises(AgiHangup):
-            await session.send(ANSWER)
-        assert session.closed
-        await session.close()
-
-    run(scenario)
-
-
-@pytest.mark.parametrize("limit", [MAX_LINE + 2, 1024])
-def test_async_oversized_line(pair: tuple[socket.socket, socket.socket], limit: int) -> None:
-    ours, asterisk = pair
-    asterisk.sendall(env_block(fastagi=True) + b"200 result=1 (" + b"x" * MAX_LINE + b")\n")
-
-    async def scenario() -> None:
-        ours.setblocking(False)
-        reader, writer = await asyncio.open_connection(sock=ours, limit=limit)
-        session = await AsyncAgiSession.start(reader, writer)
-        with pytest.raises(AgiProtocolError):
-            await session.send(Command("GET VARIABLE", ("X",)))
-        assert session.closed
-        await session.close()
-
-    run(scenario)
-
-
-def test_async_unsafe_argument_and_cancellation(pair: tuple[socket.socket, socket.socket]) -> None:
-    _, asterisk = pair
-    asterisk.sendall(env_block(fastagi=True))
-
-    async def scenario() -> None:
-        session = await open_async(pair)
-        with pytest.raises(AgiArgumentError):
-            await session.send(Command("VERBOSE", ("a\nHANGUP",)))
-        assert drain(asterisk) == b""
-        task = asyncio.create_task(session.send(ANSWER))
-        await asyncio.sleep(0.01)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        assert drain(asterisk) == b"ANSWER\n"
-        assert session.closed  # its reply would be mistaken for the next command's
-        await session.close()
-
-    run(scenario)
-
-
-def test_async_real_tcp_server() -> None:
-    """End to end over 127.0.0.1: our server side, a fake Asterisk client."""
-    seen: list[object] = []
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        session = await AsyncAgiSession.start(reader, writer, reply_timeout=TIMEOUT)
-        try:
-            seen.append(session.env["agi_network_script"])
-            seen.append(await session.send(Command("VERBOSE", ('Дзвінок "тест" \\ ok', "1"))))
-            seen.append(await session.send(STREAM))
-        except AgiHangup as exc:
-            seen.append(exc)
-        finally:
-            await session.close()
-
-    async def scenario() -> None:
-        server = await asyncio.start_server(handle, "127.0.0.1", 0, limit=MAX_LINE + 2)
-        port = server.sockets[0].getsockname()[1]
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.write(env_block(fastagi=True))
-        line = await reader.readline()
-        assert split_command_line(line.decode()) == ["VERBOSE", 'Дзвінок "тест" \\ ok', "1"]
-        writer.write(b"200 result=1\n")
-        assert await reader.readline() == b'STREAM FILE "uk/welcome" "12"\n'
-        writer.write(b"200 result=-1 endpos=0\nHANGUP\n")
-        assert await reader.readline() == b""  # the server closed the connection
-        writer.close()
-        server.close()
-        await server.wait_closed()
-
-    run(scenario)
-    assert seen[0] == "ivr?x=y"
-    assert seen[1].result == "1"  # type: ignore[attr-defined]
-    assert seen[2].result == "-1"  # type: ignore[attr-defined]

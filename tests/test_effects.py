@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ivr.agi.types import Command, Reply
 from ivr.flow.call import CallContext
-from ivr.flow.drive import drive_async, drive_sync
+from ivr.flow.drive import FlowPump, drive_sync
 from ivr.flow.effects import (
     AllocateAppealNumber,
     AsyncEffectRunner,
@@ -112,7 +112,9 @@ def test_a_late_effect_times_out_off_the_event_loop():
                     ticks += 1
 
             ticker = asyncio.create_task(tick())
-            result = await runner.run_async(Slow())
+            done: asyncio.Future[EffectResult] = loop.create_future()
+            runner.submit(Slow(), done.set_result)
+            result = await done
             ticker.cancel()
             assert ticks >= 3  # the loop kept running while the effect ran
             return result, loop.time() - started
@@ -122,17 +124,31 @@ def test_a_late_effect_times_out_off_the_event_loop():
     assert took < 0.2
 
 
-def test_the_async_driver_runs_effects_through_the_runner(shipped_config):
+def test_the_push_driver_runs_effects_through_the_runner(shipped_config):
+    """The FastAGI server's driver: replies and effect results are pushed in from callbacks
+    (here: the loop's ``call_soon``, as data would arrive), commands come out."""
     commands: list[str] = []
     scripted = operator_caller(commands)
 
-    async def send(command: Command) -> Reply:
-        return scripted(command)
-
     async def main():
+        loop = asyncio.get_running_loop()
+        finished: asyncio.Future = loop.create_future()
         with ThreadPoolExecutor(1) as threads:
             runner = AsyncEffectRunner({AllocateAppealNumber: lambda e: "26120101000020"}, threads)
-            return await drive_async(flow_for(shipped_config).run(), send, runner)
+
+            def command(cmd: Command) -> None:
+                loop.call_soon(pump.resume, scripted(cmd))  # Asterisk's reply arrives later
+
+            def effect(request: Effect) -> None:
+                runner.submit(request, pump.resume)
+
+            pump = FlowPump(flow_for(shipped_config).run(), command, effect, finished.set_result)
+            pump.start()
+            record = await finished
+            assert pump.done
+            pump.resume(None)  # a late resumption after the end is ignored
+            return record
 
     record = asyncio.run(main())
     assert [a.appeal_number for a in record.appeals] == ["26120101000020"]
+    assert commands[-1] == "SET VARIABLE"

@@ -1,7 +1,8 @@
-"""Strict Asterisk AGI layer: sans-IO protocol, process-AGI (pyst2) and FastAGI sessions.
+"""Strict Asterisk AGI layer: the sans-IO protocol and the process-AGI (pyst2) session.
 
-The call-flow engine talks to a session through one method: ``send(cmd) -> Reply``
-(``await send(cmd)`` for FastAGI).
+The process-AGI session has one method for the engine's driver: ``send(cmd) -> Reply``.
+The FastAGI server feeds the same sans-IO readers from its protocol callbacks
+(``ivr.transport.connection``).
 """
 
 from typing import TYPE_CHECKING, Any
@@ -29,17 +30,12 @@ from .types import (
 )
 
 if TYPE_CHECKING:
-    from .async_session import AsyncAgiSession
     from .sync_session import PystAgi
 
 
 def __getattr__(name: str) -> Any:
-    """The sessions are imported on first use: asyncio (FastAGI) and pyst2 (process AGI)
-    cost start-up time the other transport does not need."""
-    if name == "AsyncAgiSession":
-        from .async_session import AsyncAgiSession
-
-        return AsyncAgiSession
+    """The session is imported on first use: pyst2 costs start-up time that the FastAGI
+    server does not need."""
     if name == "PystAgi":
         from .sync_session import PystAgi
 
@@ -55,7 +51,6 @@ __all__ = [
     "AgiError",
     "AgiHangup",
     "AgiProtocolError",
-    "AsyncAgiSession",
     "Command",
     "EnvBlockReader",
     "PystAgi",

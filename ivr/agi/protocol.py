@@ -1,7 +1,8 @@
 """Sans-IO AGI protocol: argument quoting, command lines, replies and the env block.
 
-Nothing here reads or writes a socket. The sessions (``sync_session``, ``async_session``)
-read lines, feed them to the state machines below and write what ``format_command`` returns.
+Nothing here reads or writes a socket. The process-AGI session (``sync_session``) and the
+FastAGI connection (``ivr.transport.connection``) read lines, feed them to the state machines
+below and write what ``format_command`` returns.
 """
 
 from __future__ import annotations
@@ -186,7 +187,7 @@ class ReplyReader:
 
 
 class CallState:
-    """Hangup bookkeeping shared by the sync and async sessions (sans-IO).
+    """Hangup bookkeeping shared by the process-AGI session and the FastAGI connection.
 
     ``signalled``: the channel is dead (HANGUP line, SIGHUP, 511, ``-1 (hangup)``) but the
     connection still works, so dead-safe commands may be sent. ``closed``: the connection is

@@ -3,7 +3,7 @@
 The call-flow engine is a sans-IO generator: besides AGI commands it yields ``Effect``
 objects and receives an ``EffectResult`` for each. The transport owns an effect runner that
 does the work: process AGI and the simulator inline (``EffectRunner.run``), the FastAGI server
-in a thread pool with a deadline per effect (``AsyncEffectRunner.run_async``), so a slow disk
+in a thread pool with a deadline per effect (``AsyncEffectRunner.submit``), so a slow disk
 or database never freezes the other calls on the event loop. A failed or late effect comes
 back as a result with an error, which the flow must handle (the caller still reaches a
 person), never as an exception or silence.
@@ -118,14 +118,36 @@ class AsyncEffectRunner(EffectRunner):
         super().__init__(handlers)
         self.executor = executor
 
-    async def run_async(self, effect: Effect) -> EffectResult:
+    def submit(self, effect: Effect, done: Callable[[EffectResult], None]) -> None:
+        """Run ``effect`` in a thread; ``done(result)`` is called on the event loop once,
+        with the handler's result or, past the effect's deadline, a timeout error (a late
+        thread finishes on its own and its result is dropped). Call it on the loop."""
         import asyncio
 
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self.executor, self.run, effect)
         try:
-            return await asyncio.wait_for(asyncio.shield(future), effect.deadline)
-        except TimeoutError:  # the thread finishes on its own; its result is dropped
-            return EffectResult(
-                error=f"{type(effect).__name__} took longer than {effect.deadline:g} s"
-            )
+            future = loop.run_in_executor(self.executor, self.run, effect)
+        except RuntimeError as exc:  # the threads are shut down: the server is stopping
+            loop.call_soon(done, EffectResult(error=f"{type(effect).__name__} not run: {exc}"))
+            return
+        settled = False
+
+        def settle(result: EffectResult) -> None:
+            nonlocal settled
+            if not settled:
+                settled = True
+                timer.cancel()
+                done(result)
+
+        def finished(future: asyncio.Future[EffectResult]) -> None:
+            if future.cancelled():
+                settle(EffectResult(error=f"{type(effect).__name__} was cancelled"))
+            else:
+                settle(future.result())
+
+        def late() -> None:
+            name = type(effect).__name__
+            settle(EffectResult(error=f"{name} took longer than {effect.deadline:g} s"))
+
+        timer = loop.call_later(effect.deadline, late)
+        future.add_done_callback(finished)

@@ -1,9 +1,10 @@
-"""FastAGI server: one asyncio task per call on a single event loop.
+"""FastAGI server: every call on a single event loop, one protocol object per connection.
 
 Why asyncio: a call spends almost all its life waiting for Asterisk (a prompt plays for
-seconds, the caller thinks). A coroutine waiting on a socket costs a few kilobytes and no
-thread, so thousands of concurrent calls fit in one process on two cores; the engine itself
-is a plain generator, so no call ever blocks the loop. Blocking work runs in threads: the
+seconds, the caller thinks). A call waiting on a socket costs a few kilobytes and no thread,
+so thousands of concurrent calls fit in one process; the engine itself is a plain generator,
+driven from the connection's callbacks (``ivr.transport.connection``: no task, stream or
+future per call), so no call ever blocks the loop. Blocking work runs in threads: the
 database writes in one worker (``AsyncCallRecorder``), the work a call asks for (appeal
 numbers from a locked, fsynced file) in the effect threads, and reading the configuration
 (SIGHUP) and the audio build (``ivr.transport.provider``) in the loop's default executor.
@@ -19,21 +20,17 @@ import logging
 import resource
 import signal
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from ivr.agi.async_session import AsyncAgiSession
-from ivr.agi.protocol import MAX_LINE
-from ivr.agi.types import AgiError, AgiHangup
 from ivr.config.problems import ConfigError
-from ivr.flow.call import dialled_number
 from ivr.flow.effects import AsyncEffectRunner
-from ivr.flow.engine import CallFlow
 from ivr.store.async_recorder import AsyncCallRecorder
+from ivr.transport.connection import AgiConnection
 from ivr.transport.journals import JournalRecorders
 from ivr.transport.provider import ConfigProvider, Snapshot
-from ivr.transport.runner import CallRun
+from ivr.transport.runner import CUT_REASON
 
 log = logging.getLogger(__name__)
 
@@ -153,13 +150,12 @@ def change_summary(old: Snapshot, new: Snapshot) -> list[str]:
     return lines
 
 
-def script_name(env: dict[str, str]) -> str:
-    return env.get("agi_network_script", "").split("?", 1)[0].strip("/")
-
-
 class FastAgiServer:
     """Serves calls on the provider's current snapshot; ``recorder`` records them (and a
     recorder of the same database is made for each other journal a reload names)."""
+
+    #: Script names served (``agi://HOST/ivr``; an empty one too).
+    scripts = SCRIPTS
 
     def __init__(
         self, provider: ConfigProvider, recorder: AsyncCallRecorder, settings: ServerSettings
@@ -167,18 +163,22 @@ class FastAgiServer:
         self.provider = provider
         self.recorders = JournalRecorders(recorder, provider.current)
         self.settings = settings
-        self.active: set[asyncio.Task[None]] = set()
-        #: The flow of each running call, for the SIGTERM cut.
-        self.flows: dict[asyncio.Task[None], CallFlow] = {}
+        #: Every open connection (env block, call, closing): the connection limit and the
+        #: SIGTERM drain count these.
+        self.active: set[AgiConnection] = set()
         self.calls_served = 0
-        #: Blocking work a call asks for (appeal numbers...) runs in these threads, never on
-        #: the event loop.
-        self._effect_threads = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ivr-effect")
+        #: Blocking work a call asks for (appeal numbers, look-ups) runs in these threads,
+        #: never on the event loop.
+        self.effect_threads = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ivr-effect")
+        self._effect_runners: dict[int, tuple[object, AsyncEffectRunner]] = {}
         self.refused = {"limit": 0, "peer": 0}
         self.reloads = {"ok": 0, "failed": 0}
         self._last_refusal_log = {"limit": float("-inf"), "peer": float("-inf")}
         self._server: asyncio.Server | None = None
         self._reloading: asyncio.Task[bool] | None = None
+        #: Calls waiting for the audio build to be looked at (at most once a second).
+        self._audio_check: asyncio.Future[bool] | None = None
+        self._after_audio_check: list[Callable[[Snapshot], None]] = []
 
     @property
     def port(self) -> int:
@@ -186,97 +186,82 @@ class FastAgiServer:
         return self._server.sockets[0].getsockname()[1]
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(
-            self._accept,
-            self.settings.host,
-            self.settings.port,
-            limit=MAX_LINE + 2,
-            backlog=1024,
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(
+            lambda: AgiConnection(self), self.settings.host, self.settings.port, backlog=1024
         )
         self.recorders.start()
         log.info("FastAGI server listening on %s:%d", self.settings.host, self.port)
 
-    def _refuse(self, writer: asyncio.StreamWriter, kind: str, message: str) -> None:
-        """Close a connection at once; log it, at most once per ``REFUSAL_LOG_EVERY`` s."""
+    # -- what the connections ask of the server ---------------------------------------------
+
+    def admit(self, connection: AgiConnection) -> bool:
+        """Is this new connection served? (its peer in the allow-list, a free slot)"""
+        peer = connection.peer
+        if not peer_allowed(peer, self.settings.allow):
+            self._refuse(
+                "peer",
+                f"refusing FastAGI connection from {peer}: address not in the allow-list (--allow)",
+            )
+            return False
+        if len(self.active) >= self.settings.max_connections:
+            self._refuse(
+                "limit",
+                f"connection limit {self.settings.max_connections} "
+                f"reached (--max-connections); refusing {peer}",
+            )
+            return False
+        self.active.add(connection)
+        return True
+
+    def release(self, connection: AgiConnection) -> None:
+        """The connection is closed and its call recorded: its slot is free."""
+        self.active.discard(connection)
+
+    def _refuse(self, kind: str, message: str) -> None:
+        """Count a refused connection; log it, at most once per ``REFUSAL_LOG_EVERY`` s."""
         self.refused[kind] += 1
         now = time.monotonic()
         if now - self._last_refusal_log[kind] >= REFUSAL_LOG_EVERY:
             self._last_refusal_log[kind] = now
             log.warning("%s (%d refused so far)", message, self.refused[kind])
-        writer.close()
 
-    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        peer = writer.get_extra_info("peername")
-        if not peer_allowed(peer, self.settings.allow):
-            self._refuse(
-                writer,
-                "peer",
-                f"refusing FastAGI connection from {peer}: address not in the allow-list (--allow)",
-            )
+    def with_snapshot(self, start: Callable[[Snapshot], None]) -> None:
+        """Call ``start`` with the snapshot for a new call; at most once a second the audio
+        build is looked at first (in a worker thread), so a rebuild reaches new calls
+        without a reload. Calls arriving meanwhile wait for that look."""
+        if self._audio_check is None and self.provider.audio_check_due():
+            loop = asyncio.get_running_loop()
+            self._audio_check = loop.run_in_executor(None, self.provider.refresh_audio)
+            self._audio_check.add_done_callback(self._audio_checked)
+        if self._audio_check is not None:
+            self._after_audio_check.append(start)
             return
-        if len(self.active) >= self.settings.max_connections:
-            self._refuse(
-                writer,
-                "limit",
-                f"connection limit {self.settings.max_connections} "
-                f"reached (--max-connections); refusing {peer}",
-            )
-            return
-        task = asyncio.current_task()
-        assert task is not None
-        self.active.add(task)
-        try:
-            await self._serve_call(reader, writer)
-        finally:
-            self.active.discard(task)
+        start(self.provider.current)
 
-    async def _serve_call(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        peer = writer.get_extra_info("peername")
-        try:
-            session = await AsyncAgiSession.start(
-                reader,
-                writer,
-                env_timeout=self.settings.env_timeout,
-                reply_timeout=self.settings.reply_timeout,
-            )
-        except AgiHangup:
-            writer.close()
-            return
-        except AgiError as exc:
-            log.warning("dropping connection from %s: %s", peer, exc)
-            writer.close()
-            return
-        try:
-            script = script_name(session.env)
-            if script not in SCRIPTS:
-                # Closing without commands makes AGISTATUS=FAILURE: the dialplan falls back.
-                log.warning("unknown FastAGI script %r from %s", script, peer)
-                return
-            # the dialled number's company; the call keeps its snapshot to its end
-            snapshot = (await self._snapshot()).for_dialled(dialled_number(session.env))
-            run = CallRun(snapshot, session.env, "fastagi", self.recorders.for_snapshot(snapshot))
-            task = asyncio.current_task()
-            assert task is not None
-            self.flows[task] = run.flow
-            try:  # cancelled past the cut grace: closed, but recorded
-                await run.run_async(
-                    session.send, AsyncEffectRunner(snapshot.effects, self._effect_threads)
-                )
-            finally:
-                self.flows.pop(task, None)
-            self.calls_served += 1
-        finally:
-            await session.close()
-
-    async def _snapshot(self) -> Snapshot:
-        """The snapshot for a new call; at most once a second the audio build is looked at
-        first (in a worker thread), so a rebuild reaches new calls without a reload."""
-        if self.provider.audio_check_due():
+    def _audio_checked(self, future: asyncio.Future[bool]) -> None:
+        self._audio_check = None
+        if not future.cancelled() and future.exception() is not None:
+            # the calls go on with the audio they have
+            log.error("checking the audio build failed", exc_info=future.exception())
+        waiting, self._after_audio_check = self._after_audio_check, []
+        snapshot = self.provider.current
+        for start in waiting:
             try:
-                await asyncio.get_running_loop().run_in_executor(None, self.provider.refresh_audio)
-            except Exception:  # the call goes on with the audio it has
-                log.exception("checking the audio build failed")
-        return self.provider.current
+                start(snapshot)
+            except Exception:  # one broken start must not strand the others
+                log.exception("starting a call failed")
+
+    def effect_runner(self, snapshot: Snapshot) -> AsyncEffectRunner:
+        """The effect runner of a snapshot's services (one per snapshot, not per call)."""
+        key = id(snapshot.effects)
+        entry = self._effect_runners.get(key)
+        if entry is None or entry[0] is not snapshot.effects:
+            if len(self._effect_runners) > 16:  # old snapshots' runners (reloads)
+                self._effect_runners.clear()
+            entry = (snapshot.effects, AsyncEffectRunner(snapshot.effects, self.effect_threads))
+            self._effect_runners[key] = entry
+        return entry[1]
 
     async def serve_until_stopped(self) -> None:
         """Serve until SIGTERM or SIGINT, then drain running calls and pending records."""
@@ -351,34 +336,36 @@ class FastAgiServer:
             lines = []
         return new, lines
 
+    async def _wait_for_calls(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for every connection to end; True if they did."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.active and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+        return not self.active
+
     async def close(self) -> None:
         if self._server is not None:
             self._server.close()  # stop accepting; running calls go on
-        if self.active:
-            _done, pending = await asyncio.wait(
-                set(self.active), timeout=self.settings.drain_timeout
+        if self.active and not await self._wait_for_calls(self.settings.drain_timeout):
+            log.warning(
+                "drain deadline: handing %d running calls to the operator queue",
+                len(self.active),
             )
-            if pending:
-                log.warning(
-                    "drain deadline: handing %d running calls to the operator queue", len(pending)
-                )
-                for task in pending:
-                    flow = self.flows.get(task)
-                    if flow is not None:
-                        flow.cut_reason = "the server is stopping"
-                _done, pending = await asyncio.wait(pending, timeout=self.settings.cut_grace)
-            if pending:
+            for connection in list(self.active):
+                connection.cut("the server is stopping")
+            if not await self._wait_for_calls(self.settings.cut_grace):
                 log.warning(
                     "cutting %d calls that did not reach a reply in %.0f s; the "
                     "dialplan's fallback queue takes them",
-                    len(pending),
+                    len(self.active),
                     self.settings.cut_grace,
                 )
-                for task in pending:
-                    task.cancel()
-                await asyncio.wait(pending, timeout=5)  # they record their calls
+                for connection in list(self.active):
+                    connection.abandon(CUT_REASON)  # recorded as interrupted
+                await self._wait_for_calls(5)
         if self._server is not None:
             await self._server.wait_closed()
         await self.recorders.drain()
         await self.recorders.close()
-        self._effect_threads.shutdown(wait=False)
+        self.effect_threads.shutdown(wait=False)

@@ -1,21 +1,22 @@
 """One call, whichever transport carries it: the call's facts from the AGI environment, its
 flow on a configuration snapshot, its start and its record.
 
-Process AGI and the simulator drive the flow on a blocking session (:meth:`CallRun.run`), the
-FastAGI server on an asyncio session (:meth:`CallRun.run_async`); the two differ only in the
-driver. Stdlib only at import: asyncio is imported by the async entry alone.
+Process AGI and the simulator drive the flow on a blocking session (:meth:`CallRun.run`); the
+FastAGI server pushes Asterisk's replies into ``steps`` from its protocol callbacks
+(``ivr.transport.connection``) and hands the record back with :meth:`CallRun.recorded`. The
+two differ only in the driver. Stdlib only at import (process AGI's start-up).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from ivr.agi.types import AgiHangup
 from ivr.flow.call import CallContext, dialled_number, utcnow
-from ivr.flow.drive import drive_async, drive_sync
-from ivr.flow.effects import AsyncEffectRunner, EffectRunner
+from ivr.flow.drive import drive_sync
+from ivr.flow.effects import EffectRunner
 from ivr.flow.engine import CallFlow
 from ivr.store.recorder import Recorder
 
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from ivr.store.records import CallRecord
     from ivr.transport.provider import Snapshot
 
-#: The error of a call closed after the SIGTERM cut grace (``run_async`` cancelled).
+#: The error of a call closed after the SIGTERM cut grace.
 CUT_REASON = "call cut: the server stopped before the call ended; the dialplan's fallback took it"
 
 
@@ -51,27 +52,7 @@ class CallRun:
     def run(self, send: Callable[[Command], Reply]) -> CallRecord:
         """Drive the call on a blocking session, effects inline; record it."""
         record = drive_sync(self.steps, send, EffectRunner(self.snapshot.effects))
-        return self._recorded(record)
-
-    async def run_async(
-        self, send: Callable[[Command], Awaitable[Reply]], effects: AsyncEffectRunner
-    ) -> CallRecord:
-        """Drive the call on an asyncio session, effects in ``effects``' threads; record it.
-
-        Cancelling the task (the server's cut grace is over) ends the flow as ``interrupted``
-        with ``CUT_REASON``; the call is still recorded and the task goes on to close the
-        connection.
-        """
-        import asyncio
-
-        try:
-            record = await drive_async(self.steps, send, effects)
-        except asyncio.CancelledError:
-            task = asyncio.current_task()
-            assert task is not None
-            task.uncancel()
-            record = self.interrupted(CUT_REASON)
-        return self._recorded(record)
+        return self.recorded(record)
 
     def interrupted(self, reason: str) -> CallRecord:
         """End a flow whose connection is being closed: it sees a hang-up everywhere and
@@ -83,7 +64,8 @@ class CallRun:
             except StopIteration as stop:
                 return stop.value
 
-    def _recorded(self, record: CallRecord) -> CallRecord:
+    def recorded(self, record: CallRecord) -> CallRecord:
+        """Hand the finished call's record to the recorder."""
         self.recorder.record(record)
         return record
 
