@@ -1,6 +1,7 @@
-"""Memory of one call's flow, without a server: N calls parked at their first wait.
+"""Memory per concurrent call: N calls parked at their first wait, by source file.
 
     python bench/call_memory.py [--calls 2000] [--root CHECKOUT]
+    python bench/call_memory.py --server [--calls 2000]
 
 Each call is the storm's unknown caller (``bench/storm.py``): it is answered, presses 1
 during the welcome and is parked when the outages menu starts playing. Nothing else runs
@@ -8,6 +9,12 @@ during the welcome and is parked when the outages menu starts playing. Nothing e
 concurrent call, by the source file that allocated it (``tracemalloc``). ``--root`` measures
 another checkout (a ``git worktree``) the same way, for before/after comparisons; the shipped
 ``config.yaml`` of that checkout is used for the DSO alone (no profiles).
+
+``--server`` parks the calls in the real FastAGI server instead (in this process, on a fresh
+SQLite file, with its recorder and journal), driven over loopback by the benchmark's load
+generator in another process whose prompts last a minute: everything a waiting call costs the
+server, sockets, connection objects and journal included (the kernel's socket buffers are not
+counted).
 """
 
 from __future__ import annotations
@@ -27,9 +34,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--root", type=Path, default=HERE, help="The checkout to measure.")
+    parser.add_argument("--server", action="store_true", help="Park the calls in the server.")
     args = parser.parse_args()
     root = args.root.resolve()
     sys.path.insert(0, str(root))
+    if args.server:
+        server_memory(root, args.calls)
+        return
     from ivr.agi.protocol import parse_reply
     from ivr.agi.types import Command
     from ivr.config.loader import load_config
@@ -79,6 +90,78 @@ def main() -> None:
     for stat in stats[:10]:
         name = stat.traceback[0].filename.replace(f"{root}/", "")
         print(f"  {stat.size_diff / len(parked):7.0f} B per call  {name}")
+
+
+def report(root: Path, calls: int, before: tracemalloc.Snapshot) -> None:
+    after = tracemalloc.take_snapshot()
+    stats = after.compare_to(before, "filename")
+    total = sum(s.size_diff for s in stats)
+    print(f"{root}: {calls} parked calls, {total / calls / 1024:.2f} KiB per call")
+    for stat in stats[:10]:
+        name = stat.traceback[0].filename.replace(f"{root}/", "")
+        print(f"  {stat.size_diff / calls:7.0f} B per call  {name}")
+
+
+def server_memory(root: Path, calls: int) -> None:
+    """``--server``: the calls parked in a real FastAGI server, measured with tracemalloc."""
+    import asyncio
+    import multiprocessing
+    import time
+    from dataclasses import replace
+
+    sys.path.insert(0, str(root / "bench"))
+    import storm
+
+    from ivr.config.loader import load_config
+    from ivr.loadgen import run_load
+    from ivr.store.async_recorder import AsyncCallRecorder
+    from ivr.store.journal import Journal
+    from ivr.store.recorder import CallRecorder
+    from ivr.store.repository import CallRepository
+    from ivr.transport.fastagi import FastAgiServer, ServerSettings
+    from ivr.transport.provider import ConfigProvider, Snapshot
+
+    storm.prepare_workdir()
+    work = Path(tempfile.mkdtemp(prefix="ivr-srvmem-"))
+    config = load_config(storm.write_config(work, storm.BENCH_DIR / "prompts"))
+    repository = CallRepository(config.database_url)
+    repository.ensure_schema()
+    recorder = AsyncCallRecorder(CallRecorder(repository, Journal(config.journal_path)))
+    scenario = replace(
+        storm.SCENARIOS["storm"],
+        calls=calls,
+        concurrency=calls,
+        keys=storm.OUR_KEYS,
+        prompt_delay=60.0,
+        input_delay=60.0,
+    )
+
+    async def measure() -> None:
+        server = FastAgiServer(
+            ConfigProvider(Snapshot.of(config)), recorder, ServerSettings(port=0)
+        )
+        await server.start()
+        loop = asyncio.get_running_loop()
+        gc.collect()
+        tracemalloc.start(1)
+        before = tracemalloc.take_snapshot()
+        load = loop.run_in_executor(None, run_load, storm.HOST, server.port, scenario, 1)
+        deadline = time.monotonic() + 60
+        while len(server.active) < calls and time.monotonic() < deadline:
+            await asyncio.sleep(0.2)
+        await asyncio.sleep(3)  # every call reaches its first long prompt; starts journalled
+        gc.collect()
+        report(root, len(server.active), before)
+        tracemalloc.stop()
+        for connection in list(server.active):
+            if connection.transport is not None:
+                connection.transport.abort()
+        await load
+        await server.close()
+
+    multiprocessing.set_start_method("spawn", force=True)
+    asyncio.run(measure())
+    recorder.close()
 
 
 if __name__ == "__main__":

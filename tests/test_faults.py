@@ -414,11 +414,15 @@ def test_sighup_reload_during_calls(config_copy: Path):
         serve.stop()
 
 
-def test_sigterm_drains_running_calls_then_exits(config_copy: Path, config):
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_sigterm_drains_running_calls_then_exits(config_copy: Path, config, loop):
     """SIGTERM: calls that end inside the drain deadline end normally; the rest are handed
     to the operator queue at their next reply, on purpose and recorded so; a call that sends
-    no reply within the cut grace is closed and recorded ``interrupted``. No traceback."""
-    serve = ServeProcess(config_copy, "--drain-timeout", "1.5", "--cut-grace", "2")
+    no reply within the cut grace is closed and recorded ``interrupted``. No traceback. On
+    both event loops ``ivr serve`` can run on."""
+    if loop == "uvloop":
+        pytest.importorskip("uvloop")
+    serve = ServeProcess(config_copy, "--drain-timeout", "1.5", "--cut-grace", "2", "--loop", loop)
     try:
         finishing = Caller(serve.address, network_env(config, "0441111111"))
         finishing.answer_until("WAIT FOR DIGIT")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sys
 from collections.abc import Callable
@@ -262,6 +261,14 @@ def parse_listen(value: str) -> tuple[str, int]:
     help="The feed's format (required with --watch).",
 )
 @click.option("--watch-every", type=Duration(), default="5m", show_default=True)
+@click.option(
+    "--loop",
+    "loop_choice",
+    type=click.Choice(["auto", "uvloop", "asyncio"]),
+    default="auto",
+    show_default=True,
+    help="Event loop: uvloop (faster; 'auto' uses it when it is installed) or asyncio's own.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 def serve(
     config_path: str,
@@ -273,6 +280,7 @@ def serve(
     watch_source: str | None,
     watch_format: str | None,
     watch_every: float,
+    loop_choice: str,
     verbose: bool,
 ) -> None:
     """FastAGI server: many calls at once on one asyncio event loop.
@@ -282,6 +290,7 @@ def serve(
     SIGTERM stops accepting and drains running calls.
     """
     from ivr.store.async_recorder import AsyncCallRecorder
+    from ivr.transport import loops
     from ivr.transport.fastagi import (
         LOOPBACK,
         FastAgiServer,
@@ -326,7 +335,10 @@ def serve(
     server = FastAgiServer(provider, recorder, settings)
     stop_watching = start_watching(watch_source, watch_format, watch_every, repository)
     try:
-        asyncio.run(server.serve_until_stopped())
+        loops.run(server.serve_until_stopped(), loop_choice)
+    except loops.LoopUnavailable as exc:
+        click.echo(f"ivr: {exc}", err=True)
+        sys.exit(2)
     except OSError as exc:
         click.echo(f"ivr: cannot listen on {listen}: {exc}", err=True)
         sys.exit(2)

@@ -30,7 +30,7 @@ Response = Reply | EffectResult
 Gen = Generator[Request, Response, Any]
 
 
-def _no_runner(action: Any, menu: Menu) -> Generator[Any, Any, Next]:
+def _no_runner(action: Any, ctx: FlowContext, menu: Menu) -> Generator[Any, Any, Next]:
     raise RuntimeError("no engine runs this context's options")
 
 
@@ -57,9 +57,17 @@ class FlowContext:
         #: hands the caller to the operator queue.
         self.cut_reason: str | None = None
         self.handing_back = False  # the hand-back has begun: nothing may cut it any more
-        #: Runs an option's handler (set by the engine, which knows the action registry):
-        #: for actions that choose another option, such as ``when_open``.
-        self.run_option: Callable[[Any, Menu], Generator[Any, Any, Next]] = _no_runner
+        #: Runs an option's handler with this context (set by the engine, which knows the
+        #: action registry): a plain function, so that no call leaves a reference cycle for
+        #: the garbage collector.
+        self.option_runner: Callable[[Any, FlowContext, Menu], Generator[Any, Any, Next]] = (
+            _no_runner
+        )
+
+    def run_option(self, action: Any, menu: Menu) -> Generator[Any, Any, Next]:
+        """Run an option's action with this context: for actions that choose another
+        option, such as ``when_open``."""
+        return self.option_runner(action, self, menu)
 
     # -- talking to Asterisk ---------------------------------------------------------------
 

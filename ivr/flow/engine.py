@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from ivr.actions.operator import forced_operator
 from ivr.actions.registry import spec_for
@@ -57,7 +58,7 @@ class CallFlow:
         #: The call's context: its state and the primitives its handlers use. ``audio`` is
         #: what is playable (the audio catalogue); the configuration's prompts by default.
         self.ctx = FlowContext(config, call, clock, audio or config.prompts, register_appeals)
-        self.ctx.run_option = lambda action, menu: spec_for(action).handle(action, self.ctx, menu)
+        self.ctx.option_runner = _run_option
         self.interrupted = False  # the transport gave up on the call (see ``interrupt``)
 
     @property
@@ -285,6 +286,11 @@ class CallFlow:
                 break
             keys += more
         return _Choice(keys, valid=keys in menu.options)
+
+
+def _run_option(action: Any, ctx: FlowContext, menu: Menu) -> Generator[Any, Any, Next]:
+    """An option's action, by its handler in the registry."""
+    return spec_for(action).handle(action, ctx, menu)
 
 
 def _appeal_id(state: CallState) -> str:

@@ -296,6 +296,9 @@ class AgiConnection(asyncio.Protocol):
     def _finish(self, record: CallRecord) -> None:
         assert self.run is not None
         self.run.recorded(record)
+        # the pump's callbacks are this connection's methods: let go of it now rather than
+        # leave a reference cycle for the garbage collector
+        self.pump = None
         self.server.calls_served += 1
         self._finished = True
         self._close()
@@ -309,7 +312,7 @@ class AgiConnection(asyncio.Protocol):
 
     def abandon(self, reason: str) -> None:
         """Past the cut grace: end the flow now as ``interrupted`` (recorded) and close."""
-        if self.pump is not None and not self.pump.done and self.run is not None:
+        if self.pump is not None and self.run is not None:
             self.pump.done = True
             self._waiting = False
             self._finish(self.run.interrupted(reason))
