@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, cast
+from collections.abc import Callable, Collection
+from typing import TYPE_CHECKING, Protocol, cast
 
 from ivr.agi.protocol import (
     MAX_LINE,
@@ -33,14 +34,46 @@ from ivr.flow.effects import Effect, EffectResult
 from ivr.transport.runner import CallRun
 
 if TYPE_CHECKING:
+    from ivr.flow.effects import AsyncEffectRunner
     from ivr.store.records import CallRecord
-    from ivr.transport.fastagi import FastAgiServer
+    from ivr.transport.journals import JournalRecorders
     from ivr.transport.provider import Snapshot
 
 log = logging.getLogger("ivr.transport.fastagi")
 
 #: A closed connection whose peer does not take the close is aborted after this long.
 CLOSE_TIMEOUT = 2.0
+
+
+class Timeouts(Protocol):
+    @property
+    def env_timeout(self) -> float: ...
+
+    @property
+    def reply_timeout(self) -> float: ...
+
+
+class Host(Protocol):
+    """What a connection needs of its server (``ivr.transport.fastagi.FastAgiServer``)."""
+
+    calls_served: int
+
+    @property
+    def scripts(self) -> Collection[str]: ...
+
+    @property
+    def settings(self) -> Timeouts: ...
+
+    @property
+    def recorders(self) -> JournalRecorders: ...
+
+    def admit(self, connection: AgiConnection) -> bool: ...
+
+    def release(self, connection: AgiConnection) -> None: ...
+
+    def with_snapshot(self, start: Callable[[Snapshot], None]) -> None: ...
+
+    def effect_runner(self, snapshot: Snapshot) -> AsyncEffectRunner: ...
 
 
 def script_name(env: dict[str, str]) -> str:
@@ -69,7 +102,7 @@ class AgiConnection(asyncio.Protocol):
         "_lost",
     )
 
-    def __init__(self, server: FastAgiServer) -> None:
+    def __init__(self, server: Host) -> None:
         self.server = server
         self.transport: asyncio.Transport | None = None
         self.peer: object = None
