@@ -29,7 +29,7 @@ import random
 import resource
 import time
 import wave
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from ivr.agi.asterisk_args import split_command_line
@@ -81,6 +81,7 @@ class Scenario:
     #: Prompt durations from the audio: ``STREAM FILE "<path>"`` plays ``<path>.wav`` (a
     #: relative path under this directory) for its length; "" or no such WAV: ``prompt_delay``.
     audio_dir: str = ""
+    audio_scale: float = 1.0  # the WAV lengths times this (a shorter smoke test)
     #: A scripted key interrupts a prompt after this many seconds (or at its end if shorter).
     key_after: float = 1.5
     record: int = 0  # keep the command lines of the first ``record`` calls (``transcripts``)
@@ -174,7 +175,7 @@ def pick_journey(journeys: Sequence[Journey], rng: random.Random) -> Journey:
     return rng.choices(journeys, weights=[j.weight for j in journeys])[0]
 
 
-def arrival_gaps(rate: float, rng: random.Random):
+def arrival_gaps(rate: float, rng: random.Random) -> Iterator[float]:
     """Seconds between Poisson arrivals at ``rate`` calls per second, for ever."""
     while True:
         yield rng.expovariate(rate)
@@ -295,7 +296,7 @@ class _Call(asyncio.Protocol):
             if self.durations is not None and len(args) > 2:
                 seconds = self.durations(args[2])
                 if seconds is not None:
-                    delay = seconds
+                    delay = seconds * self.scenario.audio_scale
             self._media(args[3] if len(args) > 3 else "", delay, True)
         elif verb == "WAIT" and second == "FOR":
             self._media("", self.scenario.input_delay, False)
