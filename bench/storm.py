@@ -100,7 +100,7 @@ QUICK = {
 OUTAGE_RATE = 7000.0
 OUTAGE_DURATION = 90.0
 #: ``--quick``: fewer calls, the audio 5 times faster, shorter waits.
-QUICK_OUTAGE = {"rate": 3000.0, "duration": 5.0, "audio_scale": 0.2, "input_delay": 0.3}
+QUICK_OUTAGE = {"rate": 3000.0, "duration": 5.0, "audio_scale": 0.1, "input_delay": 0.3}
 
 PEERS = ("panoramisk", "pyst2")
 REPLAY = "-replay"
@@ -822,7 +822,7 @@ def outage_scenario(args: argparse.Namespace, servers: int = 1) -> Scenario:
         journeys=OUTAGE_DAY_JOURNEYS,
         audio_dir=str(SOUNDS),
         audio_scale=extra.get("audio_scale", 1.0),
-        key_after=1.5 if not args.quick else 0.3,
+        key_after=1.5 if not args.quick else 0.2,
         call_timeout=600.0,
     )
 
