@@ -53,6 +53,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -92,9 +93,9 @@ SCENARIOS = {
         "storm", calls=6000, concurrency=2000, keys=(), prompt_delay=1.0, input_delay=1.0, ramp=1.0
     ),
 }
-QUICK = {
+QUICK: dict[str, dict[str, Any]] = {
     "burst": {"calls": 400, "concurrency": 32},
-    "storm": {"calls": 400, "concurrency": 200, "prompt_delay": 0.3, "input_delay": 0.3},
+    "storm": {"calls": 300, "concurrency": 150, "prompt_delay": 0.2, "input_delay": 0.2},
 }
 #: The outage day: ``--rate`` calls a minute for ``--duration`` seconds.
 OUTAGE_RATE = 7000.0
@@ -524,7 +525,7 @@ class Postgres:
             self.url = db_url
             return
         sys.path.insert(0, str(ROOT / "tests"))
-        from pg import ThrowawayPostgres
+        from pg import ThrowawayPostgres  # type: ignore[import-not-found]
 
         self.server = ThrowawayPostgres()
         self.server.start()
@@ -573,6 +574,8 @@ def run_one(
         # quoted): pyst2 sends unquoted file names and numbers, which Asterisk accepts.
         checked = ours or name.endswith(REPLAY)
         scenario = replace(scenario, keys=keys_for(name, journey), check_commands=checked)
+        if name.endswith(REPLAY):  # the first call's lines, checked against the script
+            scenario = replace(scenario, record=1)
         server = start_server(name, workdir, db_url, script=script)
         pid = server.proc.pid
         before = proc_status(pid)
@@ -586,6 +589,8 @@ def run_one(
         if code not in (0, -signal.SIGTERM):
             print(f"  {name} exited with {code}; log in {workdir}", file=sys.stderr)
         rows = count_rows(workdir, db_url) if ours else None
+        if name.endswith(REPLAY) and script is not None:
+            check_replay(name, script, stats)
         return Result(
             name,
             scenario,
@@ -603,6 +608,23 @@ def run_one(
             print(f"  kept {workdir}", file=sys.stderr)
         else:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+def check_replay(name: str, script: Path, stats: Stats) -> None:
+    """Did the peer send exactly our command lines (what the generator received)?"""
+    wanted = [line for line in script.read_text(encoding="utf-8").splitlines() if line.strip()]
+    sent = stats.transcripts[0] if stats.transcripts else []
+    if sent == wanted:
+        print(f"  {name}: sent our {len(wanted)} command lines exactly (first call checked)")
+    else:
+        first = next(
+            (i for i, (a, b) in enumerate(zip(sent, wanted, strict=False)) if a != b),
+            min(len(sent), len(wanted)),
+        )
+        print(
+            f"  {name}: NOT our command lines: {len(sent)} sent for {len(wanted)}, first "
+            f"difference at line {first + 1}"
+        )
 
 
 def capture_our_commands(db_url: str | None, journey: str) -> tuple[Path, list[str]]:
@@ -678,8 +700,8 @@ def print_table(results: list[Result]) -> None:
         )
     print_rows(head, rows)
     print("  per command:")
-    head = ("server", "journey", "cmds/call", "cmds/s", "srv CPU s", "CPU us/cmd")
-    rows = [
+    per_command = ("server", "journey", "cmds/call", "cmds/s", "srv CPU s", "CPU us/cmd")
+    cost = [
         (
             r.server,
             journey_label(r.server),
@@ -690,7 +712,7 @@ def print_table(results: list[Result]) -> None:
         )
         for r in results
     ]
-    print_rows(head, rows, "  ")
+    print_rows(per_command, cost, "  ")
     extra = [r for r in results if r.stats.calls_hung or r.stats.calls_failed or r.stats.malformed]
     for r in extra:
         print(
@@ -1109,13 +1131,14 @@ def main() -> None:
         default=OUTAGE_DURATION,
         help=f"outage day: seconds of arrivals ({OUTAGE_DURATION:g})",
     )
-    parser.add_argument(
+    servers = parser.add_mutually_exclusive_group()
+    servers.add_argument(
         "--two-servers",
         action="store_true",
         help="outage day: only the run of two servers sharing one PostgreSQL (default: "
         "one server, then two)",
     )
-    parser.add_argument(
+    servers.add_argument(
         "--one-server", action="store_true", help="outage day: only the one-server run"
     )
     args = parser.parse_args()
