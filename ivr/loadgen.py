@@ -65,7 +65,7 @@ class Journey:
 class Scenario:
     name: str
     calls: int
-    concurrency: int
+    concurrency: int  # callers at once; with ``arrival_rate`` it only sizes the fd limit
     keys: tuple[str, ...]
     prompt_delay: float = 0.0
     input_delay: float = 0.0
