@@ -6,6 +6,12 @@ Asterisk would: ``ANSWER``/``SET VARIABLE``/``CHANNEL STATUS`` at once, ``STREAM
 caller thinking), pressing scripted keys, and ``200 result=-1`` followed by the unsolicited
 ``HANGUP`` line for a caller who hangs up. After a hang-up media commands get ``511``.
 
+Prompt durations can come from the real audio (``Scenario.audio_dir``): a ``STREAM FILE``
+reply then waits for the WAV's length (read from its header), or until a scripted key
+interrupts it (``key_after``). Calls can arrive in a Poisson stream (``arrival_rate``) instead
+of a fixed pool of ``concurrency`` callers, and follow a weighted mix of journeys
+(``journeys``), one of which may hang up at a random point.
+
 It measures on the client side, per call: the time from connect to the first command, and
 for every reply the **think time** until the server's next command (or its close). It is
 built on ``asyncio.Protocol`` (no streams, no per-call tasks) so that one generator process
@@ -18,9 +24,12 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import multiprocessing
+import os
+import random
 import resource
 import time
-from collections.abc import Sequence
+import wave
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from ivr.agi.asterisk_args import split_command_line
@@ -40,11 +49,23 @@ MAX_COMMANDS = 500  # per call; a server that goes on longer is looping
 _WELL_FORMED_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ ")
 
 
+@dataclass(frozen=True)
+class Journey:
+    """One kind of caller in a mix: a key script and its share of the calls. With
+    ``hangup_anywhere`` the caller follows ``keys`` but hangs up at a random media command
+    among the first ``len(keys) + 1`` (at a random point of that prompt or wait)."""
+
+    name: str
+    weight: float
+    keys: tuple[str, ...]
+    hangup_anywhere: bool = False
+
+
 @dataclass
 class Scenario:
     name: str
     calls: int
-    concurrency: int
+    concurrency: int  # callers at once; with ``arrival_rate`` it only sizes the fd limit
     keys: tuple[str, ...]
     prompt_delay: float = 0.0
     input_delay: float = 0.0
@@ -52,6 +73,19 @@ class Scenario:
     call_timeout: float = 120.0  # a call taking longer is aborted and counted as hung
     script: str = "ivr"
     check_commands: bool = True  # count command lines that are not verb + quoted arguments
+    #: Calls per second arriving in a Poisson stream (exponential gaps); 0: a pool of
+    #: ``concurrency`` callers, each starting its next call when one ends.
+    arrival_rate: float = 0.0
+    #: A weighted mix of journeys (each call draws one); empty: every call plays ``keys``.
+    journeys: tuple[Journey, ...] = ()
+    #: Prompt durations from the audio: ``STREAM FILE "<path>"`` plays ``<path>.wav`` (a
+    #: relative path under this directory) for its length; "" or no such WAV: ``prompt_delay``.
+    audio_dir: str = ""
+    audio_scale: float = 1.0  # the WAV lengths times this (a shorter smoke test)
+    #: A scripted key interrupts a prompt after this many seconds (or at its end if shorter).
+    key_after: float = 1.5
+    record: int = 0  # keep the command lines of the first ``record`` calls (``transcripts``)
+    seed: int = 373  # the journey draws, arrival gaps and random hang-ups
 
 
 @dataclass
@@ -66,6 +100,10 @@ class Stats:
     first_command: list[float] = field(default_factory=list)  # connect -> first command
     wall: float = 0.0
     cpu: float = 0.0  # generator CPU seconds (user + system)
+    active: int = 0  # calls connected right now
+    peak_active: int = 0  # most calls connected at once (summed over generator processes)
+    journeys: dict[str, int] = field(default_factory=dict)  # completed calls per journey
+    transcripts: list[list[str]] = field(default_factory=list)  # see ``Scenario.record``
 
     def merge(self, other: Stats) -> None:
         for name in (
@@ -76,8 +114,12 @@ class Stats:
             "commands",
             "malformed",
             "cpu",
+            "peak_active",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
+        for journey, count in other.journeys.items():
+            self.journeys[journey] = self.journeys.get(journey, 0) + count
+        self.transcripts.extend(other.transcripts)
         self.think.extend(other.think)
         self.first_command.extend(other.first_command)
         self.wall = max(self.wall, other.wall)
@@ -89,6 +131,54 @@ def percentile(values: Sequence[float], pct: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
     return ordered[index]
+
+
+def wav_seconds(path: str) -> float | None:
+    """The length of a WAV file from its header, or None if it is not a readable WAV."""
+    try:
+        with wave.open(path, "rb") as w:
+            rate = w.getframerate()
+            return w.getnframes() / rate if rate else None
+    except (OSError, EOFError, wave.Error):
+        return None
+
+
+class PromptDurations:
+    """``STREAM FILE`` path (no extension, as Asterisk takes it) -> the WAV's seconds, read
+    once per path; relative paths resolve under ``audio_dir``."""
+
+    def __init__(self, audio_dir: str) -> None:
+        self.audio_dir = audio_dir
+        self._seconds: dict[str, float | None] = {}
+
+    def __call__(self, path: str) -> float | None:
+        try:
+            return self._seconds[path]
+        except KeyError:
+            pass
+        seconds = None
+        if self.audio_dir and path:
+            seconds = wav_seconds(os.path.join(self.audio_dir, path) + ".wav")
+        self._seconds[path] = seconds
+        return seconds
+
+
+def journey_keys(journey: Journey, rng: random.Random) -> tuple[str, ...]:
+    """The key script of one call of ``journey`` (a random hang-up point drawn if asked)."""
+    if not journey.hangup_anywhere:
+        return journey.keys
+    at = rng.randrange(len(journey.keys) + 1)
+    return (*journey.keys[:at], HANGUP)
+
+
+def pick_journey(journeys: Sequence[Journey], rng: random.Random) -> Journey:
+    return rng.choices(journeys, weights=[j.weight for j in journeys])[0]
+
+
+def arrival_gaps(rate: float, rng: random.Random) -> Iterator[float]:
+    """Seconds between Poisson arrivals at ``rate`` calls per second, for ever."""
+    while True:
+        yield rng.expovariate(rate)
 
 
 def well_formed(line: bytes) -> bool:
@@ -124,12 +214,26 @@ def well_formed(line: bytes) -> bool:
 class _Call(asyncio.Protocol):
     """One simulated caller; ``done`` resolves when the server closes the connection."""
 
-    def __init__(self, scenario: Scenario, stats: Stats, env: bytes, check: bool) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        stats: Stats,
+        env: bytes,
+        check: bool,
+        *,
+        keys: Sequence[str] | None = None,
+        durations: PromptDurations | None = None,
+        rng: random.Random | None = None,
+        transcript: list[str] | None = None,
+    ) -> None:
         self.scenario = scenario
         self.stats = stats
         self.env = env
         self.check = check
-        self.keys = list(reversed(scenario.keys))
+        self.keys = list(reversed(scenario.keys if keys is None else keys))
+        self.durations = durations
+        self.rng = rng or random.Random(scenario.seed)
+        self.transcript = transcript
         self.loop = asyncio.get_running_loop()
         self.done: asyncio.Future[None] = self.loop.create_future()
         self.transport: asyncio.Transport | None = None
@@ -173,6 +277,8 @@ class _Call(asyncio.Protocol):
         self.replied_at = 0.0
         self.commands += 1
         stats.commands += 1
+        if self.transcript is not None:
+            self.transcript.append(line.decode("utf-8", "replace").rstrip("\n"))
         if self.check and not well_formed(line):
             stats.malformed += 1
         if self.commands > MAX_COMMANDS:
@@ -186,7 +292,12 @@ class _Call(asyncio.Protocol):
         elif verb == "ANSWER":
             self._reply(b"200 result=0\n")
         elif verb == "STREAM" and second == "FILE":
-            self._media(args[3] if len(args) > 3 else "", self.scenario.prompt_delay, True)
+            delay = self.scenario.prompt_delay
+            if self.durations is not None and len(args) > 2:
+                seconds = self.durations(args[2])
+                if seconds is not None:
+                    delay = seconds * self.scenario.audio_scale
+            self._media(args[3] if len(args) > 3 else "", delay, True)
         elif verb == "WAIT" and second == "FOR":
             self._media("", self.scenario.input_delay, False)
         elif verb == "SET" or verb in ("VERBOSE", "NOOP"):
@@ -208,11 +319,16 @@ class _Call(asyncio.Protocol):
         if token == HANGUP_AT_WAIT and prompt:
             self.keys.append(token)  # kept for the wait; this prompt plays out
             token = PLAY
+        audio = prompt and self.durations is not None
         if token in (HANGUP, HANGUP_AT_WAIT):
             self.dead = True
             reply = b"200 result=-1 endpos=0\nHANGUP\n"
+            if audio or self.scenario.journeys:  # somewhere in the prompt or the wait
+                delay *= self.rng.random()
         elif token != PLAY and (not prompt or token in escape):
             reply = b"200 result=%d%s\n" % (ord(token), b" endpos=4000" if prompt else b"")
+            if audio:  # the key interrupts the prompt
+                delay = min(delay, self.scenario.key_after)
         else:  # the prompt plays out (a key that is not an escape digit is lost) or timeout
             reply = b"200 result=0 endpos=8000\n" if prompt else b"200 result=0\n"
         if delay > 0:
@@ -235,9 +351,22 @@ def check_loopback(host: str) -> None:
 
 
 async def _one_call(
-    host: str, port: int, scenario: Scenario, stats: Stats, number: int, check: bool
+    host: str,
+    port: int,
+    scenario: Scenario,
+    stats: Stats,
+    number: int,
+    check: bool,
+    durations: PromptDurations | None = None,
 ) -> None:
     loop = asyncio.get_running_loop()
+    rng = random.Random(scenario.seed * 1_000_003 + number)
+    journey = pick_journey(scenario.journeys, rng) if scenario.journeys else None
+    keys = journey_keys(journey, rng) if journey else scenario.keys
+    transcript: list[str] | None = None
+    if len(stats.transcripts) < scenario.record:
+        transcript = []
+        stats.transcripts.append(transcript)
     env = asterisk_env(
         f"067{number % 10_000_000:07d}",
         "0800000373",
@@ -245,24 +374,40 @@ async def _one_call(
         network=True,
         script=scenario.script,
     )
-    call = _Call(scenario, stats, env_block(env), check)
+    call = _Call(
+        scenario,
+        stats,
+        env_block(env),
+        check,
+        keys=keys,
+        durations=durations,
+        rng=rng,
+        transcript=transcript,
+    )
     stats.calls_started += 1
+    stats.active += 1
+    stats.peak_active = max(stats.peak_active, stats.active)
     try:
-        transport, _ = await loop.create_connection(lambda: call, host, port)
-    except OSError:
-        stats.calls_failed += 1
-        return
-    try:
-        async with asyncio.timeout(scenario.call_timeout):
-            await call.done
-    except TimeoutError:
-        stats.calls_hung += 1
-        transport.abort()
-        return
-    if call.commands:
-        stats.calls_completed += 1
-    else:
-        stats.calls_failed += 1
+        try:
+            transport, _ = await loop.create_connection(lambda: call, host, port)
+        except OSError:
+            stats.calls_failed += 1
+            return
+        try:
+            async with asyncio.timeout(scenario.call_timeout):
+                await call.done
+        except TimeoutError:
+            stats.calls_hung += 1
+            transport.abort()
+            return
+        if call.commands:
+            stats.calls_completed += 1
+            if journey is not None:
+                stats.journeys[journey.name] = stats.journeys.get(journey.name, 0) + 1
+        else:
+            stats.calls_failed += 1
+    finally:
+        stats.active -= 1
 
 
 async def drive(host: str, port: int, scenario: Scenario, *, first_number: int = 0) -> Stats:
@@ -273,13 +418,35 @@ async def drive(host: str, port: int, scenario: Scenario, *, first_number: int =
     started = time.perf_counter()
     cpu = time.process_time()
 
+    durations = PromptDurations(scenario.audio_dir) if scenario.audio_dir else None
+    check = scenario.check_commands
+
     async def worker(index: int) -> None:
         if scenario.ramp > 0:
             await asyncio.sleep(scenario.ramp * index / max(1, scenario.concurrency))
         for number in numbers:
-            await _one_call(host, port, scenario, stats, number, scenario.check_commands)
+            await _one_call(host, port, scenario, stats, number, check, durations)
 
-    await asyncio.gather(*(worker(i) for i in range(min(scenario.concurrency, scenario.calls))))
+    if scenario.arrival_rate > 0:
+        loop = asyncio.get_running_loop()
+        calls: set[asyncio.Task[None]] = set()
+        gaps = arrival_gaps(scenario.arrival_rate, random.Random(scenario.seed + first_number))
+        at = loop.time()
+        for number in numbers:
+            at += next(gaps)
+            delay = at - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            task = loop.create_task(
+                _one_call(host, port, scenario, stats, number, check, durations)
+            )
+            calls.add(task)
+            task.add_done_callback(calls.discard)
+        if calls:
+            await asyncio.gather(*calls)
+    else:
+        conc = min(scenario.concurrency, scenario.calls)
+        await asyncio.gather(*(worker(i) for i in range(conc)))
     stats.wall = time.perf_counter() - started
     stats.cpu = time.process_time() - cpu
     return stats
@@ -311,17 +478,31 @@ def split(scenario: Scenario, parts: int) -> list[Scenario]:
         calls = scenario.calls // parts + (1 if i < scenario.calls % parts else 0)
         conc = scenario.concurrency // parts + (1 if i < scenario.concurrency % parts else 0)
         if calls and conc:
-            out.append(Scenario(**{**scenario.__dict__, "calls": calls, "concurrency": conc}))
+            rate = scenario.arrival_rate * calls / max(1, scenario.calls)
+            fields = {"calls": calls, "concurrency": conc, "arrival_rate": rate}
+            if i:  # one process records the transcripts
+                fields["record"] = 0
+            out.append(Scenario(**{**scenario.__dict__, **fields}))
     return out
 
 
-def run_load(host: str, port: int, scenario: Scenario, processes: int = 1) -> Stats:
-    """Run the scenario from ``processes`` generator processes and merge their figures."""
+def run_load(
+    host: str,
+    port: int,
+    scenario: Scenario,
+    processes: int = 1,
+    *,
+    first_number: int = 0,
+    start_at: float | None = None,
+) -> Stats:
+    """Run the scenario from ``processes`` generator processes and merge their figures
+    (calling numbers from ``first_number`` on; starting at the wall-clock ``start_at``)."""
     check_loopback(host)
     ctx = multiprocessing.get_context("spawn")
-    start_at = time.time() + 0.5 + 0.3 * processes  # let every process import first
+    if start_at is None:
+        start_at = time.time() + 0.5 + 0.3 * processes  # let every process import first
     jobs = []
-    first = 0
+    first = first_number
     for part in split(scenario, processes):
         parent, child = ctx.Pipe(duplex=False)
         proc = ctx.Process(
@@ -332,7 +513,8 @@ def run_load(host: str, port: int, scenario: Scenario, processes: int = 1) -> St
         jobs.append((proc, parent))
         first += part.calls
     total = Stats()
-    deadline = time.monotonic() + scenario.call_timeout + scenario.calls * 0.05 + 60
+    arrivals = scenario.calls / scenario.arrival_rate if scenario.arrival_rate > 0 else 0.0
+    deadline = time.monotonic() + scenario.call_timeout + scenario.calls * 0.05 + arrivals + 60
     for proc, conn in jobs:
         if conn.poll(max(1.0, deadline - time.monotonic())):
             total.merge(conn.recv())

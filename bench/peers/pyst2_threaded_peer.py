@@ -5,6 +5,12 @@ pyst2's constructor calls ``signal.signal`` (impossible outside the main thread)
 call is patched out, nothing else.
 
     python bench/peers/pyst2_threaded_peer.py --port 4575
+    python bench/peers/pyst2_threaded_peer.py --port 4575 --script ours.txt
+
+With ``--script FILE`` it sends the file's command lines instead (``bench/storm.py``'s fair
+comparison: our server's exact commands of one call) through pyst2's ``send_command`` and
+``get_result``, one per reply, whatever the replies say; pyst2 raises on ``result=-1`` (a
+hang-up) and on 511, and does not know Asterisk's ``HANGUP`` line, which is read past.
 """
 
 from __future__ import annotations
@@ -34,11 +40,29 @@ class _NoSignals:
 pyst2_agi.signal = _NoSignals  # type: ignore[assignment]
 
 
+#: ``--script``: the command lines to replay instead of the journey.
+SCRIPT: list[str] = []
+
+
+def replay(agi: pyst2_agi.AGI) -> None:
+    for line in SCRIPT:
+        agi.send_command(line)
+        try:
+            agi.get_result()
+        except pyst2_agi.AGIAppError:  # result=-1: the caller hung up; HANGUP follows
+            agi.stdin.readline()
+        except pyst2_agi.AGIException:  # 511 after the hang-up, 510
+            pass
+
+
 class Handler(socketserver.StreamRequestHandler):
     def handle(self) -> None:
         rfile = io.TextIOWrapper(self.rfile, encoding="utf-8", newline="\n")
         wfile = io.TextIOWrapper(self.wfile, encoding="utf-8", newline="\n", write_through=True)
         agi = pyst2_agi.AGI(stdin=rfile, stdout=wfile, stderr=io.StringIO())
+        if SCRIPT:
+            replay(agi)
+            return
         try:
             agi.answer()
             key = agi.stream_file(GREETING, "12")
@@ -60,7 +84,11 @@ class Server(socketserver.ThreadingTCPServer):
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=4575)
+    parser.add_argument("--script", help="replay these command lines (one per line)")
     args = parser.parse_args()
+    if args.script:
+        with open(args.script, encoding="utf-8") as f:
+            SCRIPT[:] = [line.rstrip("\n") for line in f if line.strip()]
     server = Server(("127.0.0.1", args.port), Handler)
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
     print(f"listening on 127.0.0.1:{server.server_address[1]}", flush=True)

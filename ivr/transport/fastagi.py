@@ -29,6 +29,7 @@ from ivr.flow.effects import AsyncEffectRunner
 from ivr.store.async_recorder import AsyncCallRecorder
 from ivr.transport.connection import AgiConnection
 from ivr.transport.journals import JournalRecorders
+from ivr.transport.loop_lag import start_from_env as start_loop_lag
 from ivr.transport.provider import ConfigProvider, Snapshot
 from ivr.transport.runner import CUT_REASON
 
@@ -267,6 +268,7 @@ class FastAgiServer:
         """Serve until SIGTERM or SIGINT, then drain running calls and pending records."""
         prepare_process(self.settings.max_connections)
         await self.start()
+        lag = start_loop_lag()  # logs the event loop's lag (IVR_LOOP_LAG_EVERY seconds)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -281,6 +283,8 @@ class FastAgiServer:
             self.settings.drain_timeout,
         )
         await self.close()
+        if lag is not None:
+            lag.stop()
         log.info("stopped after %d calls", self.calls_served)
 
     def request_reload(self) -> None:
