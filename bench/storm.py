@@ -578,6 +578,9 @@ def run_one(
             scenario = replace(scenario, record=1)
         server = start_server(name, workdir, db_url, script=script)
         pid = server.proc.pid
+        # A few calls first, so that what the first call loads once (look-up engine,
+        # modules imported on first use) is in the idle figure and not counted per call.
+        warm = warm_up(server.port, scenario)
         before = proc_status(pid)
         cpu0 = proc_cpu(pid)
         try:
@@ -589,6 +592,13 @@ def run_one(
         if code not in (0, -signal.SIGTERM):
             print(f"  {name} exited with {code}; log in {workdir}", file=sys.stderr)
         rows = count_rows(workdir, db_url) if ours else None
+        if rows is not None:  # the warm-up's calls are recorded too: counted apart
+            rows -= warm.calls_completed
+            if warm.calls_completed != WARM_UP_CALLS:
+                print(
+                    f"  {name}: warm-up: {warm.calls_completed}/{WARM_UP_CALLS} calls",
+                    file=sys.stderr,
+                )
         if name.endswith(REPLAY) and script is not None:
             check_replay(name, script, stats)
         return Result(
@@ -608,6 +618,27 @@ def run_one(
             print(f"  kept {workdir}", file=sys.stderr)
         else:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+#: Calls run (no delays, 4 at a time) before the idle memory is read.
+WARM_UP_CALLS = 20
+
+
+def warm_up(port: int, scenario: Scenario) -> Stats:
+    """``WARM_UP_CALLS`` calls of the scenario's journey, without its delays."""
+    quick = replace(
+        scenario,
+        name="warm-up",
+        calls=WARM_UP_CALLS,
+        concurrency=4,
+        prompt_delay=0.0,
+        input_delay=0.0,
+        ramp=0.0,
+        arrival_rate=0.0,
+        audio_dir="",
+        record=0,
+    )
+    return run_load(HOST, port, quick, 1)
 
 
 def check_replay(name: str, script: Path, stats: Stats) -> None:
