@@ -273,8 +273,17 @@ class AgiConnection(asyncio.Protocol):
 
     def _start_call(self, snapshot: Snapshot, env: dict[str, str]) -> None:
         """Start the call on the dialled company's snapshot (kept to the call's end)."""
-        chosen = snapshot.for_dialled(dialled_number(env))
-        self.run = CallRun(chosen, env, "fastagi", self.server.recorders.for_snapshot(chosen))
+        try:
+            chosen = snapshot.for_dialled(dialled_number(env))
+            recorder = self.server.recorders.for_snapshot(chosen)
+            self.run = CallRun(chosen, env, "fastagi", recorder)
+        except Exception:  # a bug: the dialplan's fallback queue takes the caller
+            log.exception("a call from %s could not start; closing its connection", self.peer)
+            self._finished = True
+            if self.transport is not None:
+                self.transport.abort()
+            self._maybe_done()
+            return
         self.pump = FlowPump(self.run.steps, self._send, self._start_effect, self._finish)
         self.pump.start()
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import ipaddress
 import logging
@@ -177,9 +178,6 @@ class FastAgiServer:
         self._last_refusal_log = {"limit": float("-inf"), "peer": float("-inf")}
         self._server: asyncio.Server | None = None
         self._reloading: asyncio.Task[bool] | None = None
-        #: Calls waiting for the audio build to be looked at (at most once a second).
-        self._audio_check: asyncio.Future[bool] | None = None
-        self._after_audio_check: list[Callable[[Snapshot], None]] = []
 
     @property
     def port(self) -> int:
@@ -228,30 +226,23 @@ class FastAgiServer:
             log.warning("%s (%d refused so far)", message, self.refused[kind])
 
     def with_snapshot(self, start: Callable[[Snapshot], None]) -> None:
-        """Call ``start`` with the snapshot for a new call; at most once a second the audio
+        """Call ``start`` with the snapshot for a new call. At most once a second the audio
         build is looked at first (in a worker thread), so a rebuild reaches new calls
-        without a reload. Calls arriving meanwhile wait for that look."""
-        if self._audio_check is None and self.provider.audio_check_due():
-            loop = asyncio.get_running_loop()
-            self._audio_check = loop.run_in_executor(None, self.provider.refresh_audio)
-            self._audio_check.add_done_callback(self._audio_checked)
-        if self._audio_check is not None:
-            self._after_audio_check.append(start)
+        without a reload: the call that comes due waits for that look, the calls arriving
+        meanwhile go on with the snapshot there is."""
+        if not self.provider.audio_check_due():
+            start(self.provider.current)
             return
-        start(self.provider.current)
+        future = asyncio.get_running_loop().run_in_executor(None, self.provider.refresh_audio)
+        future.add_done_callback(functools.partial(self._audio_checked, start))
 
-    def _audio_checked(self, future: asyncio.Future[bool]) -> None:
-        self._audio_check = None
+    def _audio_checked(
+        self, start: Callable[[Snapshot], None], future: asyncio.Future[bool]
+    ) -> None:
         if not future.cancelled() and future.exception() is not None:
-            # the calls go on with the audio they have
+            # the call goes on with the audio it has
             log.error("checking the audio build failed", exc_info=future.exception())
-        waiting, self._after_audio_check = self._after_audio_check, []
-        snapshot = self.provider.current
-        for start in waiting:
-            try:
-                start(snapshot)
-            except Exception:  # one broken start must not strand the others
-                log.exception("starting a call failed")
+        start(self.provider.current)
 
     def effect_runner(self, snapshot: Snapshot) -> AsyncEffectRunner:
         """The effect runner of a snapshot's services (one per snapshot, not per call)."""
