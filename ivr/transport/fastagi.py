@@ -87,6 +87,9 @@ class ServerSettings:
     cut_grace: float = 10.0
     #: Asterisk addresses allowed to connect; anyone else is closed at once with a log line.
     allow: Sequence[IpNetwork] = field(default_factory=lambda: LOOPBACK)
+    #: ``SO_REUSEPORT``: several worker processes (``ivr serve --workers N``) listen on one
+    #: port and the kernel spreads the connections between them.
+    reuse_port: bool = False
 
 
 def peer_allowed(peer: object, allow: Sequence[IpNetwork]) -> bool:
@@ -192,6 +195,7 @@ class FastAgiServer:
             self.settings.port,
             limit=MAX_LINE + 2,
             backlog=1024,
+            reuse_port=self.settings.reuse_port or None,
         )
         self.recorders.start()
         log.info("FastAGI server listening on %s:%d", self.settings.host, self.port)
