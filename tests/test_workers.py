@@ -105,7 +105,10 @@ def test_a_killed_worker_is_restarted_and_its_call_recorded_interrupted(config_c
         while owner is None and time.monotonic() < deadline:
             if journal.path.exists():
                 for line in journal.path.read_bytes().splitlines(keepends=True):
-                    record, entry_owner = decode_entry(line)
+                    try:
+                        record, entry_owner = decode_entry(line)
+                    except ValueError:  # read while being written (we take no lock)
+                        continue
                     if record.unique_id == uid and entry_owner is not None:
                         owner = entry_owner
             time.sleep(0.05)
@@ -148,6 +151,32 @@ def test_a_killed_worker_is_restarted_and_its_call_recorded_interrupted(config_c
         assert not any(map(pid_alive, workers)), "workers outlived their supervisor"
     finally:
         serve.stop()
+
+
+def test_a_port_in_use_is_said_at_once(config_copy: Path):
+    """The supervisor reserves the port before it starts any worker: taken, it exits 2."""
+    import socket
+    import subprocess
+    import sys
+
+    from serve_process import ENV
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "ivr", "serve", "--config", str(config_copy)]
+            + ["--listen", f"127.0.0.1:{port}", "--workers", "2"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=ENV,
+            cwd=config_copy.parent,
+        )
+    assert result.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "worker 1 started" not in result.stderr
 
 
 def test_the_supervisor_backs_off_a_worker_that_keeps_dying(tmp_path: Path):
