@@ -20,7 +20,7 @@ class ServeProcess:
     One process (``--workers 1``) unless ``args`` name ``--workers``: the tests that signal
     or kill ``proc`` mean the server itself, not a supervisor."""
 
-    def __init__(self, config_path: Path, *args: str) -> None:
+    def __init__(self, config_path: Path, *args: str, wait: bool = True) -> None:
         if "--workers" not in args:
             args = ("--workers", "1", *args)
         self.proc = subprocess.Popen(
@@ -44,6 +44,11 @@ class ServeProcess:
         self.lines: list[str] = []
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
+        if wait:
+            self.ready()
+
+    def ready(self) -> None:
+        """Wait until the server (its first worker) listens; note its address."""
         match = self.wait_for(r"listening on 127\.0\.0\.1:(\d+)")
         self.address = ("127.0.0.1", int(match.group(1)))
 

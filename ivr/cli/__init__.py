@@ -309,8 +309,10 @@ def serve(
     )
     from ivr.transport.provider import ConfigProvider
 
+    early_hup: list[int] = []
     if worker_number is not None:  # a worker of `serve --workers N` (hidden options)
-        signal.signal(signal.SIGHUP, signal.SIG_IGN)  # until the loop handles it
+        # a SIGHUP before the event loop handles it: reload once the server listens
+        signal.signal(signal.SIGHUP, lambda signum, _frame: early_hup.append(signum))
         setup_logging(verbose, tag=f"w{worker_number}")
         if supervisor_pid is not None:
             from ivr.transport.supervisor import die_with_parent
@@ -321,6 +323,8 @@ def serve(
         workers = os.cpu_count() or 1
     if worker_number is None:
         setup_logging(verbose, tag="supervisor" if workers > 1 else None)
+        if workers > 1:  # the workers read the configuration after this anyway
+            signal.signal(signal.SIGHUP, signal.SIG_IGN)
     host, port = parse_listen(listen)
     if allow is None and not is_loopback_host(host):
         click.echo(
@@ -381,7 +385,7 @@ def serve(
     server = FastAgiServer(provider, recorder, settings)
     stop_watching = start_watching(watch_source, watch_format, watch_every, repository)
     try:
-        asyncio.run(server.serve_until_stopped())
+        asyncio.run(server.serve_until_stopped(lambda: bool(early_hup)))
     except OSError as exc:
         click.echo(f"ivr: cannot listen on {listen}: {exc}", err=True)
         sys.exit(2)

@@ -19,7 +19,7 @@ import logging
 import resource
 import signal
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -282,8 +282,11 @@ class FastAgiServer:
                 log.exception("checking the audio build failed")
         return self.provider.current
 
-    async def serve_until_stopped(self) -> None:
-        """Serve until SIGTERM or SIGINT, then drain running calls and pending records."""
+    async def serve_until_stopped(self, reload_first: Callable[[], bool] | None = None) -> None:
+        """Serve until SIGTERM or SIGINT, then drain running calls and pending records.
+
+        ``reload_first``: did a SIGHUP arrive before the loop handled it (a worker of
+        ``serve --workers N`` starting)? Then reload as soon as the server listens."""
         prepare_process(self.settings.max_connections)
         await self.start()
         stop = asyncio.Event()
@@ -293,6 +296,9 @@ class FastAgiServer:
                 loop.add_signal_handler(sig, stop.set)
         with contextlib.suppress(NotImplementedError, RuntimeError, AttributeError):
             loop.add_signal_handler(signal.SIGHUP, self.request_reload)
+        if reload_first is not None and reload_first():
+            log.info("SIGHUP arrived while starting: reloading the configuration now")
+            self.request_reload()
         await stop.wait()
         log.info(
             "stopping: %d calls running; waiting up to %.0f s for them",

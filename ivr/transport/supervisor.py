@@ -100,6 +100,10 @@ def die_with_parent(parent: int) -> None:
         raise SystemExit(f"ivr: worker: the supervisor (pid {parent}) is gone")
 
 
+def _ignore_hup() -> None:
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+
 class Supervisor:
     """Runs ``count`` workers (``command(K)`` starts worker K) until SIGTERM or SIGINT."""
 
@@ -143,7 +147,9 @@ class Supervisor:
     def _start(self, worker: Worker) -> None:
         worker.restart_at = None
         try:
-            worker.proc = subprocess.Popen(self.command(worker.number))
+            # SIGHUP ignored from the fork until the worker handles it: one that arrives
+            # before then is moot (the worker reads the configuration after it)
+            worker.proc = subprocess.Popen(self.command(worker.number), preexec_fn=_ignore_hup)
         except OSError as exc:
             log.error("cannot start worker %d: %s", worker.number, exc)
             worker.proc = None
