@@ -12,6 +12,12 @@ import sys
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
+def tagged_format(tag: str) -> str:
+    """``FORMAT`` with the process's tag and pid (``[w2 4711]``), for the processes of
+    ``ivr serve --workers N``, which write one log together (one line per write)."""
+    return f"%(asctime)s [{tag} {os.getpid()}] %(levelname)s %(name)s: %(message)s"
+
+
 def setup_logging(level: int = logging.INFO, *, syslog: bool = False, format: str = FORMAT) -> None:
     """Log to stderr; with ``syslog`` also to the system log where there is one (process AGI:
     a daemonised Asterisk points a script's stderr at /dev/null)."""

@@ -15,9 +15,14 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
 class ServeProcess:
-    """``python -m ivr serve`` on a free port; stderr collected line by line."""
+    """``python -m ivr serve`` on a free port; stderr collected line by line.
 
-    def __init__(self, config_path: Path, *args: str) -> None:
+    One process (``--workers 1``) unless ``args`` name ``--workers``: the tests that signal
+    or kill ``proc`` mean the server itself, not a supervisor."""
+
+    def __init__(self, config_path: Path, *args: str, wait: bool = True) -> None:
+        if "--workers" not in args:
+            args = ("--workers", "1", *args)
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -39,6 +44,11 @@ class ServeProcess:
         self.lines: list[str] = []
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
+        if wait:
+            self.ready()
+
+    def ready(self) -> None:
+        """Wait until the server (its first worker) listens; note its address."""
         match = self.wait_for(r"listening on 127\.0\.0\.1:(\d+)")
         self.address = ("127.0.0.1", int(match.group(1)))
 
@@ -65,6 +75,20 @@ class ServeProcess:
                 break
             time.sleep(0.05)
         raise AssertionError(f"no log line {pattern!r}:\n{''.join(self.lines)}")
+
+    def wait_for_all(
+        self, pattern: str, count: int, timeout: float = 20.0, start: int = 0
+    ) -> list[re.Match[str]]:
+        """``count`` lines matching ``pattern`` (one per worker of ``--workers N``)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [m for line in self.lines[start:] if (m := re.search(pattern, line))]
+            if len(found) >= count:
+                return found
+            if self.proc.poll() is not None and not self.reader.is_alive():
+                break
+            time.sleep(0.05)
+        raise AssertionError(f"not {count} log lines {pattern!r}:\n{''.join(self.lines)}")
 
     def stop(self) -> None:
         if self.proc.poll() is None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -222,7 +224,7 @@ def parse_listen(value: str) -> tuple[str, int]:
     "--max-connections",
     default=5000,
     show_default=True,
-    help="Concurrent calls; more are refused with a log line.",
+    help="Concurrent calls (per worker process); more are refused with a log line.",
 )
 @click.option(
     "--allow",
@@ -252,7 +254,7 @@ def parse_listen(value: str) -> tuple[str, int]:
     default=None,
     metavar="SOURCE",
     help="Also watch an outage feed (a URL or a file), as 'ivr outages watch' does, in a "
-    "thread of this server.",
+    "thread of this server (of its first worker).",
 )
 @click.option(
     "--watch-format",
@@ -269,6 +271,17 @@ def parse_listen(value: str) -> tuple[str, int]:
     show_default=True,
     help="Event loop: uvloop (faster; 'auto' uses it when it is installed) or asyncio's own.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    show_default="the number of cores",
+    help="Worker processes, each with its own event loop, all on the --listen port "
+    "(SO_REUSEPORT); a supervisor restarts a dead one and passes SIGHUP and SIGTERM on. "
+    "1: one process, no supervisor.",
+)
+@click.option("--worker", "worker_number", type=int, default=None, hidden=True)
+@click.option("--worker-of", "supervisor_pid", type=int, default=None, hidden=True)
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 def serve(
     config_path: str,
@@ -281,13 +294,18 @@ def serve(
     watch_format: str | None,
     watch_every: float,
     loop_choice: str,
+    workers: int | None,
+    worker_number: int | None,
+    supervisor_pid: int | None,
     verbose: bool,
 ) -> None:
-    """FastAGI server: many calls at once on one asyncio event loop.
+    """FastAGI server: many calls at once on an asyncio event loop in each of --workers
+    processes.
 
     SIGHUP re-reads the configuration and the audio build (new calls only; an invalid file
     is refused and the running one kept); a rebuilt audio build is picked up without it.
-    SIGTERM stops accepting and drains running calls.
+    SIGTERM stops accepting and drains running calls. With --workers N (N > 1) a supervisor
+    runs N such servers on the one port and passes both signals on to each.
     """
     from ivr.store.async_recorder import AsyncCallRecorder
     from ivr.transport import loops
@@ -300,7 +318,22 @@ def serve(
     )
     from ivr.transport.provider import ConfigProvider
 
-    setup_logging(verbose)
+    early_hup: list[int] = []
+    if worker_number is not None:  # a worker of `serve --workers N` (hidden options)
+        # a SIGHUP before the event loop handles it: reload once the server listens
+        signal.signal(signal.SIGHUP, lambda signum, _frame: early_hup.append(signum))
+        setup_logging(verbose, tag=f"w{worker_number}")
+        if supervisor_pid is not None:
+            from ivr.transport.supervisor import die_with_parent
+
+            die_with_parent(supervisor_pid)
+        workers = 1
+    elif workers is None:
+        workers = os.cpu_count() or 1
+    if worker_number is None:
+        setup_logging(verbose, tag="supervisor" if workers > 1 else None)
+        if workers > 1:  # the workers read the configuration after this anyway
+            signal.signal(signal.SIGHUP, signal.SIG_IGN)
     host, port = parse_listen(listen)
     if allow is None and not is_loopback_host(host):
         click.echo(
@@ -322,6 +355,30 @@ def serve(
         )
     snapshot = load_or_exit(config_path, for_calls=True)
     repository = open_repository(snapshot.config)
+    if workers > 1:  # checked and the schema made once, before any worker starts
+        del snapshot
+        repository.close()
+        supervise(
+            workers,
+            config_path,
+            host,
+            port,
+            [
+                "--max-connections",
+                str(max_connections),
+                *(["--allow", allow] if allow is not None else []),
+                "--drain-timeout",
+                str(drain_timeout),
+                "--cut-grace",
+                str(cut_grace),
+                "--loop",
+                loop_choice,
+                *(["--verbose"] if verbose else []),
+            ],
+            watch_options(watch_source, watch_format, watch_every),
+            stop_timeout=drain_timeout + cut_grace + 30,
+        )
+        return
     recorder = AsyncCallRecorder(make_recorder(snapshot.config, repository))
     settings = ServerSettings(
         host=host,
@@ -330,12 +387,16 @@ def serve(
         allow=allowed,
         drain_timeout=drain_timeout,
         cut_grace=cut_grace,
+        reuse_port=worker_number is not None,
     )
-    provider = ConfigProvider(snapshot, config_path, topics=repository)
+    # a reload records the new topic labels; with workers only the first does (they would
+    # race to open the same new versions)
+    topics = repository if worker_number in (None, 1) else None
+    provider = ConfigProvider(snapshot, config_path, topics=topics)
     server = FastAgiServer(provider, recorder, settings)
     stop_watching = start_watching(watch_source, watch_format, watch_every, repository)
     try:
-        loops.run(server.serve_until_stopped(), loop_choice)
+        loops.run(server.serve_until_stopped(lambda: bool(early_hup)), loop_choice)
     except loops.LoopUnavailable as exc:
         click.echo(f"ivr: {exc}", err=True)
         sys.exit(2)
@@ -346,6 +407,71 @@ def serve(
         stop_watching()
         recorder.close()
         repository.close()
+
+
+def watch_options(source: str | None, format_: str | None, every: float) -> list[str]:
+    """``serve --watch``'s options, for the one worker that watches the feed."""
+    if source is None:
+        if format_ is not None:
+            raise click.UsageError("--watch-format needs --watch SOURCE")
+        return []
+    if format_ is None:
+        raise click.UsageError("--watch needs --watch-format yasno|dtek|csv|json")
+    return [
+        "--watch",
+        source,
+        "--watch-format",
+        format_,
+        "--watch-every",
+        f"{max(1, round(every))}s",
+    ]
+
+
+def supervise(
+    workers: int,
+    config_path: str,
+    host: str,
+    port: int,
+    options: list[str],
+    watch: list[str],
+    stop_timeout: float,
+) -> None:
+    """``serve --workers N`` (N > 1): reserve the port, run the workers until SIGTERM, exit
+    with the supervisor's code (``ivr.transport.supervisor``)."""
+    from ivr.transport.supervisor import Supervisor, listen_address, reserve_port
+
+    try:
+        reserved = reserve_port(host, port)
+    except OSError as exc:
+        click.echo(f"ivr: cannot listen on {listen_address(host, port)}: {exc}", err=True)
+        sys.exit(2)
+    address = listen_address(host, reserved.getsockname()[1])
+    supervisor_pid = os.getpid()
+
+    def command(number: int) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "ivr",
+            "serve",
+            "--config",
+            config_path,
+            "--listen",
+            address,
+            *options,
+            *(watch if number == 1 else []),  # one worker watches the feed
+            "--worker",
+            str(number),
+            "--worker-of",
+            str(supervisor_pid),
+        ]
+
+    logging.getLogger("ivr").info("%d FastAGI workers on %s (SO_REUSEPORT)", workers, address)
+    try:
+        code = Supervisor(command, workers, stop_timeout).run()
+    finally:
+        reserved.close()
+    sys.exit(code)
 
 
 def start_watching(

@@ -50,9 +50,15 @@ def parse_date(value: str, option: str) -> date:
         ) from exc
 
 
-def setup_logging(verbose: bool = False) -> None:
-    """The commands' logging (``ivr.logs``): stderr, debug with ``--verbose``."""
-    logs.setup_logging(logging.DEBUG if verbose else logging.INFO)
+def setup_logging(verbose: bool = False, tag: str | None = None) -> None:
+    """The commands' logging (``ivr.logs``): stderr, debug with ``--verbose``; with ``tag``
+    (``serve --workers N``: ``supervisor``, ``w1``, ``w2``...) every line names its process,
+    so the log the processes write together reads apart."""
+    level = logging.DEBUG if verbose else logging.INFO
+    if tag is None:
+        logs.setup_logging(level)
+    else:
+        logs.setup_logging(level, format=logs.tagged_format(tag))
 
 
 def load_or_exit(

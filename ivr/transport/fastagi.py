@@ -86,6 +86,9 @@ class ServerSettings:
     cut_grace: float = 10.0
     #: Asterisk addresses allowed to connect; anyone else is closed at once with a log line.
     allow: Sequence[IpNetwork] = field(default_factory=lambda: LOOPBACK)
+    #: ``SO_REUSEPORT``: several worker processes (``ivr serve --workers N``) listen on one
+    #: port and the kernel spreads the connections between them.
+    reuse_port: bool = False
 
 
 def peer_allowed(peer: object, allow: Sequence[IpNetwork]) -> bool:
@@ -187,7 +190,11 @@ class FastAgiServer:
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(
-            lambda: AgiConnection(self), self.settings.host, self.settings.port, backlog=1024
+            lambda: AgiConnection(self),
+            self.settings.host,
+            self.settings.port,
+            backlog=1024,
+            reuse_port=self.settings.reuse_port or None,
         )
         self.recorders.start()
         log.info("FastAGI server listening on %s:%d", self.settings.host, self.port)
@@ -255,8 +262,11 @@ class FastAgiServer:
             self._effect_runners[key] = entry
         return entry[1]
 
-    async def serve_until_stopped(self) -> None:
-        """Serve until SIGTERM or SIGINT, then drain running calls and pending records."""
+    async def serve_until_stopped(self, reload_first: Callable[[], bool] | None = None) -> None:
+        """Serve until SIGTERM or SIGINT, then drain running calls and pending records.
+
+        ``reload_first``: did a SIGHUP arrive before the loop handled it (a worker of
+        ``serve --workers N`` starting)? Then reload as soon as the server listens."""
         prepare_process(self.settings.max_connections)
         await self.start()
         lag = start_loop_lag()  # logs the event loop's lag (IVR_LOOP_LAG_EVERY seconds)
@@ -267,6 +277,9 @@ class FastAgiServer:
                 loop.add_signal_handler(sig, stop.set)
         with contextlib.suppress(NotImplementedError, RuntimeError, AttributeError):
             loop.add_signal_handler(signal.SIGHUP, self.request_reload)
+        if reload_first is not None and reload_first():
+            log.info("SIGHUP arrived while starting: reloading the configuration now")
+            self.request_reload()
         await stop.wait()
         log.info(
             "stopping: %d calls running; waiting up to %.0f s for them",

@@ -222,3 +222,35 @@ def test_old_outage_data_is_said_to_be_old(asterisk: Asterisk, site_factory):
         assert said.index("outage_data_stale") < said.index("outage_data_age"), transport
         assert said.index("outage_data_age") < said.index("outage_emergency_here"), transport
         assert report(asterisk, call).problems() == [], transport
+
+
+def test_two_workers_on_one_port_serve_and_record_calls(asterisk: Asterisk, site_factory):
+    """``ivr serve --workers 2``: both workers listen on the one port (SO_REUSEPORT), Asterisk
+    reaches them at the one agi:// URL, every call is recorded, and SIGTERM to the supervisor
+    stops both cleanly."""
+    site = site_factory("workers")
+    server = site.serve("--workers", "2")
+    listening = server.wait_for_all(r"\[(w\d) \d+\] INFO .*listening on 127\.0\.0\.1:(\d+)", 2)
+    assert {m.group(1) for m in listening} == {"w1", "w2"}
+    assert {int(m.group(2)) for m in listening} == {server.address[1]}
+    # a bill (7), the region (1), the connection (1): redirected to the other company
+    calls = [
+        asterisk.place("w2000 d7 w2000 d1 w2000 d1", caller=f"04412346{i:02d}", agi=server.url)
+        for i in range(4)
+    ]
+    asterisk.wait_gone(calls, timeout=90)
+    server.wait_for_all(r"\[w\d \d+\] .*ended: ", len(calls))
+    server.proc.send_signal(signal.SIGTERM)
+    assert server.proc.wait(60) == 0
+    log = server.text()
+    assert "Traceback" not in log and " ERROR " not in log
+    repository = site.repository()
+    try:
+        for call in calls:
+            rep = report(asterisk, call)
+            assert rep.branches == ["redirect"] and rep.company_answered() == "0800000316"
+            record = repository.find_by_unique_id(rep.unique_id)
+            assert record is not None and record.outcome is Outcome.REDIRECTED
+            assert record.transport == "fastagi" and record.error is None
+    finally:
+        repository.dispose()
