@@ -154,3 +154,42 @@ def test_accounts_are_found_with_all_their_phones_and_groups(stores):
     assert lookups.accounts_by_phone("+380671112233") == [two]
     assert lookups.account("1000000002", None) == two
     assert lookups.account("1000000009", None) is None
+
+
+def test_the_registry_phones_are_held_and_follow_every_import(stores):
+    """A caller not on record costs no query: the registry's phone numbers are held in
+    memory and read again once an import has counted the registry's version up."""
+    url, _ = stores
+    repository = CallRepository(url)
+    accounts = AccountStore(repository)
+    before = accounts.version()
+    lookups = Lookups(url, KYIV, check_every=3600)
+    new = replace(ACCOUNT, number="1000000002", phones=("+380931112233",))
+    assert lookups.accounts_by_phone(new.phones[0]) == []
+    accounts.upsert([new])
+    assert accounts.version() == before + 1
+    assert lookups.accounts_by_phone(new.phones[0]) == []  # held for the interval
+    lookups.check_every = 0
+    assert [a.number for a in lookups.accounts_by_phone(new.phones[0])] == [new.number]
+    moved = replace(new, phones=("+380671234567",))
+    accounts.replace_all([moved])
+    assert accounts.version() == before + 2
+    assert lookups.accounts_by_phone(new.phones[0]) == []
+    assert lookups.accounts_by_phone(ACCOUNT.phones[0]) == []  # replaced: gone
+    assert [a.number for a in lookups.accounts_by_phone("+380671234567")] == [new.number]
+    repository.dispose()
+
+
+def test_an_import_counts_the_version_up_even_without_its_row(stores):
+    url, _ = stores
+    repository = CallRepository(url)
+    with repository.engine.begin() as connection:
+        import sqlalchemy as sa
+
+        connection.execute(sa.text("DELETE FROM registry_state"))
+    accounts = AccountStore(repository)
+    assert accounts.version() == 0
+    accounts.upsert([ACCOUNT])
+    assert accounts.version() == 1
+    assert accounts.phones() == frozenset(ACCOUNT.phones)
+    repository.dispose()

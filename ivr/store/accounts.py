@@ -20,17 +20,19 @@ from sqlalchemy import (
     insert,
     select,
     text,
+    update,
 )
 
 from ivr.accounts.houses import house_key
 from ivr.accounts.model import Account, Address
 from ivr.accounts.numbers import mask_account, mask_eic
-from ivr.store.models import AccountGroup, AccountPhone, AccountRow
+from ivr.store.models import AccountGroup, AccountPhone, AccountRow, RegistryStateRow
 from ivr.store.repository import CallRepository
 
 _ACCOUNTS = cast(Table, AccountRow.__table__)
 _PHONES = cast(Table, AccountPhone.__table__)
 _GROUPS = cast(Table, AccountGroup.__table__)
+_STATE = cast(Table, RegistryStateRow.__table__)
 _CHUNK = 5000  # rows per INSERT batch
 _IN_CHUNK = 500  # values per IN (...) list
 
@@ -71,6 +73,16 @@ class AccountStore:
         with self.engine.connect() as connection:
             return _load(connection, numbers)
 
+    def phones(self) -> frozenset[str]:
+        """Every phone number on record (for ``ivr.store.lookups``' in-memory check)."""
+        with self.engine.connect() as connection:
+            return frozenset(connection.scalars(select(_PHONES.c.phone).distinct()))
+
+    def version(self) -> int:
+        """The registry's version: counted up by every import (0 before the first)."""
+        with self.engine.connect() as connection:
+            return int(connection.scalar(select(func.max(_STATE.c.version))) or 0)
+
     def count(self) -> int:
         """How many accounts the registry holds."""
         with self.engine.connect() as connection:
@@ -85,6 +97,7 @@ class AccountStore:
             for table in (_GROUPS, _PHONES, _ACCOUNTS):
                 connection.execute(delete(table))
             _insert(connection, accounts)
+            _count_up(connection)
         self._analyze()
         return len(accounts)
 
@@ -100,6 +113,7 @@ class AccountStore:
                     connection.execute(delete(table).where(table.c.account_number.in_(chunk)))
                 connection.execute(delete(_ACCOUNTS).where(_ACCOUNTS.c.number.in_(chunk)))
             _insert(connection, accounts)
+            _count_up(connection)
         self._analyze()
         return len(accounts)
 
@@ -109,6 +123,13 @@ class AccountStore:
         if self.engine.dialect.name == "postgresql":
             with self.engine.begin() as connection:
                 connection.execute(text("ANALYZE accounts, account_phones, account_groups"))
+
+
+def _count_up(connection: Connection) -> None:
+    """The registry changed: its version one up (its row made if it is missing)."""
+    counted = connection.execute(update(_STATE).values(version=_STATE.c.version + 1))
+    if not counted.rowcount:
+        connection.execute(insert(_STATE).values(id=1, version=1))
 
 
 def _check_unique(accounts: Sequence[Account]) -> None:

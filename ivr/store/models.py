@@ -360,6 +360,17 @@ class OutageFetchRow(Base):
 # -- the customer registry (ivr.accounts): personal data, read by ivr.store.accounts ---------
 
 
+class RegistryStateRow(Base):
+    """The customer registry's version: one row (id 1), counted up by every import in the
+    import's transaction, so that a server holding the registry's phone numbers in memory
+    (``ivr.store.lookups``) knows when to read them again."""
+
+    __tablename__ = "registry_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+
+
 class AccountRow(Base):
     """A personal account (особовий рахунок) with its metering point and address."""
 
