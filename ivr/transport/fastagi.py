@@ -193,7 +193,9 @@ class FastAgiServer:
             lambda: AgiConnection(self),
             self.settings.host,
             self.settings.port,
-            backlog=1024,
+            # a storm's connects queue here while the loop is busy (the kernel caps it at
+            # net.core.somaxconn): a full queue drops SYNs, which cost the caller 1 s each
+            backlog=max(1024, self.settings.max_connections),
             reuse_port=self.settings.reuse_port or None,
         )
         self.recorders.start()
