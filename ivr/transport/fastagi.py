@@ -30,6 +30,7 @@ from ivr.flow.effects import AsyncEffectRunner
 from ivr.store.async_recorder import AsyncCallRecorder
 from ivr.transport.connection import AgiConnection
 from ivr.transport.journals import JournalRecorders
+from ivr.transport.listener import Acceptor, listening_sockets
 from ivr.transport.loop_lag import start_from_env as start_loop_lag
 from ivr.transport.provider import ConfigProvider, Snapshot
 from ivr.transport.runner import CUT_REASON
@@ -179,25 +180,28 @@ class FastAgiServer:
         self.refused = {"limit": 0, "peer": 0}
         self.reloads = {"ok": 0, "failed": 0}
         self._last_refusal_log = {"limit": float("-inf"), "peer": float("-inf")}
-        self._server: asyncio.Server | None = None
+        self._acceptor: Acceptor | None = None
         self._reloading: asyncio.Task[bool] | None = None
 
     @property
     def port(self) -> int:
-        assert self._server is not None
-        return self._server.sockets[0].getsockname()[1]
+        assert self._acceptor is not None
+        return int(self._acceptor.sockets[0].getsockname()[1])
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(
-            lambda: AgiConnection(self),
+        listen = functools.partial(
+            listening_sockets,
             self.settings.host,
             self.settings.port,
             # a storm's connects queue here while the loop is busy (the kernel caps it at
             # net.core.somaxconn): a full queue drops SYNs, which cost the caller 1 s each
             backlog=max(1024, self.settings.max_connections),
-            reuse_port=self.settings.reuse_port or None,
+            reuse_port=self.settings.reuse_port,
         )
+        listening = await loop.run_in_executor(None, listen)  # getaddrinfo may block
+        self._acceptor = Acceptor(loop, listening, lambda: AgiConnection(self))
+        self._acceptor.start()
         self.recorders.start()
         log.info("FastAGI server listening on %s:%d", self.settings.host, self.port)
 
@@ -355,8 +359,8 @@ class FastAgiServer:
         return not self.active
 
     async def close(self) -> None:
-        if self._server is not None:
-            self._server.close()  # stop accepting; running calls go on
+        if self._acceptor is not None:
+            self._acceptor.close()  # stop accepting; running calls go on
         if self.active and not await self._wait_for_calls(self.settings.drain_timeout):
             log.warning(
                 "drain deadline: handing %d running calls to the operator queue",
@@ -374,8 +378,6 @@ class FastAgiServer:
                 for connection in list(self.active):
                     connection.abandon(CUT_REASON)  # recorded as interrupted
                 await self._wait_for_calls(5)
-        if self._server is not None:
-            await self._server.wait_closed()
         await self.recorders.drain()
         await self.recorders.close()
         self.effect_threads.shutdown(wait=False)
