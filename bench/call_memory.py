@@ -83,13 +83,7 @@ def main() -> None:
     before = tracemalloc.take_snapshot()
     parked = [park(i) for i in range(1, args.calls + 1)]
     gc.collect()
-    after = tracemalloc.take_snapshot()
-    stats = after.compare_to(before, "filename")
-    total = sum(s.size_diff for s in stats)
-    print(f"{root}: {len(parked)} parked calls, {total / len(parked) / 1024:.2f} KiB per call")
-    for stat in stats[:10]:
-        name = stat.traceback[0].filename.replace(f"{root}/", "")
-        print(f"  {stat.size_diff / len(parked):7.0f} B per call  {name}")
+    report(root, len(parked), before)
 
 
 def report(root: Path, calls: int, before: tracemalloc.Snapshot) -> None:

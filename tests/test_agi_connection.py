@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 import time
 
+import pytest
 from test_faults import Caller, Server, network_env
 
 from ivr.simulator import env_block
@@ -69,51 +70,39 @@ def test_env_and_replies_in_pieces(config, repository):
         running.stop()
 
 
-def test_hangup_line_before_minus_one_leaves_only_dead_safe_commands(config, repository):
+def call_answered_with(config, repository, reply: str):
+    """A call answered as usual up to its first prompt, then with ``reply``: the commands
+    after it (answered as on a dead channel) and the call's record."""
     running = Server(config, CallRecorder(repository))
     env = network_env(config)
     try:
         caller = Caller(running.address, env)
         caller.answer_until("STREAM FILE")
-        caller.reply("HANGUP\n200 result=-1 endpos=0")
+        caller.reply(reply)
         after = rest_of_call(caller)
         caller.close()
-        assert after and all(line.startswith("SET VARIABLE") for line in after), after
-        record = recorded(repository, env["agi_uniqueid"])
-        assert record.outcome.value == "abandoned"
+        return after, recorded(repository, env["agi_uniqueid"])
     finally:
         running.stop()
 
 
-def test_511_ends_the_channel(config, repository):
-    running = Server(config, CallRecorder(repository))
-    env = network_env(config)
-    try:
-        caller = Caller(running.address, env)
-        caller.answer_until("STREAM FILE")
-        caller.reply("511 Command Not Permitted on a dead channel or intercept routine")
-        after = rest_of_call(caller)
-        caller.close()
-        assert after and all(line.startswith("SET VARIABLE") for line in after), after
-        assert recorded(repository, env["agi_uniqueid"]).outcome.value == "abandoned"
-    finally:
-        running.stop()
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "HANGUP\n200 result=-1 endpos=0",  # the HANGUP line before the -1
+        "511 Command Not Permitted on a dead channel or intercept routine",
+    ],
+)
+def test_a_dead_channel_gets_only_dead_safe_commands(config, repository, reply):
+    after, record = call_answered_with(config, repository, reply)
+    assert after and all(line.startswith("SET VARIABLE") for line in after), after
+    assert record.outcome.value == "abandoned"
 
 
 def test_multi_line_520_is_a_failed_command_and_the_caller_reaches_a_person(config, repository):
-    running = Server(config, CallRecorder(repository))
-    env = network_env(config)
-    try:
-        caller = Caller(running.address, env)
-        caller.answer_until("STREAM FILE")
-        caller.reply(USAGE_520)
-        after = rest_of_call(caller)
-        caller.close()
-        assert any("operator" in line for line in after), after
-        record = recorded(repository, env["agi_uniqueid"])
-        assert record.outcome.value == "failed" and "520" in (record.error or "")
-    finally:
-        running.stop()
+    after, record = call_answered_with(config, repository, USAGE_520)
+    assert any("operator" in line for line in after), after
+    assert record.outcome.value == "failed" and "520" in (record.error or "")
 
 
 def test_garbage_instead_of_a_reply_closes_at_once(config, repository):
