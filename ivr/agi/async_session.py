@@ -9,6 +9,7 @@ with ``limit=MAX_LINE + 2`` to keep that small too).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from .protocol import (
     MAX_LINE,
@@ -21,6 +22,11 @@ from .protocol import (
 from .types import AgiError, AgiHangup, AgiProtocolError, Command, Reply
 
 _CLOSE_TIMEOUT = 2.0
+#: How long a ``200 result=-1`` waits for the ``HANGUP`` line res_agi writes after it when the
+#: channel hung up (it notices the hang-up just after the reply). With TCP_QUICKACK on our
+#: socket the line follows within a millisecond; without it Asterisk's Nagle holds it until
+#: our delayed ACK (40 ms and more). A -1 on a live channel (a missing file) costs this wait.
+HANGUP_GRACE = 0.2
 
 
 async def _readline(reader: asyncio.StreamReader) -> bytes:
@@ -55,6 +61,8 @@ class AsyncAgiSession:
         "_deadline",
         "_timer",
         "_timed_out",
+        "on_sent",
+        "_pushed",
     )
 
     def __init__(
@@ -77,6 +85,9 @@ class AsyncAgiSession:
         self._deadline = 0.0  # 0: no reply awaited
         self._timer: asyncio.TimerHandle | None = None
         self._timed_out = False
+        #: Called after each command is written (the server re-arms TCP_QUICKACK there).
+        self.on_sent: Callable[[], None] | None = None
+        self._pushed = b""  # a line read while waiting for a HANGUP line that was not one
 
     @classmethod
     async def start(
@@ -161,6 +172,8 @@ class AsyncAgiSession:
         try:
             self._writer.write(data)
             await self._writer.drain()
+            if self.on_sent is not None:
+                self.on_sent()
         except ConnectionError as exc:
             self._state.closed = True
             raise AgiHangup(f"cannot write to Asterisk: {exc}") from exc
@@ -196,7 +209,8 @@ class AsyncAgiSession:
         reader = ReplyReader()
         while True:
             try:
-                raw = await _readline(self._reader)
+                raw, self._pushed = self._pushed, b""
+                raw = raw or await _readline(self._reader)
                 if raw.endswith(b"\n"):
                     line = check_raw_line(raw)
                 elif len(raw) > MAX_LINE:
@@ -208,4 +222,25 @@ class AsyncAgiSession:
                 raise
             reply = self._state.on_line(reader, line)
             if reply is not None:
+                if reply.result == "-1":
+                    await self._hangup_line(reply)
                 return reply
+
+    async def _hangup_line(self, reply: Reply) -> None:
+        """After a ``-1`` on a channel not known dead: wait ``HANGUP_GRACE`` for the HANGUP
+        line; when it comes the call is over (AgiHangup), so the flow needs no CHANNEL STATUS
+        to tell a hang-up from a missing file. Anything else read meanwhile (Asterisk writes
+        nothing else unsolicited; EOF) is kept for the next command's reply."""
+        try:
+            async with asyncio.timeout(HANGUP_GRACE):
+                raw = await _readline(self._reader)
+        except TimeoutError:
+            return  # no HANGUP line: the flow asks (CHANNEL STATUS)
+        except AgiProtocolError:
+            self._state.closed = True
+            raise
+        if raw.rstrip(b"\r\n") != b"HANGUP" or not raw.endswith(b"\n"):
+            self._pushed = raw  # EOF or a line that is not ours to judge: the next read's
+            return
+        self._state.signalled = True
+        raise AgiHangup(f"hangup signalled; command returned {reply.raw}")

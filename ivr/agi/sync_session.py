@@ -187,6 +187,9 @@ class PystAgi(pyst.AGI):
                     self._state.signalled = True
                 reply = self._state.on_line(reader, line)
                 if reply is not None:
+                    if reply.result == "-1" and self._got_sighup:  # SIGHUP while parsing
+                        self._state.signalled = True
+                        raise AgiHangup(f"hangup signalled; command returned {reply.raw}")
                     return reply
         except AgiError:
             raise

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import ipaddress
 import logging
@@ -31,6 +32,7 @@ from ivr.flow.call import dialled_number
 from ivr.flow.effects import AsyncEffectRunner
 from ivr.flow.engine import CallFlow
 from ivr.store.async_recorder import AsyncCallRecorder
+from ivr.transport import sockets
 from ivr.transport.journals import JournalRecorders
 from ivr.transport.provider import ConfigProvider, Snapshot
 from ivr.transport.runner import CallRun
@@ -246,6 +248,10 @@ class FastAgiServer:
             log.warning("dropping connection from %s: %s", peer, exc)
             writer.close()
             return
+        sock = writer.get_extra_info("socket")
+        if sock is not None:  # no Nagle, no delayed-ACK wait (ivr.transport.sockets)
+            sockets.tune_agi_socket(sock)
+            session.on_sent = functools.partial(sockets.rearm_quickack, sock)
         try:
             script = script_name(session.env)
             if script not in SCRIPTS:
