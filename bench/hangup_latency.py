@@ -9,6 +9,7 @@ FILE) to the ``HANGUP`` line, to Asterisk's last reply, and to the end of the AG
 
     python bench/hangup_latency.py --calls 10                 # the server as it ships
     python bench/hangup_latency.py --calls 10 --tuning off    # without tune_agi_socket()
+    python bench/hangup_latency.py --calls 10 --transport agi # process AGI (SIGHUP, pipes)
 
 Share the machine politely: run it under ``flock /tmp/e2e.lock`` like the end-to-end tests.
 """
@@ -88,7 +89,7 @@ def lines_after_hangup(rep) -> tuple[list[tuple[float, str, str]], float]:  # ty
         if match and "agi_" not in match.group(2):
             agi.append((stamp(line), match.group(1)[:2], match.group(2).strip()))
     start = next(i for i, (_t, d, text) in enumerate(agi) if d == "Tx" and "result=-1" in text)
-    ended = rep.time_of("AGI Script")
+    ended = stamp(next(x for x in reversed(rep.lines) if "AGI Script" in x and "completed" in x))
     return agi[start:], ended
 
 
@@ -96,6 +97,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=10)
     parser.add_argument("--tuning", choices=("on", *PATCHES), default="on")
+    parser.add_argument(
+        "--transport", choices=("fastagi", "agi"), default="fastagi", help="agi: process AGI"
+    )
     parser.add_argument("--hangup-ms", type=int, default=3000, help="caller hangs up after")
     parser.add_argument("--spacing", type=float, default=0.7, help="seconds between calls")
     args = parser.parse_args()
@@ -118,33 +122,42 @@ def main() -> None:
     try:
         asterisk.start()
         calls = []
+        agi = (
+            f"{Path(sys.executable).with_name('ivr-agi')},{config}"
+            if args.transport == "agi"
+            else ""
+        )
         for _ in range(args.calls):
-            calls.append(asterisk.place(f"w{args.hangup_ms} h"))
+            calls.append(asterisk.place(f"w{args.hangup_ms} h", agi=agi))
             time.sleep(args.spacing)
         asterisk.wait_gone(calls, timeout=60 + 5 * args.calls)
         time.sleep(0.5)
         to_hangup, to_last_reply, to_end, after = [], [], [], []
         for call in calls:
             rep = report(asterisk, call)
-            agi, ended = lines_after_hangup(rep)
-            t0 = agi[0][0]
-            hangups = [t for t, d, text in agi if d == "Tx" and text == "HANGUP"]
-            replies = [t for t, d, text in agi if d == "Tx" and text != "HANGUP"]
-            commands = [text for _t, d, text in agi if d == "Rx"]
+            lines, ended = lines_after_hangup(rep)
+            t0 = lines[0][0]
+            hangups = [t for t, d, text in lines if d == "Tx" and text == "HANGUP"]
+            replies = [t for t, d, text in lines if d == "Tx" and text != "HANGUP"]
+            commands = [text for _t, d, text in lines if d == "Rx"]
             to_hangup.append((hangups[0] - t0) * 1000 if hangups else float("nan"))
             to_last_reply.append((replies[-1] - t0) * 1000)
             to_end.append((ended - t0) * 1000)
             after.append(len(commands))
             print(
                 f"call {call.id}: {len(commands)} commands after the -1: "
-                + " | ".join(f"{(t - t0) * 1000:.0f} {d} {text[:40]}" for t, d, text in agi)
+                + " | ".join(f"{(t - t0) * 1000:.0f} {d} {text[:40]}" for t, d, text in lines)
                 + f" | {(ended - t0) * 1000:.0f} AGI ended"
             )
 
         def summary(values: list[float]) -> str:
+            values = [v for v in values if v == v]  # no HANGUP line in process AGI (SIGHUP)
+            if not values:
+                return "none"
             return f"median {statistics.median(values):.0f} ms, max {max(values):.0f} ms"
 
-        print(f"\ntuning {args.tuning}, {len(calls)} calls hanging up during the welcome prompt")
+        what = "process AGI" if agi else f"FastAGI, tuning {args.tuning}"
+        print(f"\n{what}: {len(calls)} calls hanging up during the welcome prompt")
         print(f"commands after the -1 per call: {sorted(set(after))}")
         print(f"200 result=-1 -> HANGUP line:        {summary(to_hangup)}")
         print(f"200 result=-1 -> Asterisk last reply: {summary(to_last_reply)}")
