@@ -42,9 +42,10 @@ async def _readline(reader: asyncio.StreamReader) -> bytes:
 class AsyncAgiSession:
     """One FastAGI call. Build it with ``await AsyncAgiSession.start(reader, writer)``.
 
-    ``send(cmd)`` raises AgiHangup when the call is over (``HANGUP`` line, EOF, ``511``,
-    ``-1 (hangup)``, broken connection, or ``reply_timeout`` expiry: Asterisk always
-    answers, so a silent peer is treated as dead), AgiCommandError for ``503``/``510``/
+    ``send(cmd)`` raises AgiHangup when the call is over (``HANGUP`` line, also one that
+    follows a ``-1`` within ``HANGUP_GRACE``, EOF, ``511``, ``-1 (hangup)``, broken
+    connection, or ``reply_timeout`` expiry: Asterisk always answers, so a silent peer is
+    treated as dead), AgiCommandError for ``503``/``510``/
     ``520``, AgiProtocolError for garbage or an oversized line (the connection is then
     dead), AgiArgumentError for unsafe arguments (nothing is written). A cancelled or
     otherwise interrupted exchange marks the session closed, because the reply that is
