@@ -1,10 +1,12 @@
 """Load generator: Asterisk's side of FastAGI for many calls at once (``bench/storm.py``).
 
 Each simulated call connects, writes the env block and answers every command the way
-Asterisk would: ``ANSWER``/``SET VARIABLE``/``CHANNEL STATUS`` at once, ``STREAM FILE`` and
-``WAIT FOR DIGIT`` after ``prompt_delay``/``input_delay`` seconds (the prompt playing, the
-caller thinking), pressing scripted keys, and ``200 result=-1`` followed by the unsolicited
-``HANGUP`` line for a caller who hangs up. After a hang-up media commands get ``511``.
+Asterisk would: ``ANSWER``/``SET VARIABLE``/``CHANNEL STATUS`` at once (the hand-back
+``SET VARIABLE IVR`` split as the dialplan does, counted in ``Stats.handed_back``),
+``STREAM FILE`` and ``WAIT FOR DIGIT`` after ``prompt_delay``/``input_delay`` seconds (the
+prompt playing, the caller thinking), pressing scripted keys, and ``200 result=-1`` followed
+by the unsolicited ``HANGUP`` line for a caller who hangs up. After a hang-up media commands
+get ``511``.
 
 Prompt durations can come from the real audio (``Scenario.audio_dir``): a ``STREAM FILE``
 reply then waits for the WAV's length (read from its header), or until a scripted key
@@ -32,6 +34,7 @@ import wave
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
+from ivr import handback
 from ivr.agi.asterisk_args import split_command_line
 from ivr.simulator import asterisk_env, env_block
 
@@ -43,6 +46,7 @@ PLAY = "-"
 HANGUP = "h"
 HANGUP_AT_WAIT = "H"
 DEAD = b"511 Command Not Permitted on a dead channel or intercept routine\n"
+_RESULTS = frozenset({"operator", "transfer", "redirect", "hangup"})
 _DEAD_SAFE = ("SET", "GET", "EXEC", "DATABASE", "VERBOSE", "NOOP", "ASYNCAGI")
 #: A well-formed command as our protocol layer writes it: a verb and quoted arguments.
 MAX_COMMANDS = 500  # per call; a server that goes on longer is looping
@@ -96,6 +100,7 @@ class Stats:
     calls_hung: int = 0  # aborted after ``call_timeout``
     commands: int = 0
     malformed: int = 0  # command lines that do not parse as a verb + quoted arguments
+    handed_back: int = 0  # calls whose hand-back (``SET VARIABLE IVR``) held a known result
     think: list[float] = field(default_factory=list)  # reply -> next command (or close)
     first_command: list[float] = field(default_factory=list)  # connect -> first command
     wall: float = 0.0
@@ -113,6 +118,7 @@ class Stats:
             "calls_hung",
             "commands",
             "malformed",
+            "handed_back",
             "cpu",
             "peak_active",
         ):
@@ -301,6 +307,14 @@ class _Call(asyncio.Protocol):
         elif verb == "WAIT" and second == "FOR":
             self._media("", self.scenario.input_delay, False)
         elif verb == "SET" or verb in ("VERBOSE", "NOOP"):
+            # the hand-back, split as the dialplan does: a known IVR_RESULT, all of it arrived
+            if (
+                second == "VARIABLE"
+                and len(args) == 4
+                and args[2] == handback.VARIABLE
+                and handback.split(args[3])["IVR_RESULT"] in _RESULTS
+            ):
+                stats.handed_back += 1
             self._reply(b"200 result=1\n")
         elif verb == "CHANNEL":
             self._reply(b"200 result=6\n")

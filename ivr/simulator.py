@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, BinaryIO
 
+from ivr import handback
 from ivr.agi.asterisk_args import split_command_line
 from ivr.agi.protocol import MAX_LINE
 from ivr.agi.types import DEAD_SAFE_COMMANDS
@@ -286,6 +287,8 @@ class FakeAsterisk:
                 self._usage("SET VARIABLE <variablename> <value>")
                 return
             self.transcript.variables[args[2]] = args[3]
+            if args[2] == handback.VARIABLE:  # the dialplan's CUT()s right after the AGI
+                self.transcript.variables.update(handback.split(args[3]))
             self._event("set", name=args[2], value=args[3])
             self._send("200 result=1")
         elif words[:2] == ["GET", "VARIABLE"]:

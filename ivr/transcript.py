@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from ivr import handback
 from ivr.accounts.numbers import mask_account
 from ivr.config import Config
 from ivr.simulator import Transcript
@@ -97,7 +98,7 @@ def render_text(transcript: Transcript, config: Config) -> str:
 def render_summary(transcript: Transcript, config: Config) -> str:
     """What the dialplan was told and what the database holds for the call."""
     lines: list[str] = []
-    variables = transcript.variables
+    variables = handback.dialplan_variables(transcript.variables)
     result = variables.get("IVR_RESULT")
     if result:
         target = variables.get("IVR_TRANSFER_TO")
@@ -143,7 +144,7 @@ def render_json(transcript: Transcript) -> str:
     data = {
         "env": transcript.env,
         "events": transcript.events,
-        "variables": transcript.variables,
+        "variables": handback.dialplan_variables(transcript.variables),
         "record": transcript.record.to_json() if transcript.record else None,
         "record_saved": transcript.record_saved,
         "record_problem": transcript.record_problem,

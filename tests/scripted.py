@@ -8,6 +8,7 @@ the simulator's rules: a key cuts a prompt only if it is one of the prompt's esc
 
 from __future__ import annotations
 
+from ivr import handback
 from ivr.agi.types import AgiHangup, Command, Reply
 from ivr.simulator import KeyScript, parse_keys
 
@@ -41,6 +42,8 @@ class ScriptedAsterisk:
             return Reply(200, str(ord(key)) if key else "0")
         if command.name == "SET VARIABLE":
             self.variables[command.args[0]] = command.args[1]
+            if command.args[0] == handback.VARIABLE:  # split as the dialplan does
+                self.variables.update(handback.split(command.args[1]))
             return Reply(200, "1")
         return Reply(200, "0")  # ANSWER, CHANNEL STATUS...
 

@@ -85,8 +85,9 @@ def comparable_events(transcript):
     for event in transcript.events:
         if event["type"] == "call":
             continue
-        if event.get("name") in ("IVR_CALL_ID", "IVR_APPEAL_ID"):
-            event = {**event, "value": bool(event["value"])}
+        if event.get("name") == "IVR":  # the hand-back: its call id and appeal number
+            fields = str(event["value"]).split("|")
+            event = {**event, "value": (*fields[:3], *(bool(f) for f in fields[3:]))}
         if str(event.get("id", "")).startswith("digits/"):  # the appeal number read out
             event = {**event, "id": "digits/*", "text": "*"}
         events.append(event)

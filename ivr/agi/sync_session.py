@@ -86,7 +86,8 @@ class PystAgi(pyst.AGI):
     ``socket.makefile('rb'/'wb')``), with a strict protocol underneath.
 
     * ``send(cmd)`` writes one command (never pipelined, flushed) and returns the ``200``
-      Reply; ``200 result=-1`` is returned unless a hangup was already signalled.
+      Reply; ``200 result=-1`` is returned unless a hangup was signalled (SIGHUP) by the
+      time it is parsed.
     * Raises AgiHangup (also pyst2's AGIHangup) when the call is over, AgiCommandError for
       ``503``/``510``/``520``, AgiProtocolError for garbage, AgiArgumentError for unsafe args.
     * After a hangup (SIGHUP, ``HANGUP`` line, ``511``) only dead-safe commands are written;

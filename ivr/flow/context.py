@@ -93,8 +93,10 @@ class FlowContext:
             Command("STREAM FILE", (self.audio.file_for(prompt_id), escape))
         )
         if reply.value == -1:
-            # A missing file and a hang-up both give -1. CHANNEL STATUS tells them apart: on a
-            # dead channel it gets 511 (after the HANGUP line or SIGHUP), which ends the call.
+            # A hang-up the session already saw (the HANGUP line res_agi writes right after
+            # the -1, or SIGHUP) never gets here: the session raises AgiHangup for that -1.
+            # Without it, a missing file and a hang-up still both give -1: CHANNEL STATUS
+            # tells them apart (511 on a dead channel ends the call).
             yield Command("CHANNEL STATUS")
             log.warning("call %s: prompt %r could not be played", self.call.call_uid, prompt_id)
             self.check_cut()

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ivr import handback
 from ivr.actions.operator import forced_operator
 from ivr.actions.registry import spec_for
 from ivr.agi.types import AgiError, AgiHangup, Command
@@ -127,28 +128,30 @@ class CallFlow:
         return record
 
     def _hand_back(self, ending: End, hung_up: bool) -> Generator[Request, Response, bool]:
-        """Tell the dialplan what to do next through channel variables (dead-safe commands).
+        """Tell the dialplan what to do next: one dead-safe ``SET VARIABLE IVR`` whose
+        fields the dialplan splits into IVR_RESULT, IVR_TRANSFER_TO, IVR_TOPIC, IVR_CALL_ID
+        and IVR_APPEAL_ID (``ivr.handback``).
 
-        Returns whether ``IVR_RESULT`` (the last one) was set. An interrupted call hands
+        Returns whether it was set. One variable is atomic: the dialplan gets the whole
+        decision or none of it (then its fallback decides). An interrupted call hands
         nothing back: the dialplan's fallback decides."""
         if self.interrupted:
             return False
         state = self.ctx.state
-        # IVR_RESULT goes last: the dialplan acts on it only when it is set, and then every
-        # other variable is set too (a server killed half-way leaves no half decision).
-        variables = {
-            "IVR_TRANSFER_TO": ending.transfer_to or "",
-            "IVR_TOPIC": state.topic or "",
-            "IVR_CALL_ID": self.call.call_uid,
-            "IVR_APPEAL_ID": _appeal_id(state),
-            "IVR_RESULT": ending.result.value,
-        }
+        value = handback.join(
+            ending.result.value,
+            ending.transfer_to or "",
+            state.topic or "",
+            self.call.call_uid,
+            _appeal_id(state),
+        )
         try:
-            for name, value in variables.items():
-                yield Command("SET VARIABLE", (name, value))
+            yield Command("SET VARIABLE", (handback.VARIABLE, value))
         except AgiError as exc:
             if not hung_up and not isinstance(exc, AgiHangup):
-                log.error("call %s: could not set %s: %s", self.call.call_uid, name, exc)
+                log.error(
+                    "call %s: could not set %s: %s", self.call.call_uid, handback.VARIABLE, exc
+                )
             return False
         return True
 

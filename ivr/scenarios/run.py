@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ivr import handback
 from ivr.config.model import Config
 from ivr.scenarios.spec import Scenario
 from ivr.simulator import (
@@ -117,7 +118,7 @@ def check(scenario: Scenario, transcript: Transcript, record: CallRecord | None)
         hits = [h for h in heard if h.matches(item)]
         if hits:
             failures.append(f"not_heard: «{item}» was heard: {hits[0]}")
-    variables = transcript.variables
+    variables = handback.dialplan_variables(transcript.variables)
     for name, want, got in (
         ("result", expect.result, variables.get("IVR_RESULT")),
         ("target", expect.target, variables.get("IVR_TRANSFER_TO")),

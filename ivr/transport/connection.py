@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Collection
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from ivr.agi.protocol import (
     MAX_LINE,
@@ -27,11 +27,12 @@ from ivr.agi.protocol import (
     check_raw_line,
     format_command,
 )
-from ivr.agi.types import AgiError, AgiHangup, AgiProtocolError, Command
+from ivr.agi.types import AgiError, AgiHangup, AgiProtocolError, Command, Reply
 from ivr.flow.call import dialled_number
 from ivr.flow.drive import FlowPump
 from ivr.flow.effects import Effect, EffectResult
 from ivr.transport.runner import CallRun
+from ivr.transport.sockets import rearm_quickack, tune_agi_socket
 
 if TYPE_CHECKING:
     from ivr.flow.effects import AsyncEffectRunner
@@ -43,6 +44,11 @@ log = logging.getLogger("ivr.transport.fastagi")
 
 #: A closed connection whose peer does not take the close is aborted after this long.
 CLOSE_TIMEOUT = 2.0
+#: How long a ``200 result=-1`` waits for the ``HANGUP`` line res_agi writes after it when the
+#: channel hung up (it notices the hang-up just after the reply). With TCP_QUICKACK on our
+#: socket the line follows within a millisecond; without it Asterisk's Nagle holds it until
+#: our delayed ACK (40 ms and more). A -1 on a live channel (a missing file) costs this wait.
+HANGUP_GRACE = 0.2
 
 
 class Timeouts(Protocol):
@@ -100,6 +106,9 @@ class AgiConnection(asyncio.Protocol):
         "_timed_out",
         "_finished",
         "_lost",
+        "_sock",
+        "_minus_one",
+        "_grace_timer",
     )
 
     def __init__(self, server: Host) -> None:
@@ -122,6 +131,10 @@ class AgiConnection(asyncio.Protocol):
         self._timed_out = False
         self._finished = False  # the call is recorded, or there is no call to run
         self._lost = False
+        self._sock: Any = None  # the socket, for TCP_QUICKACK after each command
+        #: A ``-1`` reply held for ``HANGUP_GRACE`` while the HANGUP line may follow it.
+        self._minus_one: Reply | None = None
+        self._grace_timer: asyncio.TimerHandle | None = None
 
     @property
     def hung_up(self) -> bool:
@@ -137,6 +150,10 @@ class AgiConnection(asyncio.Protocol):
             self._env = None
             transport.close()
             return
+        sock = transport.get_extra_info("socket")
+        if sock is not None:  # no Nagle, no delayed-ACK wait (ivr.transport.sockets)
+            tune_agi_socket(sock)
+            self._sock = sock
         loop = asyncio.get_running_loop()
         self._timer = loop.call_later(self.server.settings.env_timeout, self._env_overdue)
 
@@ -168,6 +185,7 @@ class AgiConnection(asyncio.Protocol):
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        self._end_grace()
         if self._env is not None:  # EOF inside the env block
             if self._got_line:
                 self._env_complete()  # a block cut short: the call runs on a closed line
@@ -208,6 +226,15 @@ class AgiConnection(asyncio.Protocol):
             return False
         pump = self.pump
         assert pump is not None
+        held = self._end_grace()
+        if held is not None:  # a -1 came just before: is this its HANGUP line?
+            if line.rstrip("\r") != "HANGUP":  # Asterisk writes nothing else unsolicited
+                self._broken(AgiProtocolError(f"line from Asterisk after -1: {line[:120]!r}"))
+                return False
+            self._state.signalled = True
+            self._replied()
+            pump.fail(AgiHangup(f"hangup signalled; command returned {held.raw}"))
+            return not self._state.closed
         try:
             reply = self._state.on_line(self._reader, line)
         except AgiProtocolError as exc:
@@ -218,9 +245,34 @@ class AgiConnection(asyncio.Protocol):
             pump.fail(exc)
             return not self._state.closed
         if reply is not None:
+            if reply.result == "-1":
+                # A hang-up or a missing file. res_agi writes the HANGUP line right after
+                # the reply when the channel hung up: wait a moment for it, so that the flow
+                # learns of the hang-up without a CHANNEL STATUS round trip.
+                self._minus_one = reply
+                self._grace_timer = asyncio.get_running_loop().call_later(
+                    HANGUP_GRACE, self._no_hangup_line
+                )
+                return True
             self._replied()
             pump.resume(reply)
         return not self._state.closed
+
+    def _end_grace(self) -> Reply | None:
+        """Stop waiting for a HANGUP line; the ``-1`` reply that was held, if any."""
+        held, self._minus_one = self._minus_one, None
+        if self._grace_timer is not None:
+            self._grace_timer.cancel()
+            self._grace_timer = None
+        return held
+
+    def _no_hangup_line(self) -> None:
+        """No HANGUP line followed the ``-1``: the flow gets it (and asks CHANNEL STATUS)."""
+        self._grace_timer = None
+        held, self._minus_one = self._minus_one, None
+        if held is not None and self.pump is not None:
+            self._replied()
+            self.pump.resume(held)
 
     def _replied(self) -> None:
         self._waiting = False
@@ -299,6 +351,8 @@ class AgiConnection(asyncio.Protocol):
             return self._state.on_eof()
         self._waiting = True
         transport.write(data)
+        if self._sock is not None:  # Linux clears it: the reply is acknowledged at once
+            rearm_quickack(self._sock)
         timeout = self.server.settings.reply_timeout
         if timeout:
             loop = asyncio.get_running_loop()
@@ -354,6 +408,7 @@ class AgiConnection(asyncio.Protocol):
 
     def abandon(self, reason: str) -> None:
         """Past the cut grace: end the flow now as ``interrupted`` (recorded) and close."""
+        self._end_grace()
         if self.pump is not None and self.run is not None:
             self.pump.done = True
             self._waiting = False

@@ -302,6 +302,10 @@ def test_operator_gets_topic_and_appeal_number(batch, transport):
     )
     assert {row[2] for row in rep.queue_events} == {"dso-callcentre"}
     assert rep.ivr_cdr["userfield"] == f"{record.topic_code};{appeal}"
+    # one hand-back command; the dialplan split it (the queue, the agent's topic and appeal)
+    handed = [cmd for cmd, _ in rep.exchanges() if cmd.startswith("SET VARIABLE")]
+    fields = f"operator|{record.transfer_to}|{record.topic_code}|{record.call_uid}|{appeal}"
+    assert handed == [f'SET VARIABLE "IVR" "{fields}"'], handed
     assert rep.problems() == []
 
 
@@ -314,6 +318,10 @@ def test_hangup_ends_the_agi_at_once_and_is_recorded_abandoned(batch, name, tran
     assert record.outcome.value == "abandoned"
     assert rep.branches == [] and rep.queue_events == []
     flow = [cmd for cmd, _ in rep.exchanges() if not cmd.startswith("SET VARIABLE")]
+    if transport == "fastagi":  # the HANGUP line after the -1 told the IVR: nothing asked
+        assert not [cmd for cmd in flow if cmd.startswith("CHANNEL STATUS")], flow
+    handed = [cmd for cmd, _ in rep.exchanges() if cmd.startswith("SET VARIABLE")]
+    assert len(handed) == 1 and handed[0].startswith('SET VARIABLE "IVR" "hangup|'), handed
     if name == "hangup_wait":
         assert flow[-1].startswith("WAIT FOR DIGIT"), flow
     if name == "hangup_readback":

@@ -88,6 +88,11 @@ def test_prompt_gone_while_running_keeps_the_ivr_decision(
     assert rep.agent()["topic"] == "D3"
     assert rep.ivr_cdr["userfield"].startswith("D3;")
     assert all("menu_connection" in line for line in rep.problems())  # only the missing file
+    # a -1 with no HANGUP line after it: the IVR asks, the channel is up, the call goes on
+    pairs = rep.exchanges()
+    failed = next(i for i, (cmd, _) in enumerate(pairs) if "menu_connection" in cmd)
+    assert pairs[failed][1].startswith("200 result=-1"), pairs[failed]
+    assert pairs[failed + 1] == ("CHANNEL STATUS", "200 result=6"), pairs[failed + 1]
 
 
 def test_sigterm_hands_running_calls_over_and_records_them(asterisk: Asterisk, site_factory):
