@@ -31,8 +31,8 @@ from ivr.agi.types import AgiError, AgiHangup, AgiProtocolError, Command, Reply
 from ivr.flow.call import dialled_number
 from ivr.flow.drive import FlowPump
 from ivr.flow.effects import Effect, EffectResult
+from ivr.transport import sockets
 from ivr.transport.runner import CallRun
-from ivr.transport.sockets import rearm_quickack, tune_agi_socket
 
 if TYPE_CHECKING:
     from ivr.flow.effects import AsyncEffectRunner
@@ -152,7 +152,7 @@ class AgiConnection(asyncio.Protocol):
             return
         sock = transport.get_extra_info("socket")
         if sock is not None:  # no Nagle, no delayed-ACK wait (ivr.transport.sockets)
-            tune_agi_socket(sock)
+            sockets.tune_agi_socket(sock)
             self._sock = sock
         loop = asyncio.get_running_loop()
         self._timer = loop.call_later(self.server.settings.env_timeout, self._env_overdue)
@@ -352,7 +352,7 @@ class AgiConnection(asyncio.Protocol):
         self._waiting = True
         transport.write(data)
         if self._sock is not None:  # Linux clears it: the reply is acknowledged at once
-            rearm_quickack(self._sock)
+            sockets.rearm_quickack(self._sock)
         timeout = self.server.settings.reply_timeout
         if timeout:
             loop = asyncio.get_running_loop()
