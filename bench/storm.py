@@ -18,7 +18,8 @@ Servers (``--servers``):
 * ``ours``: the real ``ivr serve --workers 1`` with the shipped ``config.yaml`` and its
   database (a fresh SQLite file, or ``--db-url``), walking the full flow and logging every
   call; ``ours-2w``: the same with ``--workers 2`` (skipped while ``ivr serve`` has no
-  ``--workers``);
+  ``--workers``); ``ours-asyncio``, ``ours-2w-asyncio``: with ``--loop asyncio`` instead of
+  uvloop (not in the default list);
 * ``panoramisk``, ``pyst2``: the peers' minimal journey (answer, greeting with escape
   digits, one digit, one announcement, set a variable, hang up) written directly on
   panoramisk's asyncio FastAGI server and on a bare threaded pyst2 server (``bench/peers/``);
@@ -369,11 +370,12 @@ def serve_has_workers() -> bool:
 
 
 def workers_of(name: str) -> int:
-    """``ours`` -> 1, ``ours-2w`` -> 2; 0 for a peer."""
-    if name == "ours":
-        return 1
-    match = re.fullmatch(r"ours-(\d+)w", name)
-    return int(match[1]) if match else 0
+    """``ours`` -> 1, ``ours-2w`` -> 2 (``-asyncio`` after either: ``--loop asyncio``, not
+    uvloop); 0 for a peer."""
+    match = re.fullmatch(r"ours(?:-(\d+)w)?(-asyncio)?", name)
+    if match is None:
+        return 0
+    return int(match[1]) if match[1] else 1
 
 
 def is_ours(name: str) -> bool:
@@ -411,6 +413,8 @@ def start_server(
             processes = workers + 1 if workers > 1 else 1
         if max_connections:
             command += ["--max-connections", str(max_connections)]
+        if name.endswith("-asyncio"):
+            command += ["--loop", "asyncio"]
         # the lag totals at stop; a line a minute in between
         env = {"IVR_LOOP_LAG_EVERY": "60", **(env or {})}
     elif name.removesuffix(REPLAY) in PEERS:
