@@ -36,6 +36,7 @@ import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ivr.store.records import CallRecord
 
@@ -134,6 +135,13 @@ def encode(record: CallRecord, owner: Owner | None = None) -> bytes:
 def decode_entry(line: bytes) -> tuple[CallRecord, Owner | None]:
     """Parse one journal line (with its newline): the record and, for a start entry, its
     owner. Raises ValueError when the line is damaged."""
+    values, owner = _parse_entry(line)
+    return CallRecord.from_json(values), owner
+
+
+def _parse_entry(line: bytes) -> tuple[dict[str, Any], Owner | None]:
+    """A journal line's record as JSON values (not yet a CallRecord: a replay builds only
+    the records it saves) and its owner. Raises ValueError when the line is damaged."""
     if not line.endswith(b"\n"):
         raise ValueError("truncated record (no end of line)")
     head, sep, data = line[:-1].partition(b" ")
@@ -146,9 +154,13 @@ def decode_entry(line: bytes) -> tuple[CallRecord, Owner | None]:
         raise ValueError("not a journal entry")
     if "v" in values and isinstance(values.get("call"), dict):  # version 2 and later
         owner = values.get("owner") if values.get("kind") == "start" else None
-        return CallRecord.from_json(values["call"]), owner
-    owner = values.pop(OWNER_V1, None)  # version 1: the bare record
-    return CallRecord.from_json(values), owner
+        call = values["call"]
+    else:
+        owner = values.pop(OWNER_V1, None)  # version 1: the bare record
+        call = values
+    if not isinstance(call.get("call_uid"), str):
+        raise ValueError("no call id")
+    return call, owner
 
 
 def decode(line: bytes) -> CallRecord:
@@ -209,40 +221,53 @@ class Journal:
             fcntl.flock(fd, fcntl.LOCK_EX)
             with os.fdopen(os.dup(fd), "rb") as stream:
                 lines = stream.readlines()
-            entries: list[tuple[bytes, CallRecord, Owner | None]] = []
+            entries: list[tuple[int, bytes, str, dict[str, Any], Owner | None]] = []
             broken: list[bytes] = []
             for number, line in enumerate(lines, start=1):
                 try:
-                    record, owner = decode_entry(line)
+                    values, owner = _parse_entry(line)
                 except (ValueError, KeyError, TypeError) as exc:
                     report.broken.append(f"line {number}: {exc}")
                     broken.append(line if line.endswith(b"\n") else line + b"\n")
                     continue
-                entries.append((line, record, owner))
-            ended = {record.call_uid for _, record, owner in entries if owner is None}
+                entries.append((number, line, values["call_uid"], values, owner))
+            ended = {uid for _, _, uid, _, owner in entries if owner is None}
             open_uids = [
-                record.call_uid
-                for _, record, owner in entries
-                if owner is not None and record.call_uid not in ended
+                uid for _, _, uid, _, owner in entries if owner is not None and uid not in ended
             ]
+            # one look in /proc per process, not per call it has running
+            seen: dict[tuple[tuple[str, int], ...], bool] = {}
+
+            def alive_owner(owner: Owner) -> bool:
+                key = tuple(sorted(owner.items()))
+                if key not in seen:
+                    seen[key] = alive(owner)
+                return seen[key]
+
             keep: list[bytes] = []
             try:
                 in_database = stored(open_uids) if stored and open_uids else set()
             except Exception as exc:  # the database is down: keep everything for later
                 report.error = first_line(exc)
                 in_database = set()
-            for line, record, owner in entries:
+            for number, line, uid, values, owner in entries:
                 if report.error is not None:
                     report.remaining += 1
                     keep.append(line)
                     continue
                 if owner is not None:
-                    if record.call_uid in ended or record.call_uid in in_database:
+                    if uid in ended or uid in in_database:
                         continue  # the call's end is here or stored: the start is spent
-                    if alive(owner):
+                    if alive_owner(owner):
                         report.in_progress += 1
                         keep.append(line)
                         continue
+                try:
+                    record = CallRecord.from_json(values)
+                except (ValueError, KeyError, TypeError) as exc:
+                    report.broken.append(f"line {number}: {exc}")
+                    broken.append(line)
+                    continue
                 try:
                     written = save(record)
                 except RecordRejected as exc:  # this record can never go in: set it aside
