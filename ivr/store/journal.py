@@ -221,7 +221,9 @@ class Journal:
             fcntl.flock(fd, fcntl.LOCK_EX)
             with os.fdopen(os.dup(fd), "rb") as stream:
                 lines = stream.readlines()
-            entries: list[tuple[int, bytes, str, dict[str, Any], Owner | None]] = []
+            # the lines and what the replay decides on (not the records: most of them are
+            # the starts of calls still running, kept as they are)
+            entries: list[tuple[int, bytes, str, Owner | None]] = []
             broken: list[bytes] = []
             for number, line in enumerate(lines, start=1):
                 try:
@@ -230,10 +232,10 @@ class Journal:
                     report.broken.append(f"line {number}: {exc}")
                     broken.append(line if line.endswith(b"\n") else line + b"\n")
                     continue
-                entries.append((number, line, values["call_uid"], values, owner))
-            ended = {uid for _, _, uid, _, owner in entries if owner is None}
+                entries.append((number, line, values["call_uid"], owner))
+            ended = {uid for _, _, uid, owner in entries if owner is None}
             open_uids = [
-                uid for _, _, uid, _, owner in entries if owner is not None and uid not in ended
+                uid for _, _, uid, owner in entries if owner is not None and uid not in ended
             ]
             # one look in /proc per process, not per call it has running
             seen: dict[tuple[tuple[str, int], ...], bool] = {}
@@ -250,7 +252,7 @@ class Journal:
             except Exception as exc:  # the database is down: keep everything for later
                 report.error = first_line(exc)
                 in_database = set()
-            for number, line, uid, values, owner in entries:
+            for number, line, uid, owner in entries:
                 if report.error is not None:
                     report.remaining += 1
                     keep.append(line)
@@ -263,7 +265,7 @@ class Journal:
                         keep.append(line)
                         continue
                 try:
-                    record = CallRecord.from_json(values)
+                    record = decode_entry(line)[0]
                 except (ValueError, KeyError, TypeError) as exc:
                     report.broken.append(f"line {number}: {exc}")
                     broken.append(line)
