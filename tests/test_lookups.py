@@ -163,7 +163,7 @@ def test_the_registry_phones_are_held_and_follow_every_import(stores):
     repository = CallRepository(url)
     accounts = AccountStore(repository)
     before = accounts.version()
-    lookups = Lookups(url, KYIV, check_every=3600)
+    lookups = Lookups(url, KYIV, check_every=3600, hold_phones_after=0)
     new = replace(ACCOUNT, number="1000000002", phones=("+380931112233",))
     assert lookups.accounts_by_phone(new.phones[0]) == []
     accounts.upsert([new])
@@ -192,4 +192,22 @@ def test_an_import_counts_the_version_up_even_without_its_row(stores):
     accounts.upsert([ACCOUNT])
     assert accounts.version() == 1
     assert accounts.phones() == frozenset(ACCOUNT.phones)
+    repository.dispose()
+
+
+def test_the_first_look_ups_by_phone_are_queries(stores):
+    """Until ``hold_phones_after`` look-ups, each one is a query (a process-AGI call never
+    loads the registry's phone numbers); after that a number not on record costs none."""
+    url, _ = stores
+    repository = CallRepository(url)
+    accounts = AccountStore(repository)
+    lookups = Lookups(url, KYIV, check_every=3600, hold_phones_after=2)
+    new = replace(ACCOUNT, number="1000000003", phones=("+380631112233",))
+    assert lookups.accounts_by_phone(new.phones[0]) == []
+    accounts.upsert([new])
+    assert [a.number for a in lookups.accounts_by_phone(new.phones[0])] == [new.number]  # queried
+    assert lookups.accounts_by_phone("+380991112233") == []  # the set is loaded now
+    newer = replace(ACCOUNT, number="1000000004", phones=("+380731112233",))
+    accounts.upsert([newer])
+    assert lookups.accounts_by_phone(newer.phones[0]) == []  # held for the interval
     repository.dispose()

@@ -107,6 +107,8 @@ class Acceptor:
 
     def close(self) -> None:
         """Stop accepting and close the listening sockets (connections stay open)."""
+        if self._closed:
+            return
         self._closed = True
         for sock in self.sockets:
             self.loop.remove_reader(sock.fileno())
