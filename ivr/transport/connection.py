@@ -158,8 +158,8 @@ class AgiConnection(asyncio.Protocol):
         self._timer = loop.call_later(self.server.settings.env_timeout, self._env_overdue)
 
     def data_received(self, data: bytes) -> None:
-        if self._state.closed:
-            return
+        if self._state.closed or self._finished:
+            return  # nothing more is read once the call is recorded
         buffer = self._partial + data if self._partial else data
         start = 0
         while True:
