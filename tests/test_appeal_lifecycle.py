@@ -250,7 +250,7 @@ def test_a_database_behind_this_ivr_is_named(tmp_path):
         repo.check_schema_current()
     with repo.engine.begin() as connection:
         command.upgrade(alembic_config(connection), "0007")
-    with pytest.raises(StorageError, match="schema revision 0007, this ivr needs 0011"):
+    with pytest.raises(StorageError, match="schema revision 0007, this ivr needs 0012"):
         repo.check_schema_current()
     repo.ensure_schema()
     repo.check_schema_current()

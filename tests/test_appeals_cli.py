@@ -289,4 +289,4 @@ def test_a_database_of_an_older_ivr_must_be_upgraded_first(workdir: Path):
     repo.dispose()
     result = ivr(workdir, "reports")
     assert result.returncode == 2
-    assert "schema revision 0007, this ivr needs 0011: run 'ivr db upgrade'" in result.stderr
+    assert "schema revision 0007, this ivr needs 0012: run 'ivr db upgrade'" in result.stderr

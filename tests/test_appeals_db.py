@@ -145,7 +145,7 @@ def test_upgrade_creates_the_schema_and_is_repeatable(db_url):
     repo = CallRepository(db_url)
     repo.ensure_schema()
     repo.ensure_schema()
-    assert repo.schema_revision() == "0011"
+    assert repo.schema_revision() == "0012"
     tables = set(sa.inspect(repo.engine).get_table_names())
     assert {"calls", "appeals", "topics", "alembic_version"} <= tables
 
@@ -170,7 +170,7 @@ def test_an_installed_database_upgrades_in_place_and_keeps_its_calls(db_url):
             )
         )
     repo.ensure_schema()
-    assert repo.schema_revision() == "0011"
+    assert repo.schema_revision() == "0012"
     old = repo.get_call("old")
     assert old is not None and old.test is False and old.duration_ms == 60000
     repo.dispose()

@@ -28,6 +28,7 @@ from ivr.cli.outages import Duration, outages
 from ivr.cli.prompts import prompts, say
 from ivr.cli.report import report
 from ivr.cli.scenarios import test
+from ivr.cli.users import users
 from ivr.config import default_config_path
 from ivr.logs import setup_logging as setup_logging_at
 
@@ -698,6 +699,7 @@ main.add_command(test)
 main.add_command(prompts)
 main.add_command(say)
 main.add_command(graph)
+main.add_command(users)
 
 if __name__ == "__main__":
     main()

@@ -360,6 +360,35 @@ class OutageFetchRow(Base):
 # -- the customer registry (ivr.accounts): personal data, read by ivr.store.accounts ---------
 
 
+class ConsoleUser(Base):
+    """A person who signs in to the web console: a dispatcher (outages), a supervisor
+    (reports, appeals) or an admin (everything); only the password's argon2 hash is kept."""
+
+    __tablename__ = "console_users"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the password, the role
+
+
+class AuditEvent(Base):
+    """A change made by a person (web console, ``ivr users``): who, when, what, from what to
+    what. Kept as long as the appeals."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(64))  # a console user, or "cli:<os user>"
+    action: Mapped[str] = mapped_column(String(64))  # "user.add", "outage.restoration", ...
+    target: Mapped[str] = mapped_column(String(200))
+    before: Mapped[str | None] = mapped_column(String(500))
+    after: Mapped[str | None] = mapped_column(String(500))
+
+
 class RegistryStateRow(Base):
     """The customer registry's version: one row (id 1), counted up by every import in the
     import's transaction, so that a server holding the registry's phone numbers in memory
