@@ -145,3 +145,27 @@ def config_copy(tmp_path: Path, built_prompts: Path) -> Path:  # noqa: F811
     path.write_text(text, encoding="utf-8")
     shutil.copytree(built_prompts, tmp_path / "prompts")  # ivr serve/agi refuse without audio
     return path
+
+
+# -- the web console -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def console_state(shipped_config: Config, db_url: str, tmp_path: Path):
+    """The console's state on SQLite and PostgreSQL, with one user of each role."""
+    from console_support import add_users
+    from console_support import console_state as make_state
+
+    state = make_state(shipped_config, db_url, tmp_path)
+    add_users(state)
+    yield state
+    state.repository.dispose()
+
+
+@pytest.fixture
+def console_client(console_state):
+    from console_support import ConsoleClient
+
+    client = ConsoleClient(console_state)
+    yield client
+    client.close()

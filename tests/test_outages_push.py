@@ -20,9 +20,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from cli_support import free_port, process_env, shipped_config_in, workdir_database
 
-from ivr.outages.push import make_app, start
+from ivr.outages.push import make_app
 from ivr.store.outages import OutageStore
 from ivr.store.repository import CallRepository
+from ivr.transport.http import start
 
 KYIV = ZoneInfo("Europe/Kyiv")
 TOKEN = "s3cret-token-of-the-dispatch"

@@ -22,6 +22,7 @@ from ivr.cli.common import (
     open_repository,
     setup_logging,
 )
+from ivr.cli.console import console
 from ivr.cli.db import db
 from ivr.cli.graph import graph
 from ivr.cli.outages import Duration, outages
@@ -700,6 +701,7 @@ main.add_command(prompts)
 main.add_command(say)
 main.add_command(graph)
 main.add_command(users)
+main.add_command(console)
 
 if __name__ == "__main__":
     main()

@@ -5,6 +5,7 @@ Every command module imports from here (never from ``ivr.cli``), so there is no 
 
 from __future__ import annotations
 
+import getpass
 import logging
 import sys
 from collections.abc import Callable
@@ -105,3 +106,11 @@ def existing_repository(config: Config) -> CallRepository | None:
         return CallRepository(config.database_url)
     except StorageError:
         return None
+
+
+def cli_actor() -> str:
+    """Who made a change from the command line, for the audit log."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # no user name in this environment
+        return "cli"

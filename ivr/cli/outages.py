@@ -12,7 +12,13 @@ from pathlib import Path
 
 import click
 
-from ivr.cli.common import config_option, load_or_exit, open_repository, setup_logging
+from ivr.cli.common import (
+    cli_actor,
+    config_option,
+    load_or_exit,
+    open_repository,
+    setup_logging,
+)
 from ivr.outages import fetch
 from ivr.outages.batch import Origin
 from ivr.outages.formats import PARSERS, read_file
@@ -122,7 +128,7 @@ def add(
     )
     store = _store(config_path)
     try:
-        added = store.add(outage)
+        added = store.add(outage, actor=cli_actor())
     except OutageError as exc:
         _fail(exc)
     _show(config_path, store, [added])
@@ -153,6 +159,7 @@ def update(
             restoration=back,
             note=note,
             status=OutageStatus(status) if status else None,
+            actor=cli_actor(),
         )
     except OutageError as exc:
         _fail(exc)
@@ -168,10 +175,24 @@ def restore(config_path: str, outage_id: str, at_: str | None, source: str) -> N
     """Power is back: the outage is restored."""
     store = _store(config_path)
     try:
-        restored = store.restore(source, outage_id, _moment(at_, "--at"))
+        restored = store.restore(source, outage_id, _moment(at_, "--at"), actor=cli_actor())
     except OutageError as exc:
         _fail(exc)
     _show(config_path, store, [restored])
+
+
+@outages.command()
+@config_option
+@click.argument("outage_id")
+@click.option("--source", default="dispatcher", show_default=True)
+def cancel(config_path: str, outage_id: str, source: str) -> None:
+    """The outage will not happen, or was entered by mistake: cancelled."""
+    store = _store(config_path)
+    try:
+        cancelled = store.cancel(source, outage_id, actor=cli_actor())
+    except OutageError as exc:
+        _fail(exc)
+    _show(config_path, store, [cancelled])
 
 
 @outages.command(name="list")
@@ -271,6 +292,7 @@ def serve_push(config_path: str, listen: str, allow_remote: bool, source: str) -
     """Accept the dispatch system's outages: POST /outages, our JSON format, with
     Authorization: Bearer $IVR_PUSH_TOKEN."""
     from ivr.outages import push
+    from ivr.transport import http
     from ivr.transport.fastagi import is_loopback_host
 
     problem = push.token_problem(os.environ.get(push.TOKEN_ENV))
@@ -278,7 +300,7 @@ def serve_push(config_path: str, listen: str, allow_remote: bool, source: str) -
         click.echo(f"ivr: {problem}", err=True)
         sys.exit(1)
     try:
-        host, port = push.parse_listen(listen)
+        host, port = http.parse_listen(listen)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--listen") from exc
     if not is_loopback_host(host) and not allow_remote:
@@ -290,7 +312,7 @@ def serve_push(config_path: str, listen: str, allow_remote: bool, source: str) -
     setup_logging()
     app = push.make_app(_store(config_path), os.environ[push.TOKEN_ENV], source=source, tz=TZ)
     log = logging.getLogger(__name__)
-    push.serve(
+    http.serve(
         app,
         host,
         port,

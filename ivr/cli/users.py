@@ -3,12 +3,11 @@ log of changes people made."""
 
 from __future__ import annotations
 
-import getpass
 import sys
 
 import click
 
-from ivr.cli.common import config_option, load_or_exit, open_repository
+from ivr.cli.common import cli_actor, config_option, load_or_exit, open_repository
 from ivr.store.users import ROLES, UserError, UserStore
 
 
@@ -16,14 +15,6 @@ def _store(config_path: str) -> UserStore:
     repository = open_repository(load_or_exit(config_path).config)
     click.get_current_context().call_on_close(repository.close)
     return UserStore(repository)
-
-
-def _actor() -> str:
-    """Who made a change from the command line, for the audit log."""
-    try:
-        return f"cli:{getpass.getuser()}"
-    except Exception:  # no user name in this environment
-        return "cli"
 
 
 def _password(from_stdin: bool) -> str:
@@ -59,7 +50,7 @@ def add(config_path: str, name: str, role: str, password_stdin: bool) -> None:
     """Add user NAME with a role; the password is asked for (argon2 hash stored)."""
     store = _store(config_path)
     try:
-        store.add(name, role, _password(password_stdin), _actor())
+        store.add(name, role, _password(password_stdin), cli_actor())
     except UserError as exc:
         _fail(exc)
     click.echo(f"user {name} added ({role})")
@@ -73,7 +64,7 @@ def passwd(config_path: str, name: str, password_stdin: bool) -> None:
     """Set a new password for user NAME."""
     store = _store(config_path)
     try:
-        store.set_password(name, _password(password_stdin), _actor())
+        store.set_password(name, _password(password_stdin), cli_actor())
     except UserError as exc:
         _fail(exc)
     click.echo(f"password of {name} changed")
@@ -81,7 +72,7 @@ def passwd(config_path: str, name: str, password_stdin: bool) -> None:
 
 def _switch(config_path: str, name: str, disabled: bool) -> None:
     try:
-        _store(config_path).set_disabled(name, disabled, _actor())
+        _store(config_path).set_disabled(name, disabled, cli_actor())
     except UserError as exc:
         _fail(exc)
     click.echo(f"user {name} {'disabled' if disabled else 'enabled'}")

@@ -5,7 +5,7 @@ local midnight (Europe/Kyiv unless the company says otherwise), as the DSOs publ
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 
@@ -60,6 +60,9 @@ class Outage:
     restorations: tuple[Restoration, ...]
     note: str = ""
     source: str = ""
+    #: When the store last changed it (None before it is stored): a form that shows it
+    #: sends it back, so that a change made meanwhile is not silently overwritten.
+    changed_at: datetime | None = field(default=None, compare=False)
 
     @property
     def restoration(self) -> datetime | None:

@@ -30,6 +30,7 @@ from ivr.outages.model import (
     ScheduleDay,
 )
 from ivr.outages.names import settlement_key, street_key
+from ivr.store.audit import audit_event
 from ivr.store.models import (
     OutageFetchRow,
     OutageGroupRow,
@@ -43,6 +44,10 @@ from ivr.store.repository import CallRepository, database_refusals
 
 class OutageError(Exception):
     """A dispatcher's operation cannot be done (an unknown or an existing outage)."""
+
+
+class OutageConflict(OutageError):
+    """The outage changed after the person making a change last saw it."""
 
 
 @dataclass(frozen=True)
@@ -89,7 +94,13 @@ class OutageStore:
 
     @database_refusals
     def import_batch(
-        self, batch: Batch, source: str, at: datetime | None = None, *, fetched: bool = False
+        self,
+        batch: Batch,
+        source: str,
+        at: datetime | None = None,
+        *,
+        fetched: bool = False,
+        actor: str | None = None,
     ) -> ImportSummary:
         """Store a parsed file in one transaction; importing it again changes nothing.
         ``at``: when the data was fetched (default now), which the IVR says as its age.
@@ -110,16 +121,24 @@ class OutageStore:
                 OutageRow.source == source, OutageRow.status == OutageStatus.ACTIVE.value
             )
             missing = tuple(sorted(i for i in session.scalars(active) if i not in seen))
-        return ImportSummary(**counts, missing=missing if batch.outages else ())
+            summary = ImportSummary(**counts, missing=missing if batch.outages else ())
+            if actor is not None:  # a person's upload (the console): one event for the file
+                session.add(audit_event(now, actor, "outage.import", source, None, str(summary)))
+        return summary
 
     # -- the dispatchers' operations ------------------------------------------------------
 
-    def add(self, outage: Outage) -> Outage:
-        """A new outage; OutageError when its source already has that id."""
+    def add(self, outage: Outage, actor: str | None = None) -> Outage:
+        """A new outage; OutageError when its source already has that id. ``actor``: the
+        person adding it, for the audit log."""
+        now = utcnow()
         with Session(self.engine) as session, session.begin():
             if _find(session, outage.source, outage.id) is not None:
                 raise OutageError(f'outage "{outage.id}" of {outage.source} already exists')
-            session.add(_new_row(outage, outage.source, utcnow()))
+            session.add(_new_row(outage, outage.source, now))
+            if actor is not None:
+                after = _moment_text(outage.restoration)
+                session.add(audit_event(now, actor, "outage.add", _target(outage), None, after))
         return self.get(outage.source, outage.id)
 
     def update(
@@ -131,30 +150,80 @@ class OutageStore:
         note: str | None = None,
         status: OutageStatus | None = None,
         at: datetime | None = None,
+        actor: str | None = None,
+        expected: datetime | None = None,
     ) -> Outage:
         """A new restoration estimate (a revision), note or status, given at ``at``;
-        OutageError for an unknown outage or an estimate not after its start."""
+        OutageError for an unknown outage or an estimate not after its start.
+
+        ``actor``: the person making the change; each changed value is an audit event.
+        ``expected``: the ``changed_at`` the person saw; OutageConflict when the outage has
+        changed since (someone else's change is never silently overwritten)."""
         now = at or utcnow()
+        target = f"{source}/{outage_id}"
         with Session(self.engine) as session, session.begin():
             row = _existing(session, source, outage_id)
+            if expected is not None and aware(row.changed_at) != aware(expected):
+                raise OutageConflict(
+                    f'outage "{outage_id}" of {source} was changed by someone else meanwhile'
+                )
+            changes: list[tuple[str, str | None, str | None]] = []
             if restoration is not None:
                 if restoration <= row.start:
                     raise OutageError(
                         f'outage "{outage_id}" of {source}: the restoration must be after its start'
                     )
+                last = row.restorations[-1].at if row.restorations else None
                 row.restorations.append(_revision(restoration, now, source, now))
-            if note is not None:
+                changes.append(
+                    ("outage.restoration", _moment_text(last), _moment_text(restoration))
+                )
+            if note is not None and note != row.note:
+                changes.append(("outage.note", row.note, note))
                 row.note = note
-            if status is not None:
+            if status is not None and status.value != row.status:
+                changes.append(("outage.status", row.status, status.value))
                 row.status = status.value
             row.changed_at = now
+            if actor is not None:
+                for action, before, after in changes:
+                    session.add(audit_event(now, actor, action, target, before, after))
         return self.get(source, outage_id)
 
-    def restore(self, source: str, outage_id: str, at: datetime | None = None) -> Outage:
+    def restore(
+        self,
+        source: str,
+        outage_id: str,
+        at: datetime | None = None,
+        *,
+        actor: str | None = None,
+        expected: datetime | None = None,
+    ) -> Outage:
         """Power is back (at ``at``, default now): restored, with that time as the last
         estimate."""
         now = at or utcnow()
-        return self.update(source, outage_id, restoration=now, status=OutageStatus.RESTORED, at=now)
+        return self.update(
+            source,
+            outage_id,
+            restoration=now,
+            status=OutageStatus.RESTORED,
+            at=now,
+            actor=actor,
+            expected=expected,
+        )
+
+    def cancel(
+        self,
+        source: str,
+        outage_id: str,
+        *,
+        actor: str | None = None,
+        expected: datetime | None = None,
+    ) -> Outage:
+        """The outage will not happen or was entered by mistake: cancelled."""
+        return self.update(
+            source, outage_id, status=OutageStatus.CANCELLED, actor=actor, expected=expected
+        )
 
     def get(self, source: str, outage_id: str) -> Outage:
         with Session(self.engine) as session:
@@ -165,6 +234,16 @@ class OutageStore:
         stmt = select(OutageRow).order_by(OutageRow.start, OutageRow.id)
         if active_only:
             stmt = stmt.where(OutageRow.status == OutageStatus.ACTIVE.value)
+        with Session(self.engine) as session:
+            return [_outage(row) for row in session.scalars(stmt)]
+
+    def ended_since(self, since: datetime) -> builtins.list[Outage]:
+        """Outages restored or cancelled (last changed) at or after ``since``, newest first."""
+        stmt = (
+            select(OutageRow)
+            .where(OutageRow.status != OutageStatus.ACTIVE.value, OutageRow.changed_at >= since)
+            .order_by(OutageRow.changed_at.desc(), OutageRow.id.desc())
+        )
         with Session(self.engine) as session:
             return [_outage(row) for row in session.scalars(stmt)]
 
@@ -419,7 +498,17 @@ def _outage(row: OutageRow) -> Outage:
         restorations=tuple(Restoration(r.at, r.revised_at, r.source) for r in row.restorations),
         note=row.note,
         source=row.source,
+        changed_at=aware(row.changed_at),
     )
+
+
+def _target(outage: Outage) -> str:
+    return f"{outage.source}/{outage.id}"
+
+
+def _moment_text(moment: datetime | None) -> str | None:
+    """A moment in the audit log: ISO 8601 in UTC."""
+    return aware(moment).astimezone(UTC).isoformat() if moment is not None else None
 
 
 def _day(row: ScheduleDayRow) -> ScheduleDay:

@@ -13,6 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ivr.store.audit import AuditFilter, AuditLog, audit_event
 from ivr.store.models import AuditEvent, ConsoleUser
 from ivr.store.repository import CallRepository
 
@@ -50,6 +51,7 @@ def _check_password(password: str) -> None:
 class UserStore:
     def __init__(self, repository: CallRepository) -> None:
         self.engine = repository.engine
+        self._audit = AuditLog(repository)
 
     def add(self, name: str, role: str, password: str, actor: str) -> User:
         if not NAME_RE.fullmatch(name):
@@ -73,7 +75,7 @@ class UserStore:
                 changed_at=now,
             )
             session.add(row)
-            session.add(_event(now, actor, "user.add", name, None, role))
+            session.add(audit_event(now, actor, "user.add", name, None, role))
             return _user(row)
 
     def set_password(self, name: str, password: str, actor: str) -> None:
@@ -83,7 +85,7 @@ class UserStore:
             row = self._row(session, name)
             row.password_hash = _hasher.hash(password)
             row.changed_at = now
-            session.add(_event(now, actor, "user.password", name, None, None))
+            session.add(audit_event(now, actor, "user.password", name, None, None))
 
     def set_disabled(self, name: str, disabled: bool, actor: str) -> None:
         now = datetime.now(UTC)
@@ -95,7 +97,7 @@ class UserStore:
             row.disabled = disabled
             row.changed_at = now
             action = "user.disable" if disabled else "user.enable"
-            session.add(_event(now, actor, action, name, before, after))
+            session.add(audit_event(now, actor, action, name, before, after))
 
     def verify(self, name: str, password: str) -> User | None:
         """The user when the password is theirs and they are not disabled; else None (the
@@ -121,9 +123,12 @@ class UserStore:
             return [_user(r) for r in rows]
 
     def audit(self, limit: int = 100) -> list[AuditEvent]:
-        with Session(self.engine, expire_on_commit=False) as session:
-            stmt = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
-            return list(session.scalars(stmt))
+        return self._audit.events(AuditFilter(limit=limit))
+
+    def get(self, name: str) -> User | None:
+        with Session(self.engine) as session:
+            row = session.get(ConsoleUser, name)
+            return _user(row) if row is not None else None
 
     @staticmethod
     def _row(session: Session, name: str) -> ConsoleUser:
@@ -131,9 +136,3 @@ class UserStore:
         if row is None:
             raise UserError(f"no user {name!r}")
         return row
-
-
-def _event(
-    at: datetime, actor: str, action: str, target: str, before: str | None, after: str | None
-) -> AuditEvent:
-    return AuditEvent(at=at, actor=actor, action=action, target=target, before=before, after=after)

@@ -1,0 +1,104 @@
+"""How the console writes values: local times, ages, counts (Ukrainian), masked numbers.
+Jinja2 filters, by name in ``FILTERS``."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any
+
+from ivr.console.masking import mask_phone
+
+MONTHS = (
+    "січня",
+    "лютого",
+    "березня",
+    "квітня",
+    "травня",
+    "червня",
+    "липня",
+    "серпня",
+    "вересня",
+    "жовтня",
+    "листопада",
+    "грудня",
+)
+
+
+def local(moment: datetime | None, tz: tzinfo, fmt: str = "%d.%m.%Y %H:%M") -> str:
+    """A moment in the company's time; ``—`` for none."""
+    if moment is None:
+        return "—"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(tz).strftime(fmt)
+
+
+def form_value(moment: datetime | None, tz: tzinfo) -> str:
+    """A moment as an ``<input type="datetime-local">`` value."""
+    return local(moment, tz, "%Y-%m-%dT%H:%M") if moment else ""
+
+
+def plural(n: int, one: str, few: str, many: str) -> str:
+    """``n`` with the Ukrainian form of its noun: 1 хвилина, 2 хвилини, 5 хвилин."""
+    if n % 10 == 1 and n % 100 != 11:
+        word = one
+    elif 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        word = few
+    else:
+        word = many
+    return f"{n} {word}"
+
+
+def age(moment: datetime | None, now: datetime) -> str:
+    """How long ago: ``щойно``, ``7 хвилин тому``, ``3 години тому``, ``2 дні тому``."""
+    if moment is None:
+        return "невідомо"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    seconds = (now - moment).total_seconds()
+    if seconds < 60:
+        return "щойно"
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return plural(minutes, "хвилину", "хвилини", "хвилин") + " тому"
+    hours = minutes // 60
+    if hours < 48:
+        return plural(hours, "годину", "години", "годин") + " тому"
+    return plural(hours // 24, "день", "дні", "днів") + " тому"
+
+
+def long_date(day: date) -> str:
+    """``1 грудня 2026``."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def minutes_of_day(minutes: int) -> str:
+    """Minutes from local midnight as ``HH:MM`` (1440: ``24:00``)."""
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    seconds = int(round(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}" if seconds >= 60 else f"{seconds} с"
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f} %".replace(".", ",")
+
+
+def day_after(day: date, days: int = 1) -> date:
+    return day + timedelta(days=days)
+
+
+FILTERS: dict[str, Any] = {
+    "local": local,
+    "form_value": form_value,
+    "age": age,
+    "long_date": long_date,
+    "hhmm": minutes_of_day,
+    "duration": duration,
+    "percent": percent,
+    "mask": mask_phone,
+}
