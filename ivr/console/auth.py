@@ -25,8 +25,9 @@ pages = Pages()
 
 def _next_path(value: object) -> str:
     """Where to go after signing in: a path of this console only (no open redirect)."""
-    safe = isinstance(value, str) and value.startswith("/") and not value.startswith("//")
-    return value if safe and "\\" not in value else "/"  # type: ignore[return-value]
+    if not isinstance(value, str) or not value.startswith("/") or value.startswith("//"):
+        return "/"
+    return "/" if "\\" in value else value
 
 
 def _minutes(seconds: float) -> int:
