@@ -4,6 +4,7 @@ them on)."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -12,10 +13,15 @@ import sqlalchemy as sa
 from appeal_support import seed
 from conftest import ROOT
 
+from ivr.outages.batch import Batch
+from ivr.outages.model import Area, Outage, OutageKind, OutageStatus, Restoration
 from ivr.store.appeal_queries import AppealFilter, AppealQueries
+from ivr.store.audit import AuditLog
 from ivr.store.lifecycle import AppealLifecycle
+from ivr.store.outages import OutageStore
 from ivr.store.queries import ReportQueries
 from ivr.store.repository import CallRepository, StorageError
+from ivr.store.users import UserStore
 
 
 def readme_roles() -> tuple[list[str], list[str]]:
@@ -79,5 +85,37 @@ def test_each_role_can_do_its_job_and_no_more(own_postgres):
 
     with pytest.raises(StorageError, match="permission denied for table appeal_events"):
         AppealLifecycle(writer).change(world.lisova, "in_progress", "сервер")
-    for repo in (owner, writer, reader, backoffice):
+
+    # the outage data: imported by a server's feed, changed by the console's dispatchers
+    outage = Outage(
+        "A-1",
+        OutageKind.EMERGENCY,
+        Area("Вишневе", ("вул. Лісова",)),
+        now - timedelta(hours=1),
+        OutageStatus.ACTIVE,
+        (Restoration(now + timedelta(hours=1), now, "feed"),),
+        source="feed",
+    )
+    OutageStore(writer).import_batch(Batch(outages=(outage,)), "feed")
+    console = repository("ivr_console")
+    console.check_schema_current()
+    outages = OutageStore(console)
+    outages.update("feed", "A-1", restoration=now + timedelta(hours=3), actor="olena")
+    moved = dataclasses.replace(outage, area=Area("Вишневе", ("вул. Садова",)))
+    OutageStore(writer).import_batch(Batch(outages=(moved,)), "feed")  # index rows replaced
+    assert [o.area.streets for o in outages.list()] == [("вул. Садова",)]
+    users = UserStore(console)
+    users.add("olena", "dispatcher", "довгий-пароль-42", "admin")
+    assert users.verify("olena", "довгий-пароль-42") is not None
+    assert [e.action for e in AuditLog(console).events()] == ["user.add", "outage.restoration"]
+    assert AppealQueries(console).find(AppealFilter())
+    AppealLifecycle(console).change(world.lisova, "in_progress", "olena")
+    refused = "permission denied for table console_users"
+    with pytest.raises(sa.exc.ProgrammingError, match=refused):
+        UserStore(writer).verify("olena", "довгий-пароль-42")
+    with pytest.raises(
+        sa.exc.ProgrammingError, match="permission denied for table (audit_events|calls)"
+    ):
+        console.purge(now + timedelta(days=1))  # nor can it delete the audit log
+    for repo in (owner, writer, reader, backoffice, console):
         repo.dispose()

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 from test_storage import make_record
 
 from ivr.store.appeals import (
@@ -18,6 +19,7 @@ from ivr.store.appeals import (
     is_valid_appeal_number,
     luhn_digit,
 )
+from ivr.store.audit import AuditLog, audit_event
 from ivr.store.deadlines import DEFAULT_DEADLINE, Deadline, appeal_deadline
 from ivr.store.journal import Journal, decode_entry, encode, owner_alive, process_owner
 from ivr.store.recorder import DATABASE, JOURNAL, LOST, CallRecorder, JournalRecorder
@@ -245,12 +247,17 @@ def test_purge_deletes_only_older_records(db_url):
     )
     repo.save_call(old)
     repo.save_call(young)
+    with Session(repo.engine) as session, session.begin():  # the audit log: as long as appeals
+        for at in (old.started_at, young.started_at):
+            session.add(audit_event(at, "olena", "outage.status", "dispatcher/A-1", None, None))
     cutoff = cutoff_for("3y", now)
-    assert repo.purge(cutoff, dry_run=True) == {"calls": 1, "appeals": 1}
+    expected = {"calls": 1, "appeals": 1, "audit_events": 1}
+    assert repo.purge(cutoff, dry_run=True) == expected
     assert repo.count_calls() == 2
-    assert repo.purge(cutoff) == {"calls": 1, "appeals": 1}
+    assert repo.purge(cutoff) == expected
     assert repo.count_calls() == 1 and repo.count_appeals() == 0
     assert repo.get_call(young.call_uid) is not None
+    assert [e.at for e in AuditLog(repo).events()] == [young.started_at]
 
 
 @pytest.mark.parametrize("period", ["2y", "35m", "1095d", "0d", "1y"])

@@ -76,12 +76,14 @@ def load_or_exit(
         sys.exit(1)
 
 
-def open_repository(config: Config) -> CallRepository:
-    """Open the database at start-up, so a bad URL fails now and not at the first call."""
+def open_repository(config: Config, sync_topics: bool = True) -> CallRepository:
+    """Open the database at start-up, so a bad URL fails now and not at the first call;
+    ``sync_topics``: record the configuration's topic labels (the servers do)."""
     try:
         repository = CallRepository(config.database_url)
         repository.ensure_schema()
-        repository.sync_config_topics(config)
+        if sync_topics:
+            repository.sync_config_topics(config)
     except StorageError as exc:
         click.echo(f"ivr: {exc}", err=True)
         sys.exit(2)

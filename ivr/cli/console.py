@@ -85,7 +85,7 @@ def console(
         die_with_parent(parent_pid)
     setup_logging(verbose, tag="console")
     config = load_or_exit(config_path).config
-    repository = open_repository(config)
+    repository = open_repository(config, sync_topics=False)  # the servers record them
     state = Console(
         config_path=Path(config_path),
         config=config,

@@ -67,5 +67,6 @@ def purge(config_path: str, period: str, dry_run: bool) -> None:
     verb = "would delete" if dry_run else "deleted"
     click.echo(
         f"{verb} {counts['calls']} call(s) and {counts['appeals']} appeal(s) that "
-        f"started before {cutoff.isoformat(timespec='seconds')}"
+        f"started before {cutoff.isoformat(timespec='seconds')}, and "
+        f"{counts['audit_events']} audit event(s) from before then"
     )

@@ -29,6 +29,7 @@ from ivr.store.models import (
     Appeal,
     AppealEvent,
     AppealLink,
+    AuditEvent,
     Base,
     Call,
     MeterReading,
@@ -264,7 +265,8 @@ class CallRepository:
 
     def purge(self, cutoff: datetime, dry_run: bool = False) -> dict[str, int]:
         """Delete calls (with their appeals and the appeals' events, linked reports and meter
-        readings) that started before ``cutoff``.
+        readings) that started before ``cutoff``, and the audit log's events from before it
+        (kept as long as the appeals).
 
         This is the only deletion path of the call log; the caller enforces the retention.
         """
@@ -279,8 +281,13 @@ class CallRepository:
                     select(func.count()).select_from(Call).where(Call.started_at < cutoff)
                 )
                 or 0,
+                "audit_events": session.scalar(
+                    select(func.count()).select_from(AuditEvent).where(AuditEvent.at < cutoff)
+                )
+                or 0,
             }
             if not dry_run:
+                session.execute(delete(AuditEvent).where(AuditEvent.at < cutoff))
                 old_appeals = select(Appeal.appeal_number).where(Appeal.call_uid.in_(old_calls))
                 session.execute(
                     delete(AppealEvent).where(AppealEvent.appeal_number.in_(old_appeals))
