@@ -134,3 +134,12 @@ def test_callers_numbers_are_masked_to_the_operator_code_and_two_digits():
     assert mask_phone("0501234567") == "050•••••67"
     assert mask_phone("+380501234567") == "380•••••••67"
     assert mask_phone(None) == "—" and mask_phone("123") == "•••"
+
+
+def test_a_flood_of_visitors_never_pushes_out_a_signed_in_user():
+    store = sessions.Sessions(limit=3)
+    user = store.new("olena")
+    visitors = [store.new() for _ in range(10)]
+    assert store.get(user.token) is user and len(store) == 3
+    assert store.get(visitors[-1].token) is visitors[-1]
+    assert store.get(visitors[0].token) is None

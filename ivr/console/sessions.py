@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 IDLE = 30 * 60.0
 LIFETIME = 12 * 3600.0
 COOKIE = "ivr_console"
+#: Sessions kept at most; beyond it the oldest sign-in pages' sessions go first (a flood of
+#: visitors cannot fill the console's memory, nor push out a signed-in user).
+MAX_SESSIONS = 10_000
 
 #: Wrong passwords for one user name within ``FAILURE_WINDOW`` before it is locked.
 MAX_FAILURES = 5
@@ -54,12 +57,19 @@ class Sessions:
         idle: float = IDLE,
         lifetime: float = LIFETIME,
         clock: Callable[[], float] = time.monotonic,
+        limit: int = MAX_SESSIONS,
     ) -> None:
-        self.idle, self.lifetime, self.clock = idle, lifetime, clock
+        self.idle, self.lifetime, self.clock, self.limit = idle, lifetime, clock, limit
         self._by_token: dict[str, ConsoleSession] = {}
 
     def new(self, user: str | None = None) -> ConsoleSession:
         self._expire()
+        if len(self._by_token) >= self.limit:
+            visitors = sorted(
+                (s for s in self._by_token.values() if s.user is None), key=lambda s: s.seen
+            )
+            for old in visitors[: len(self._by_token) - self.limit + 1]:
+                del self._by_token[old.token]
         now = self.clock()
         token = secrets.token_urlsafe(32)
         session = ConsoleSession(token, secrets.token_urlsafe(32), user, now, now)
