@@ -143,3 +143,21 @@ def test_a_flood_of_visitors_never_pushes_out_a_signed_in_user():
     assert store.get(user.token) is user and len(store) == 3
     assert store.get(visitors[-1].token) is visitors[-1]
     assert store.get(visitors[0].token) is None
+
+
+def test_the_console_refuses_an_address_other_machines_reach(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import SHIPPED_CONFIG
+
+    result = subprocess.run(
+        [sys.executable, "-m", "ivr", "console", "--config", str(SHIPPED_CONFIG)]
+        + ["--listen", "0.0.0.0:8080"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "reachable from other machines" in result.stderr and "--allow-remote" in result.stderr

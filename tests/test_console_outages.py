@@ -219,3 +219,33 @@ def test_a_supervisor_sees_outages_but_cannot_change_them(
     assert "A-17" in page.text and "/outages/update" not in page.text
     reply = _change(console_client, outage, restoration="2030-01-01T10:00")
     assert reply.status == 403 and "недоступна для вашої ролі" in reply.text
+
+
+def test_the_next_caller_hears_the_time_a_dispatcher_just_saved(
+    config, repository, simulate, tmp_path
+):
+    """The console and a simulated call on one SQLite file, under the real clock: the call
+    after the save hears the new restoration time, no restart."""
+    from conftest import SHIPPED_CONFIG, prompts_played
+    from console_support import ConsoleClient, add_users
+
+    from ivr.cli.sample import seed_sample
+    from ivr.console.web import Console
+
+    now = datetime.now(UTC)
+    seed_sample(repository, now=now)  # the sample moved to now: its outage is active
+    state = Console(config_path=SHIPPED_CONFIG, config=config, repository=repository)
+    add_users(state)
+    client = ConsoleClient(state)
+    try:
+        client.login("dispatcher")
+        (outage,) = [o for o in OutageStore(repository).list() if o.id == "AV-2026-1201-01"]
+        new_time = (now + timedelta(hours=5)).replace(minute=30, second=0, microsecond=0)
+        reply = _change(client, outage, restoration=_local(new_time, client))
+        assert "зміни збережено" in reply.text
+    finally:
+        client.close()
+    played = prompts_played(simulate("1 2 h", caller="0500000004"))
+    said = played[played.index("outage_restore_at") + 1 :][:3]
+    local = new_time.astimezone(config.company.tz)
+    assert said[1:] == [f"time/at_{local.hour}", f"digits/{local.minute}"], said
