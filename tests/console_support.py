@@ -17,7 +17,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from conftest import SHIPPED_CONFIG
 
 from ivr.config import Config
-from ivr.console.web import Console, make_app
+from ivr.console.app import make_app
+from ivr.console.web import Console
 from ivr.store.repository import CallRepository
 from ivr.store.users import UserStore
 

@@ -75,7 +75,8 @@ def console(
 ) -> None:
     """Serve the web console (pages in Ukrainian): live calls, outages, appeals, reports,
     configuration; its users come from 'ivr users add'."""
-    from ivr.console.web import Console, make_app
+    from ivr.console.app import make_app
+    from ivr.console.web import Console
     from ivr.transport import http
 
     host, port = check_listen(listen, allow_remote)

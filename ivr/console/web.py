@@ -2,7 +2,7 @@
 request goes through (the session, the role, the CSRF token, the security headers).
 
 A view is declared with ``@pages.get(path, permission)`` or ``@pages.post(...)`` in its
-module; ``make_app`` registers them all, each wrapped by ``_guarded``. Blocking work (the
+module; ``build_app`` registers them all, each wrapped by ``_guarded``. Blocking work (the
 database, argon2, file parsing) goes through ``Console.run``: a thread pool, never the event
 loop.
 """
@@ -26,7 +26,6 @@ from aiohttp import web
 from ivr.config import Config
 from ivr.console.roles import ROLE_LABELS, allowed, masks_callers
 from ivr.console.sessions import COOKIE, ConsoleSession, LoginThrottle, Sessions
-from ivr.store.repository import CallRepository
 from ivr.store.users import User, UserStore
 
 log = logging.getLogger(__name__)
@@ -56,7 +55,9 @@ class Console:
 
     config_path: Path
     config: Config
-    repository: CallRepository
+    #: the database (an ``ivr.store.repository.CallRepository``, opened and closed by the
+    #: command); views hand it to the store's classes, never to SQL of their own
+    repository: Any
     #: the FastAGI server the reload button signals (SIGHUP), when known
     server_pid: int | None = None
     #: cookies with ``Secure``: True, False, or None for "when the request came over HTTPS"
@@ -113,7 +114,7 @@ class Page:
 
 
 class Pages:
-    """A module's views, registered by ``make_app``."""
+    """A module's views, registered by ``build_app``."""
 
     def __init__(self) -> None:
         self.entries: list[Page] = []
@@ -282,12 +283,8 @@ async def _headers(request: web.Request, handler: Handler) -> web.StreamResponse
     return response
 
 
-def make_app(state: Console, modules: list[Pages] | None = None) -> web.Application:
-    """The console over ``state``; ``modules``: the views (default: every page)."""
-    if modules is None:
-        from ivr.console import auth, outage_views
-
-        modules = [auth.pages, outage_views.pages, *_optional_modules()]
+def build_app(state: Console, modules: list[Pages]) -> web.Application:
+    """The console over ``state`` with the views of ``modules`` (``ivr.console.app``)."""
     app = web.Application(client_max_size=MAX_BODY, middlewares=[_headers])
     app[CONSOLE] = state
     app[TEMPLATES] = _environment()
@@ -301,19 +298,3 @@ def make_app(state: Console, modules: list[Pages] | None = None) -> web.Applicat
 
     app.on_cleanup.append(shutdown)
     return app
-
-
-def _optional_modules() -> list[Pages]:
-    """The other pages' modules (each page in its own module, ``ivr.console``)."""
-    import importlib
-
-    found = []
-    for name in ("live", "appeal_views", "report_views", "config_views", "user_views"):
-        try:
-            module = importlib.import_module(f"ivr.console.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"ivr.console.{name}":
-                raise
-            continue
-        found.append(module.pages)
-    return found

@@ -1,0 +1,15 @@
+"""The console's application: every page's module, registered on ``ivr.console.web``."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from ivr.console import auth, outage_views
+from ivr.console.web import Console, Pages, build_app
+
+#: The views, one module per page.
+MODULES: list[Pages] = [auth.pages, outage_views.pages]
+
+
+def make_app(state: Console) -> web.Application:
+    return build_app(state, MODULES)
