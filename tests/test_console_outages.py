@@ -249,3 +249,30 @@ def test_the_next_caller_hears_the_time_a_dispatcher_just_saved(
     said = played[played.index("outage_restore_at") + 1 :][:3]
     local = new_time.astimezone(config.company.tz)
     assert said[1:] == [f"time/at_{local.hour}", f"digits/{local.minute}"], said
+
+
+def test_a_note_alone_changes_even_when_the_estimate_shown_has_passed(
+    console_client: ConsoleClient,
+):
+    now = datetime.now(UTC)
+    overdue = _store(console_client).add(
+        Outage(
+            "L-3",
+            OutageKind.EMERGENCY,
+            Area("Ірпінь"),
+            now - timedelta(hours=5),
+            OutageStatus.ACTIVE,
+            (Restoration(now - timedelta(hours=1), now, "dispatcher"),),
+            source="dispatcher",
+        )
+    )
+    console_client.login("dispatcher")
+    shown = _local(overdue.restoration, console_client)  # what the form holds already
+    reply = _change(console_client, overdue, restoration=shown, note="Бригада на місці")
+    assert reply.status == 200 and "зміни збережено" in reply.text
+    stored = _store(console_client).get("dispatcher", "L-3")
+    assert stored.note == "Бригада на місці" and stored.restorations == overdue.restorations
+    events = AuditLog(console_client.state.repository).events(AuditFilter("outage."))
+    assert [(e.action, e.after) for e in events] == [("outage.note", "Бригада на місці")]
+    unchanged = _change(console_client, stored, restoration=shown, note="Бригада на місці")
+    assert unchanged.status == 400 and "Вкажіть новий час відновлення" in unchanged.text

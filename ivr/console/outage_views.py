@@ -200,6 +200,12 @@ def _new_outage(form: MultiDictProxy[Any], now: datetime, tz: Any) -> Outage:
     )
 
 
+def _same_minute(moment: datetime, other: datetime | None) -> bool:
+    return other is not None and moment.replace(second=0, microsecond=0) == other.replace(
+        second=0, microsecond=0
+    )
+
+
 def _conflict_message(outage_id: str) -> str:
     return (
         f"Відключення {outage_id} щойно змінив інший користувач. Вашу зміну не збережено: "
@@ -221,6 +227,8 @@ async def _change(request: web.Request, operation: str) -> web.StreamResponse:
         if operation == "update":
             current = await state.run(store.get, source, outage_id)
             back = _moment(form, "restoration", "Час відновлення", tz)
+            if back is not None and _same_minute(back, current.restoration):
+                back = None  # the form shows the current time: only the note changed
             note = _text(form, "note") if "note" in form else None
             if back is None and note in (None, current.note):
                 raise FormError("Вкажіть новий час відновлення або примітку.")
