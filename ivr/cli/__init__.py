@@ -22,7 +22,7 @@ from ivr.cli.common import (
     open_repository,
     setup_logging,
 )
-from ivr.cli.console import console
+from ivr.cli.console import check_listen, console, start_console, stop_console
 from ivr.cli.db import db
 from ivr.cli.graph import graph
 from ivr.cli.outages import Duration, outages
@@ -282,6 +282,14 @@ def parse_listen(value: str) -> tuple[str, int]:
     "(SO_REUSEPORT); a supervisor restarts a dead one and passes SIGHUP and SIGTERM on. "
     "1: one process, no supervisor.",
 )
+@click.option(
+    "--console",
+    "console_listen",
+    default=None,
+    metavar="HOST:PORT",
+    help="Also serve the web console there (a loopback address; 'ivr console' as a child "
+    "process, ended with this server); its reload button sends this server SIGHUP.",
+)
 @click.option("--worker", "worker_number", type=int, default=None, hidden=True)
 @click.option("--worker-of", "supervisor_pid", type=int, default=None, hidden=True)
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
@@ -297,6 +305,7 @@ def serve(
     watch_every: float,
     loop_choice: str,
     workers: int | None,
+    console_listen: str | None,
     worker_number: int | None,
     supervisor_pid: int | None,
     verbose: bool,
@@ -337,6 +346,8 @@ def serve(
         if workers > 1:  # the workers read the configuration after this anyway
             signal.signal(signal.SIGHUP, signal.SIG_IGN)
     host, port = parse_listen(listen)
+    if console_listen is not None:
+        check_listen(console_listen, allow_remote=False)
     if allow is None and not is_loopback_host(host):
         click.echo(
             f"ivr: --listen {listen} is reachable from other machines; name the Asterisk "
@@ -357,58 +368,63 @@ def serve(
         )
     snapshot = load_or_exit(config_path, for_calls=True)
     repository = open_repository(snapshot.config)
-    if workers > 1:  # checked and the schema made once, before any worker starts
-        del snapshot
-        repository.close()
-        supervise(
-            workers,
-            config_path,
-            host,
-            port,
-            [
-                "--max-connections",
-                str(max_connections),
-                *(["--allow", allow] if allow is not None else []),
-                "--drain-timeout",
-                str(drain_timeout),
-                "--cut-grace",
-                str(cut_grace),
-                "--loop",
-                loop_choice,
-                *(["--verbose"] if verbose else []),
-            ],
-            watch_options(watch_source, watch_format, watch_every),
-            stop_timeout=drain_timeout + cut_grace + 30,
-        )
-        return
-    recorder = AsyncCallRecorder(make_recorder(snapshot.config, repository))
-    settings = ServerSettings(
-        host=host,
-        port=port,
-        max_connections=max_connections,
-        allow=allowed,
-        drain_timeout=drain_timeout,
-        cut_grace=cut_grace,
-        reuse_port=worker_number is not None,
-    )
-    # a reload records the new topic labels; with workers only the first does (they would
-    # race to open the same new versions)
-    topics = repository if worker_number in (None, 1) else None
-    provider = ConfigProvider(snapshot, config_path, topics=topics)
-    server = FastAgiServer(provider, recorder, settings)
-    stop_watching = start_watching(watch_source, watch_format, watch_every, repository)
+    # the console after the schema is made, so the two never race to migrate it
+    console_process = start_console(config_path, console_listen) if console_listen else None
     try:
-        loops.run(server.serve_until_stopped(lambda: bool(early_hup)), loop_choice)
-    except loops.LoopUnavailable as exc:
-        click.echo(f"ivr: {exc}", err=True)
-        sys.exit(2)
-    except OSError as exc:
-        click.echo(f"ivr: cannot listen on {listen}: {exc}", err=True)
-        sys.exit(2)
+        if workers > 1:  # checked and the schema made once, before any worker starts
+            del snapshot
+            repository.close()
+            supervise(
+                workers,
+                config_path,
+                host,
+                port,
+                [
+                    "--max-connections",
+                    str(max_connections),
+                    *(["--allow", allow] if allow is not None else []),
+                    "--drain-timeout",
+                    str(drain_timeout),
+                    "--cut-grace",
+                    str(cut_grace),
+                    "--loop",
+                    loop_choice,
+                    *(["--verbose"] if verbose else []),
+                ],
+                watch_options(watch_source, watch_format, watch_every),
+                stop_timeout=drain_timeout + cut_grace + 30,
+            )
+            return
+        recorder = AsyncCallRecorder(make_recorder(snapshot.config, repository))
+        settings = ServerSettings(
+            host=host,
+            port=port,
+            max_connections=max_connections,
+            allow=allowed,
+            drain_timeout=drain_timeout,
+            cut_grace=cut_grace,
+            reuse_port=worker_number is not None,
+        )
+        # a reload records the new topic labels; with workers only the first does (they would
+        # race to open the same new versions)
+        topics = repository if worker_number in (None, 1) else None
+        provider = ConfigProvider(snapshot, config_path, topics=topics)
+        server = FastAgiServer(provider, recorder, settings)
+        stop_watching = start_watching(watch_source, watch_format, watch_every, repository)
+        try:
+            loops.run(server.serve_until_stopped(lambda: bool(early_hup)), loop_choice)
+        except loops.LoopUnavailable as exc:
+            click.echo(f"ivr: {exc}", err=True)
+            sys.exit(2)
+        except OSError as exc:
+            click.echo(f"ivr: cannot listen on {listen}: {exc}", err=True)
+            sys.exit(2)
+        finally:
+            stop_watching()
+            recorder.close()
+            repository.close()
     finally:
-        stop_watching()
-        recorder.close()
-        repository.close()
+        stop_console(console_process)
 
 
 def watch_options(source: str | None, format_: str | None, every: float) -> list[str]:

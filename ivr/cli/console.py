@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -125,3 +126,21 @@ def console_command(config_path: str, listen: str, server_pid: int) -> list[str]
         "--with-parent",
         str(os.getpid()),
     ]
+
+
+def start_console(config_path: str, listen: str) -> subprocess.Popen[bytes]:
+    """``ivr serve --console``: the console as a child process of this server, knowing its
+    pid (the reload button's SIGHUP); it ends with this process (``--with-parent``)."""
+    return subprocess.Popen(console_command(config_path, listen, server_pid=os.getpid()))
+
+
+def stop_console(process: subprocess.Popen[bytes] | None, timeout: float = 10.0) -> None:
+    """SIGTERM to the console started by ``start_console``; SIGKILL if it lingers."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout)

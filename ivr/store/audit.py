@@ -63,3 +63,18 @@ class AuditLog:
         stmt = stmt.order_by(AuditEvent.id.desc()).limit(filters.limit)
         with Session(self.engine, expire_on_commit=False) as session:
             return list(session.scalars(stmt))
+
+
+def record_event(
+    repository: CallRepository,
+    at: datetime,
+    actor: str,
+    action: str,
+    target: str,
+    before: str | None = None,
+    after: str | None = None,
+) -> None:
+    """One event on its own, for a change no row of ours holds (a reload signal sent to the
+    server): its own transaction."""
+    with Session(repository.engine) as session, session.begin():
+        session.add(audit_event(at, actor, action, target, before, after))
