@@ -9,7 +9,7 @@ from ivr.reports.calls import NO_TOPIC, UNKNOWN_LABEL
 
 #: ``CallReport.outcome_summary`` keys, in its order.
 OUTCOME_LABELS = {
-    "self_served": "обслужено в IVR",
+    "self_served": "самообслуговування (почули потрібне в IVR)",
     "transferred": "передано людині (оператору або на номер)",
     "redirected": "скеровано до іншої компанії",
     "callback": "замовили зворотний дзвінок",

@@ -34,7 +34,7 @@ WINDOW_MINUTES = 60
 #: waiting (Asterisk restarted, or the file lost the event).
 WAITING_AT_MOST = timedelta(hours=1)
 #: The per-minute chart's geometry (SVG user units).
-BAR_WIDTH, BAR_GAP, CHART_HEIGHT = 10, 2, 80
+BAR_WIDTH, BAR_GAP, CHART_HEIGHT = 10, 2, 100
 
 
 @dataclass(frozen=True)
