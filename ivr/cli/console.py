@@ -63,6 +63,13 @@ def check_listen(listen: str, allow_remote: bool) -> tuple[str, int]:
     help="The session cookie's Secure flag; auto: when the browser came over HTTPS "
     "(directly, or through a proxy on this machine sending X-Forwarded-Proto: https).",
 )
+@click.option(
+    "--queue-log",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Asterisk's queue_log: the live page shows the callers waiting in the queue, and "
+    "the pages show the Resolution 375 indicators (read at every page view).",
+)
 @click.option("--with-parent", "parent_pid", type=int, default=None, hidden=True)
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 def console(
@@ -71,6 +78,7 @@ def console(
     allow_remote: bool,
     server_pid: int | None,
     secure_cookies: str,
+    queue_log: str | None,
     parent_pid: int | None,
     verbose: bool,
 ) -> None:
@@ -94,6 +102,7 @@ def console(
         repository=repository,
         server_pid=server_pid,
         secure_cookies={"auto": None, "always": True, "never": False}[secure_cookies],
+        queue_log=Path(queue_log) if queue_log else None,
     )
     log = logging.getLogger("ivr.console")
     try:

@@ -72,29 +72,28 @@ def report(
     """Calls and appeals per topic, outcomes, durations, busiest hours and the regulator's
     call-centre indicators, for the days --from..--to; per company when the config answers
     for several (profiles)."""
-    from ivr.reports.calls import build_call_report, empty_call_report
-    from ivr.reports.queue_log import QueueIndicators, read_queue_log
+    from ivr.reports.companies import (
+        UnknownCompany,
+        call_reports,
+        companies_of,
+        queue_indicators,
+    )
     from ivr.reports.render import as_csv, as_dict, as_table
     from ivr.store.queries import ReportError
     from ivr.store.repository import StorageError
 
     config = load_or_exit(config_path).config
-    companies = list(config.companies)
-    if company_id is not None:
-        companies = [c for c in companies if c.company.id == company_id]
-        if not companies:
-            known = ", ".join(c.company.id for c in config.companies)
-            raise click.BadParameter(
-                f"'{company_id}' is not a company of {config_path} ({known})",
-                param_hint="--company",
-            )
-    #: without profiles every call is the one company's, whatever id it was recorded with
-    by_company = bool(config.profiles)
+    try:
+        companies = companies_of(config, company_id)
+    except UnknownCompany as exc:
+        raise click.BadParameter(
+            f"'{company_id}' is not a company of {config_path} ({', '.join(exc.known)})",
+            param_hint="--company",
+        ) from exc
     try:
         rng = ReportRange(parse_date(first, "--from"), parse_date(last, "--to"), config.company.tz)
     except PeriodError as exc:
         raise click.UsageError(str(exc)) from exc
-    reports = []
     try:
         repository = existing_repository(config)
         empty = repository is None or repository.schema_revision() is None
@@ -108,39 +107,24 @@ def report(
                 click.echo(f"ivr: {problem}", err=True)
                 sys.exit(2)
             click.echo(f"ivr: {problem}; reporting the queue_log indicators only", err=True)
-        for company in companies:
-            catalogue = company.catalogues[company.company.role]
-            role = company.company.role.value
-            if empty:
-                calls = empty_call_report(rng, Granularity(granularity), catalogue, role)
-            else:
-                assert repository is not None
-                calls = build_call_report(
-                    repository,
-                    rng,
-                    Granularity(granularity),
-                    catalogue,
-                    role,
-                    include_test,
-                    company.company.id if by_company else None,
-                )
-            reports.append((company, calls))
+        call_figures = call_reports(
+            config,
+            companies,
+            None if empty else repository,
+            rng,
+            Granularity(granularity),
+            include_test,
+        )
     except (StorageError, ReportError) as exc:
         click.echo(f"ivr: {exc}", err=True)
         sys.exit(2)
     except Exception as exc:  # database unreachable, schema missing
         click.echo(f"ivr: cannot read the database: {str(exc).splitlines()[0]}", err=True)
         sys.exit(2)
-    sections = []
-    read: dict[tuple[str, ...] | None, QueueIndicators] = {}  # one read per set of queues
-    for company, calls in reports:
-        indicators = None
-        if queue_log:
-            name = None if queue == "*" else ((queue,) if queue else company.operator.queues)
-            if name not in read:
-                read[name] = read_queue_log(Path(queue_log), rng, name, Granularity(granularity))
-            indicators = read[name]
-        sections.append((company, calls, indicators))
+    queue_figures = queue_indicators(
+        companies, Path(queue_log) if queue_log else None, rng, Granularity(granularity), queue
+    )
+    sections = list(zip(companies, call_figures, queue_figures, strict=True))
     if fmt == "json":
         data = [
             as_dict(calls, ind, c.company.name) | {"company_id": c.company.id}
@@ -148,6 +132,8 @@ def report(
         ]
         click.echo(json.dumps(data[0] if len(data) == 1 else data, ensure_ascii=False, indent=2))
     elif fmt == "csv":
+        from ivr.reports.companies import companies_csv
+
         click.echo(
             companies_csv([(c.company.id, as_csv(r, i, c.company.name)) for c, r, i in sections]),
             nl=False,
@@ -167,17 +153,3 @@ def report(
                 click.echo(f"ivr: cannot write the chart {target}: {exc}", err=True)
                 sys.exit(1)
             click.echo(f"chart written to {target}", err=True)
-
-
-def companies_csv(tables: list[tuple[str, str]]) -> str:
-    """The CSV of each company's report in one: a ``company`` column first when there are
-    several, one header line."""
-    if len(tables) == 1:
-        return tables[0][1]
-    lines: list[str] = []
-    for i, (company_id, text) in enumerate(tables):
-        header, *rows = text.splitlines()
-        if i == 0:
-            lines.append(f"company,{header}")
-        lines += [f"{company_id},{row}" for row in rows]
-    return "\n".join(lines) + "\n"

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ivr.console import auth, config_views, outage_views, user_views
+from ivr.console import auth, config_views, live, outage_views, report_views, user_views
 from ivr.console.web import Console, Pages, build_app
 
 #: The views, one module per page.
-MODULES: list[Pages] = [auth.pages, outage_views.pages, config_views.pages, user_views.pages]
+MODULES: list[Pages] = [
+    auth.pages,
+    live.pages,
+    outage_views.pages,
+    report_views.pages,
+    config_views.pages,
+    user_views.pages,
+]
 
 
 def make_app(state: Console) -> web.Application:

@@ -101,4 +101,5 @@ FILTERS: dict[str, Any] = {
     "duration": duration,
     "percent": percent,
     "mask": mask_phone,
+    "plural": plural,
 }

@@ -63,6 +63,9 @@ class Console:
     #: cookies with ``Secure``: True, False, or None for "when the request came over HTTPS"
     #: (directly or through a proxy on this machine saying ``X-Forwarded-Proto: https``)
     secure_cookies: bool | None = None
+    #: Asterisk's queue_log (``ivr console --queue-log``): the queue's waiting callers and
+    #: the Resolution 375 indicators; None: not known
+    queue_log: Path | None = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     sessions: Sessions = field(default_factory=Sessions)
     throttle: LoginThrottle = field(default_factory=LoginThrottle)

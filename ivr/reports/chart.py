@@ -4,7 +4,7 @@ two Resolution 375 indicators against their targets, how calls ended, and calls 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from ivr.reports.calls import CallReport
 from ivr.reports.queue_log import (
@@ -33,8 +33,9 @@ OUTCOME_STYLE = {  # summary key: (title, colour)
 
 
 def write_chart(
-    report: CallReport, queue: QueueIndicators | None, company: str, path: Path
+    report: CallReport, queue: QueueIndicators | None, company: str, path: Path | IO[bytes]
 ) -> None:
+    """The PNG into a file, or a binary stream (the web console's page)."""
     import matplotlib
 
     matplotlib.use("Agg")  # files only, no display

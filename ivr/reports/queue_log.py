@@ -164,6 +164,8 @@ class QueueIndicators(QueueFigures):
     by_period: dict[str, QueueFigures] = field(default_factory=dict)
     lines: int = 0  # non-blank lines read
     waiting: int = 0  # offered calls without a fate in the file (left out)
+    #: when each of those first entered the queue (the live page's callers still waiting)
+    waiting_since: list[datetime] = field(default_factory=list)
     outside_range: int = 0  # calls whose first ENTERQUEUE is outside the dates
     other_queue_events: int = 0  # ENTERQUEUE and fate events of other queues
     malformed: int = 0
@@ -286,6 +288,7 @@ def compute_indicators(
             continue
         if call.fate is None:
             stats.waiting += 1
+            stats.waiting_since.append(entered)
             continue
         stats.count(call.fate, call.wait)
         if rng is not None:

@@ -313,6 +313,59 @@ class Journal:
             )
         return report
 
+    def in_progress(
+        self,
+        stored: Callable[[list[str]], set[str]] | None = None,
+        alive: Callable[[Owner], bool] = owner_alive,
+    ) -> list[CallRecord]:
+        """The calls running now, read only (the web console's live page): the start
+        entries without an end entry whose process still runs (``alive``) and whose call
+        the database does not hold yet (``stored``, as ``replay`` takes it), each as the
+        record it would be saved as. Damaged lines are skipped (a replay deals with them);
+        no journal: no call. Reads under a shared lock, so never half a writer's batch."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except FileNotFoundError:
+            return []
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH)
+            with os.fdopen(os.dup(fd), "rb") as stream:
+                lines = stream.readlines()
+        finally:
+            os.close(fd)  # and the lock with it
+        starts: dict[str, tuple[bytes, Owner]] = {}
+        ended: set[str] = set()
+        for line in lines:
+            try:
+                values, owner = _parse_entry(line)
+            except (ValueError, KeyError, TypeError):
+                continue
+            uid = values["call_uid"]
+            if owner is None:
+                ended.add(uid)
+            else:
+                starts[uid] = (line, owner)
+        seen: dict[tuple[tuple[str, int], ...], bool] = {}
+        running: list[tuple[str, bytes]] = []
+        for uid, (line, owner) in starts.items():
+            if uid in ended or not isinstance(owner, dict):
+                continue
+            key = tuple(sorted(owner.items()))
+            if key not in seen:
+                seen[key] = alive(owner)
+            if seen[key]:
+                running.append((uid, line))
+        in_database = stored([uid for uid, _ in running]) if stored and running else set()
+        records = []
+        for uid, line in running:
+            if uid in in_database:
+                continue
+            try:
+                records.append(decode_entry(line)[0])
+            except (ValueError, KeyError, TypeError):
+                continue
+        return records
+
     def set_aside(self, record: CallRecord) -> None:
         """Keep a record the database refuses in ``<journal>.broken`` (fsynced)."""
         self._quarantine([encode(record)])
