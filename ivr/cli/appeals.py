@@ -18,7 +18,6 @@ import click
 from ivr.cli.common import config_option, existing_repository, load_or_exit, parse_date
 from ivr.config import Config
 from ivr.reports import appeals as views
-from ivr.reports.periods import ReportRange
 from ivr.reports.tabular import FORMATS, render
 from ivr.store.appeal_queries import AppealFilter, AppealQueries
 from ivr.store.appeals import AppealNumberError, format_appeal_number, parse_appeal_number
@@ -45,10 +44,10 @@ class Opened:
     def tz(self) -> ZoneInfo:
         return self.config.company.tz
 
-    def label(self, code: str | None) -> str | None:
-        """The active catalogue's label of a topic code."""
-        topic = self.config.topics.get(code or "")
-        return topic.label if topic else None
+    @cached_property
+    def label(self) -> views.Labels:
+        """The catalogues' label of a topic code."""
+        return views.topic_labels(self.config)
 
 
 def _existing(config: Config) -> CallRepository:
@@ -99,7 +98,6 @@ def filter_options(command: F) -> F:
 
 def _filters(opened: Opened, options: dict[str, Any]) -> AppealFilter:
     """The appeals the filter options choose; a usage error for bad dates."""
-    tz = opened.tz
     since = parse_date(options["since"], "--since") if options["since"] else None
     until = parse_date(options["until"], "--until") if options["until"] else None
     if since and until and since > until:
@@ -108,22 +106,24 @@ def _filters(opened: Opened, options: dict[str, Any]) -> AppealFilter:
             "give the earlier date first"
         )
     topic = options["topic"]
-    companies = opened.config.companies
-    if topic is not None and not any(topic in c.topics for c in companies):
-        roles = "/".join(dict.fromkeys(c.company.role.value for c in companies))
+    config = opened.config
+    if topic is not None and not views.known_topic(config, topic):
+        roles = "/".join(dict.fromkeys(c.company.role.value for c in config.companies))
         click.echo(f"note: topic '{topic}' is not in the {roles} catalogue of the config", err=True)
     company = options["company"]
-    if company is not None and company not in {c.company.id for c in companies}:
+    if company is not None and not views.known_company(config, company):
         click.echo(f"note: '{company}' is not a company.id of the config", err=True)
-    return AppealFilter(
+    return views.appeal_filter(
+        config,
+        opened.now,
         kind=options["kind"],
         topic=topic,
         status=options["status"],
-        overdue_at=opened.now if options["overdue"] else None,
-        since=ReportRange(since, since, tz).start_utc if since else None,
-        until=ReportRange(until, until, tz).end_utc if until else None,
+        overdue=options["overdue"],
+        since=since,
+        until=until,
         include_test=options["include_test"],
-        company=options["company"],
+        company=company,
     )
 
 

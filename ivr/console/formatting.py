@@ -67,6 +67,27 @@ def age(moment: datetime | None, now: datetime) -> str:
     return plural(hours // 24, "день", "дні", "днів") + " тому"
 
 
+def days(n: int) -> str:
+    """``1 день``, ``3 дні``, ``30 днів``."""
+    return plural(n, "день", "дні", "днів")
+
+
+def until(moment: datetime, now: datetime) -> str:
+    """How soon: ``за 20 хвилин``, ``за 5 годин``, ``за 2 дні``; ``вже`` for a past moment."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    seconds = (moment - now).total_seconds()
+    if seconds <= 0:
+        return "вже"
+    minutes = max(1, int(seconds // 60))
+    if minutes < 60:
+        return "за " + plural(minutes, "хвилину", "хвилини", "хвилин")
+    hours = minutes // 60
+    if hours < 48:
+        return "за " + plural(hours, "годину", "години", "годин")
+    return "за " + plural(hours // 24, "день", "дні", "днів")
+
+
 def long_date(day: date) -> str:
     """``1 грудня 2026``."""
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
@@ -96,6 +117,8 @@ FILTERS: dict[str, Any] = {
     "local": local,
     "form_value": form_value,
     "age": age,
+    "until": until,
+    "days": days,
     "long_date": long_date,
     "hhmm": minutes_of_day,
     "duration": duration,

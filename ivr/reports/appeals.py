@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ivr.store.appeal_queries import AppealDetail, AppealView, StreetReports
+from ivr.config import Config
+from ivr.reports.periods import ReportRange
+from ivr.store.appeal_queries import AppealDetail, AppealFilter, AppealView, StreetReports
 from ivr.store.appeals import format_appeal_number
 
 LIST_COLUMNS = (
@@ -58,6 +60,55 @@ STREET_COLUMNS = ("reports", "houses", "first", "last", "street")
 
 #: A topic code -> its label in the configuration's catalogue (for appeals without one).
 Labels = Callable[[str | None], str | None]
+
+
+def topic_labels(config: Config) -> Labels:
+    """The label of a topic code in the catalogues of the configuration's companies (its own
+    company's first), for the appeals registered without one."""
+    labels: dict[str, str] = {}
+    for company in reversed(config.companies):
+        labels.update({code: topic.label for code, topic in company.topics.items()})
+    return lambda code: labels.get(code or "")
+
+
+def known_topic(config: Config, code: str) -> bool:
+    """``code`` is in the catalogue of one of the configuration's companies."""
+    return any(code in company.topics for company in config.companies)
+
+
+def known_company(config: Config, company_id: str) -> bool:
+    return company_id in {company.company.id for company in config.companies}
+
+
+def appeal_filter(
+    config: Config,
+    now: datetime,
+    *,
+    kind: str | None = None,
+    topic: str | None = None,
+    status: str | None = None,
+    overdue: bool = False,
+    due_soon: bool = False,
+    since: date | None = None,
+    until: date | None = None,
+    include_test: bool = False,
+    company: str | None = None,
+) -> AppealFilter:
+    """The appeals chosen as ``ivr appeals`` and the console choose them: ``since`` and
+    ``until`` are the company's local dates (both included), ``overdue`` and ``due_soon``
+    are seen from ``now``. The values are taken as they are (the callers check them)."""
+    tz = config.company.tz
+    return AppealFilter(
+        kind=kind,
+        topic=topic,
+        status=status,
+        overdue_at=now if overdue else None,
+        due_soon_at=now if due_soon else None,
+        since=ReportRange(since, since, tz).start_utc if since else None,
+        until=ReportRange(until, until, tz).end_utc if until else None,
+        include_test=include_test,
+        company=company,
+    )
 
 
 def days_overdue(view: AppealView, now: datetime) -> int | None:

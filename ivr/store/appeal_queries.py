@@ -9,7 +9,7 @@ A database that refuses (unreachable, no permission) raises StorageError.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import distinct, func, literal_column, select, union_all
@@ -28,12 +28,15 @@ from ivr.store.repository import CallRepository, database_refusals
 
 #: Statuses that end the answer's clock: an appeal in neither is open.
 ANSWERED_OR_CLOSED = (AppealStatus.ANSWERED.value, AppealStatus.CLOSED.value)
+#: An open appeal whose deadline comes within this time is about to miss it.
+DUE_SOON = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
 class AppealFilter:
     """Which appeals: every given condition holds. ``since``/``until``: registered in
-    ``[since, until)``; ``overdue_at``: open and past its deadline at that moment."""
+    ``[since, until)``; ``overdue_at``: open and past its deadline at that moment;
+    ``due_soon_at``: open and due within ``DUE_SOON`` of that moment (not yet overdue)."""
 
     kind: str | None = None
     topic: str | None = None
@@ -43,6 +46,7 @@ class AppealFilter:
     until: datetime | None = None
     include_test: bool = False
     company: str | None = None  # a ``company.id`` (servers answering for several)
+    due_soon_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,10 @@ class AppealView:
     def overdue(self, at: datetime) -> bool:
         """Open and past its deadline at ``at``: a compensation case."""
         return self.is_open and self.record.due_at < at
+
+    def due_soon(self, at: datetime) -> bool:
+        """Open, not yet overdue at ``at``, and due within ``DUE_SOON``: about to miss it."""
+        return self.is_open and at <= self.record.due_at < at + DUE_SOON
 
 
 @dataclass(frozen=True)
@@ -107,19 +115,27 @@ class AppealQueries:
         self.engine = repository.engine
 
     @database_refusals
-    def find(self, filters: AppealFilter) -> list[AppealView]:
-        """The appeals that pass ``filters``, oldest first, with their linked reports."""
+    def find(self, filters: AppealFilter, newest: int | None = None) -> list[AppealView]:
+        """The appeals that pass ``filters``, oldest first, with their linked reports; with
+        ``newest``: only the newest that many, newest first (a page of a long history)."""
         links = select(func.count()).select_from(AppealLink)
         links = links.where(AppealLink.appeal_number == Appeal.appeal_number)
         if not filters.include_test:
             links = links.where(AppealLink.test.is_(False))
-        stmt = (
-            select(Appeal, links.scalar_subquery())
-            .where(*_conditions(filters))
-            .order_by(Appeal.registered_at, Appeal.id)
-        )
+        stmt = select(Appeal, links.scalar_subquery()).where(*_conditions(filters))
+        if newest is None:
+            stmt = stmt.order_by(Appeal.registered_at, Appeal.id)
+        else:
+            stmt = stmt.order_by(Appeal.registered_at.desc(), Appeal.id.desc()).limit(newest)
         with Session(self.engine) as session:
             return [_view(row, n) for row, n in session.execute(stmt)]
+
+    @database_refusals
+    def count(self, filters: AppealFilter) -> int:
+        """How many appeals pass ``filters``."""
+        stmt = select(func.count()).select_from(Appeal).where(*_conditions(filters))
+        with Session(self.engine) as session:
+            return int(session.scalar(stmt) or 0)
 
     @database_refusals
     def get(self, number: str) -> AppealDetail | None:
@@ -203,6 +219,12 @@ def _conditions(filters: AppealFilter) -> list[Any]:
         where.append(Appeal.company == filters.company)
     if filters.overdue_at is not None:
         where += [Appeal.status.not_in(ANSWERED_OR_CLOSED), Appeal.due_at < filters.overdue_at]
+    if filters.due_soon_at is not None:
+        where += [
+            Appeal.status.not_in(ANSWERED_OR_CLOSED),
+            Appeal.due_at >= filters.due_soon_at,
+            Appeal.due_at < filters.due_soon_at + DUE_SOON,
+        ]
     if filters.since is not None:
         where.append(Appeal.registered_at >= filters.since)
     if filters.until is not None:
