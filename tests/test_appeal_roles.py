@@ -107,7 +107,8 @@ def test_each_role_can_do_its_job_and_no_more(own_postgres):
     users = UserStore(console)
     users.add("olena", "dispatcher", "довгий-пароль-42", "admin")
     assert users.verify("olena", "довгий-пароль-42") is not None
-    assert [e.action for e in AuditLog(console).events()] == ["user.add", "outage.restoration"]
+    actions = [e.action for e in AuditLog(console).events()]
+    assert actions == ["user.add", "outage.restoration", "appeal.status", "appeal.status"]
     assert AppealQueries(console).find(AppealFilter())
     AppealLifecycle(console).change(world.lisova, "in_progress", "olena")
     refused = "permission denied for table console_users"
