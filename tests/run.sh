@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up and run the test suite on a fresh Debian machine with Python 3.11:
-# Debian packages the tests use (PostgreSQL server binaries, espeak-ng, Graphviz), the shared
+# Debian packages the tests use (PostgreSQL server binaries, espeak-ng, Graphviz, Chromium and
+# its driver for the browser tests, tests/browser), the shared
 # Asterisk build for the end-to-end tests (../shared/asterisk, unless IVR_TEST_ASTERISK or an
 # asterisk on PATH is given), a virtualenv with the project and its test extras, then pytest. The tests
 # start their own throwaway PostgreSQL server (tests/pg.py) and Asterisk (tests/e2e); set
@@ -12,6 +13,8 @@ packages=()
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || packages+=(postgresql)
 command -v espeak-ng >/dev/null || packages+=(espeak-ng)
 command -v dot >/dev/null || packages+=(graphviz)
+[ -x /usr/bin/chromium ] || packages+=(chromium)
+[ -x /usr/bin/chromedriver ] || packages+=(chromium-driver)
 python3 -c "import venv, ensurepip" 2>/dev/null || packages+=(python3-venv)
 if [ ${#packages[@]} -gt 0 ]; then
   sudo=""
