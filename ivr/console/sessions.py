@@ -1,6 +1,6 @@
 """Console sessions and the sign-in throttle, both in the console's memory.
 
-A session is a random 256-bit token in an ``HttpOnly``, ``SameSite=Strict`` cookie (and
+A session is a random 256-bit token in an ``HttpOnly``, ``SameSite=Lax`` cookie (and
 ``Secure`` behind TLS); the server keeps what it stands for. It carries its own CSRF token,
 which every form sends back. A visitor gets an anonymous session on the sign-in page (its
 form is protected too); signing in replaces it with a new token, so a token planted before

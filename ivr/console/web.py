@@ -214,7 +214,7 @@ def set_session_cookie(request: web.Request, response: web.StreamResponse, token
         COOKIE,
         token,
         httponly=True,
-        samesite="Strict",
+        samesite="Lax",
         secure=is_secure(request) if secure is None else secure,
         path="/",
     )
