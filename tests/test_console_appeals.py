@@ -440,6 +440,13 @@ def test_the_csv_export_has_every_column_for_excel(console_client: ConsoleClient
     assert numbers == [world.overdue, world.test]
     empty = console_client.get("/appeals.csv?topic=D9")
     assert empty.text == "\ufeff" + ",".join(EXPORT_COLUMNS) + "\n"
+    # who took the personal data out, how many, by which filter
+    exports = AuditLog(console_client.state.repository).events(AuditFilter("appeal.export"))
+    assert [(e.actor, e.target, e.after) for e in exports] == [
+        ("super", "topic=D9", "0"),
+        ("super", "overdue=1&test=1", "2"),
+        ("super", "kind=outage_report", "4"),
+    ]
 
 
 def test_an_export_too_big_is_refused(console_client: ConsoleClient, appeals: Appeals, monkeypatch):

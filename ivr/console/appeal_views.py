@@ -28,6 +28,7 @@ from ivr.reports import appeals as views
 from ivr.reports.tabular import as_csv
 from ivr.store.appeal_queries import AppealDetail, AppealFilter, AppealQueries, AppealView
 from ivr.store.appeals import AppealNumberError, format_appeal_number, parse_appeal_number
+from ivr.store.audit import record_event
 from ivr.store.lifecycle import NOTE_LENGTH, AppealLifecycle, LifecycleError, next_statuses
 from ivr.store.records import AppealKind, AppealStatus, CallRecord
 
@@ -285,7 +286,19 @@ async def appeals_csv(request: web.Request) -> web.StreamResponse:
             error=f"Звернень за цим фільтром {total}: у файл вміщується щонайбільше "
             f"{EXPORT_LIMIT}. Звузьте період.",
         )
-    log.info("%s exported %d appeal(s) to CSV", user_of(request).name, total)
+    actor = user_of(request).name
+    log.info("%s exported %d appeal(s) to CSV", actor, total)
+    # personal data left the console: who took how many, by which filter (no personal data)
+    await state.run(
+        record_event,
+        state.repository,
+        now,
+        actor,
+        "appeal.export",
+        request.query_string or "усі",
+        None,
+        str(total),
+    )
     stamp = now.astimezone(state.config.company.tz).strftime("%Y%m%d-%H%M")
     return web.Response(
         body=("\ufeff" + text).encode("utf-8"),

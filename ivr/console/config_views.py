@@ -72,7 +72,7 @@ async def check_candidate(request: web.Request) -> web.StreamResponse:
     shown = ""  # the typed text, shown again in its box
     if isinstance(upload, web.FileField) and upload.filename:
         name = _file_name(upload.filename)
-        data = upload.file.read(config_check.MAX_CANDIDATE + 1)
+        data = await state.run(upload.file.read, config_check.MAX_CANDIDATE + 1)
     elif isinstance(typed, str) and typed.strip():
         name, data, shown = "candidate.yaml", typed.encode("utf-8"), typed
     else:

@@ -311,8 +311,9 @@ async def import_file(request: web.Request) -> web.StreamResponse:
         return await _page(request, status=400, error="Оберіть формат файлу.")
     name = upload.filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
     source = _text(form, "source") or name
+    data: bytes = await state.run(upload.file.read)  # a temporary file: off the loop
     try:
-        text = upload.file.read().decode("utf-8").removeprefix("\ufeff")
+        text = data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError:
         return await _page(request, status=400, error=f"Файл {name} не є текстом UTF-8.")
     origin = Origin(name, source, str(state.config.company.tz))

@@ -188,6 +188,7 @@ ACTION_LABELS = {
     "user.disable": "Користувача вимкнено",
     "user.enable": "Користувача увімкнено",
     "appeal.status": "Стан звернення",
+    "appeal.export": "Вивантаження звернень у CSV",
     "config.reload": "Перечитано конфігурацію",
 }
 #: The filter's choices: an action prefix -> its label.
