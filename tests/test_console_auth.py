@@ -128,6 +128,7 @@ def test_an_unknown_page_is_a_ukrainian_404(console_client: ConsoleClient):
     console_client.login("super")
     reply = console_client.get("/no-such-page")
     assert reply.status == 404 and "Сторінку не знайдено" in reply.text
+    assert 'href="/reports"' in reply.text and "/logout" in reply.text  # still signed in
 
 
 def test_callers_numbers_are_masked_to_the_operator_code_and_two_digits():

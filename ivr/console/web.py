@@ -267,6 +267,17 @@ def _guarded(page: Page) -> Handler:
     return handler
 
 
+async def _sign_in_for_error_page(request: web.Request) -> None:
+    """The session's user on a page no view answered (its navigation and sign-out)."""
+    state = console(request)
+    session = state.sessions.get(request.cookies.get(COOKIE))
+    if session is None or session.user is None or USER in request:
+        return
+    user = await state.run(state.users.get, session.user)
+    if user is not None and not user.disabled:
+        request[SESSION], request[USER] = session, user
+
+
 ERROR_PAGES = {404: "Сторінку не знайдено", 405: "Так цю сторінку не відкривають"}
 
 
@@ -279,6 +290,7 @@ async def _headers(request: web.Request, handler: Handler) -> web.StreamResponse
         if exc.status not in ERROR_PAGES:
             exc.headers.update(SECURITY_HEADERS)
             raise
+        await _sign_in_for_error_page(request)
         response = render(
             request, "error.html", status=exc.status, title=ERROR_PAGES[exc.status], message=""
         )
