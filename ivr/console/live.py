@@ -120,10 +120,16 @@ def _page_data(state: Console, now: datetime) -> LivePage:
         log.warning("live page: journal %s unreadable: %s", config.journal_path, exc)
         journal_error = first_line(exc)
         running = Counter()
-    overdue = Counter(
-        v.record.company if by_company else main
-        for v in AppealQueries(state.repository).find(AppealFilter(overdue_at=now))
-    )
+    queries = AppealQueries(state.repository)  # counted in SQL: there may be thousands
+    if by_company:
+        overdue = Counter(
+            {
+                c.company.id: queries.count(AppealFilter(overdue_at=now, company=c.company.id))
+                for c in config.companies
+            }
+        )
+    else:
+        overdue = Counter({main: queries.count(AppealFilter(overdue_at=now))})
     companies = list(config.companies)
     queue_error = None
     today = now.astimezone(config.company.tz).date()
