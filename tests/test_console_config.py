@@ -295,7 +295,11 @@ def gone(pid: int, timeout: float = 15.0) -> bool:
 
 def test_serve_with_console_runs_it_and_ends_it(config_copy: Path):
     port = free_port()
-    serve = ServeProcess(config_copy, "--console", f"127.0.0.1:{port}")
+    queue_log = config_copy.parent / "queue_log"
+    queue_log.write_text("", encoding="utf-8")
+    serve = ServeProcess(
+        config_copy, "--console", f"127.0.0.1:{port}", "--console-queue-log", str(queue_log)
+    )
     try:
         serve.wait_for(rf"console on http://127\.0\.0\.1:{port}/")
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=10) as page:
@@ -304,6 +308,7 @@ def test_serve_with_console_runs_it_and_ends_it(config_copy: Path):
         cmdline = Path(f"/proc/{console_pid}/cmdline").read_bytes().split(b"\0")
         assert b"--server-pid" in cmdline
         assert cmdline[cmdline.index(b"--server-pid") + 1] == str(serve.proc.pid).encode()
+        assert cmdline[cmdline.index(b"--queue-log") + 1] == str(queue_log).encode()
         serve.proc.send_signal(signal.SIGTERM)
         assert serve.proc.wait(30) == 0
         assert gone(console_pid)

@@ -290,6 +290,13 @@ def parse_listen(value: str) -> tuple[str, int]:
     help="Also serve the web console there (a loopback address; 'ivr console' as a child "
     "process, ended with this server); its reload button sends this server SIGHUP.",
 )
+@click.option(
+    "--console-queue-log",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    metavar="PATH",
+    help="Asterisk's queue_log for the console's live page (its --queue-log).",
+)
 @click.option("--worker", "worker_number", type=int, default=None, hidden=True)
 @click.option("--worker-of", "supervisor_pid", type=int, default=None, hidden=True)
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
@@ -306,6 +313,7 @@ def serve(
     loop_choice: str,
     workers: int | None,
     console_listen: str | None,
+    console_queue_log: str | None,
     worker_number: int | None,
     supervisor_pid: int | None,
     verbose: bool,
@@ -348,6 +356,8 @@ def serve(
     host, port = parse_listen(listen)
     if console_listen is not None:
         check_listen(console_listen, allow_remote=False)
+    elif console_queue_log is not None:
+        raise click.UsageError("--console-queue-log needs --console HOST:PORT")
     if allow is None and not is_loopback_host(host):
         click.echo(
             f"ivr: --listen {listen} is reachable from other machines; name the Asterisk "
@@ -369,7 +379,9 @@ def serve(
     snapshot = load_or_exit(config_path, for_calls=True)
     repository = open_repository(snapshot.config)
     # the console after the schema is made, so the two never race to migrate it
-    console_process = start_console(config_path, console_listen) if console_listen else None
+    console_process = (
+        start_console(config_path, console_listen, console_queue_log) if console_listen else None
+    )
     try:
         if workers > 1:  # checked and the schema made once, before any worker starts
             del snapshot

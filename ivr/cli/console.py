@@ -119,7 +119,9 @@ def console(
         repository.close()
 
 
-def console_command(config_path: str, listen: str, server_pid: int) -> list[str]:
+def console_command(
+    config_path: str, listen: str, server_pid: int, queue_log: str | None = None
+) -> list[str]:
     """The command line ``ivr serve --console`` starts the console with."""
     return [
         sys.executable,
@@ -134,13 +136,18 @@ def console_command(config_path: str, listen: str, server_pid: int) -> list[str]
         str(server_pid),
         "--with-parent",
         str(os.getpid()),
+        *(["--queue-log", queue_log] if queue_log else []),
     ]
 
 
-def start_console(config_path: str, listen: str) -> subprocess.Popen[bytes]:
+def start_console(
+    config_path: str, listen: str, queue_log: str | None = None
+) -> subprocess.Popen[bytes]:
     """``ivr serve --console``: the console as a child process of this server, knowing its
     pid (the reload button's SIGHUP); it ends with this process (``--with-parent``)."""
-    return subprocess.Popen(console_command(config_path, listen, server_pid=os.getpid()))
+    return subprocess.Popen(
+        console_command(config_path, listen, server_pid=os.getpid(), queue_log=queue_log)
+    )
 
 
 def stop_console(process: subprocess.Popen[bytes] | None, timeout: float = 10.0) -> None:
