@@ -38,22 +38,16 @@ class FormError(Exception):
 
 
 def ukrainian(error: UserError, name: str) -> str:
-    """What the admin reads for one of ``UserStore``'s (English) refusals."""
-    text = str(error)
-    if "exists already" in text:
-        return f"Користувач «{name}» уже є."
-    if text.startswith("no user"):
-        return f"Користувача «{name}» немає."
-    if "password" in text:
-        return f"Пароль має містити щонайменше {MIN_PASSWORD} символів."
-    if text.startswith("role"):
-        return "Оберіть роль зі списку."
-    if text.startswith("user name"):
-        return (
-            "Ім’я користувача: від 2 до 64 символів — малі латинські літери, цифри, «.», «_» "
-            "або «-», першою має бути літера."
-        )
-    return "Зміну не збережено."
+    """What the admin reads for one of ``UserStore``'s refusals (by its ``reason``)."""
+    texts = {
+        "exists": f"Користувач «{name}» уже є.",
+        "unknown": f"Користувача «{name}» немає.",
+        "password": f"Пароль має містити щонайменше {MIN_PASSWORD} символів.",
+        "role": "Оберіть роль зі списку.",
+        "name": "Ім’я користувача: від 2 до 64 символів — малі латинські літери, цифри, «.», "
+        "«_» або «-», першою має бути літера.",
+    }
+    return texts.get(error.reason, "Зміну не збережено.")
 
 
 def _text(form: MultiDictProxy[Any], name: str) -> str:
@@ -109,7 +103,7 @@ async def add_user(request: web.Request) -> web.StreamResponse:
     except FormError as exc:
         return await _users_page(request, status=400, error=str(exc), form=kept)
     except UserError as exc:
-        status = 409 if "exists already" in str(exc) else 400
+        status = 409 if exc.reason == "exists" else 400
         return await _users_page(request, status=status, error=ukrainian(exc, name), form=kept)
     log.info("%s added the console user %s (%s)", user_of(request).name, name, role)
     session_of(request).flash(f"Користувача {name} додано ({ROLE_LABELS.get(role, role)}).")
@@ -127,7 +121,7 @@ async def set_password(request: web.Request) -> web.StreamResponse:
     except FormError as exc:
         return await _users_page(request, status=400, error=f"{name}: {exc}")
     except UserError as exc:
-        status = 404 if str(exc).startswith("no user") else 400
+        status = 404 if exc.reason == "unknown" else 400
         return await _users_page(request, status=status, error=ukrainian(exc, name))
     log.info("%s set a new password for %s; their sessions ended", actor, name)
     state.sessions.drop_user(name)

@@ -27,7 +27,13 @@ _hasher = PasswordHasher()
 
 
 class UserError(Exception):
-    """A user cannot be added or changed (the message says why; never the password)."""
+    """A user cannot be added or changed (the message says why; never the password).
+    ``reason`` names the case for a translation: ``name``, ``role``, ``password``,
+    ``exists`` or ``unknown``."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -45,7 +51,7 @@ def _user(row: ConsoleUser) -> User:
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise UserError(f"the password must have at least {MIN_PASSWORD} characters")
+        raise UserError(f"the password must have at least {MIN_PASSWORD} characters", "password")
 
 
 class UserStore:
@@ -57,15 +63,16 @@ class UserStore:
         if not NAME_RE.fullmatch(name):
             raise UserError(
                 f"user name {name!r}: 2-64 characters, lower-case Latin letters, digits, "
-                "'.', '_' or '-', starting with a letter"
+                "'.', '_' or '-', starting with a letter",
+                "name",
             )
         if role not in ROLES:
-            raise UserError(f"role {role!r}: expected one of {', '.join(ROLES)}")
+            raise UserError(f"role {role!r}: expected one of {', '.join(ROLES)}", "role")
         _check_password(password)
         now = datetime.now(UTC)
         with Session(self.engine) as session, session.begin():
             if session.get(ConsoleUser, name) is not None:
-                raise UserError(f"user {name!r} exists already")
+                raise UserError(f"user {name!r} exists already", "exists")
             row = ConsoleUser(
                 name=name,
                 role=role,
@@ -134,5 +141,5 @@ class UserStore:
     def _row(session: Session, name: str) -> ConsoleUser:
         row = session.get(ConsoleUser, name)
         if row is None:
-            raise UserError(f"no user {name!r}")
+            raise UserError(f"no user {name!r}", "unknown")
         return row
