@@ -81,6 +81,7 @@ def test_the_report_of_one_company_with_its_chart(reports: Console, console_clie
     assert "Немає даних queue_log" in dso
     found = re.search(r'<img src="data:image/png;base64,([^"]+)" alt="Діаграма звіту', dso)
     assert found and base64.b64decode(found.group(1)).startswith(b"\x89PNG\r\n\x1a\n")
+    assert "англійською" not in dso  # the chart's texts are Ukrainian (``test_chart_texts``)
     link = f"/reports.csv?{RANGE}&by=day&company={DSO}".replace("&", "&amp;")
     assert f'href="{link}"' in page.text
 

@@ -11,6 +11,11 @@ from datetime import date
 from typing import Any
 
 from ivr.reports.calls import NO_TOPIC, UNKNOWN_LABEL
+from ivr.reports.chart_texts import (
+    UKRAINIAN_NO_TOPIC,
+    UKRAINIAN_NOT_IN_CATALOGUE,
+    UKRAINIAN_OUTCOMES,
+)
 from ivr.store.records import AppealKind, AppealStatus, Outcome
 
 APPEAL_KINDS: Mapping[str, str] = {
@@ -80,19 +85,11 @@ def detail_items(details: Mapping[str, Any]) -> list[tuple[str, str]]:
     return items
 
 
-#: ``CallReport.outcome_summary``'s groups of outcomes, in its order.
-OUTCOME_LABELS = {
-    "self_served": "самообслуговування (почули потрібне в IVR)",
-    "transferred": "передано людині (оператору або на номер)",
-    "redirected": "скеровано до іншої компанії",
-    "callback": "замовили зворотний дзвінок",
-    "abandoned": "поклали слухавку в IVR",
-    "after_hours": "хотіли оператора в неробочий час",
-    "failed": "збій IVR",
-    "interrupted": "перервано (IVR зупинився під час дзвінка)",
-}
-NO_TOPIC_LABEL = "без теми (завершили до вибору)"
-NOT_IN_CATALOGUE = "(немає в каталозі тем)"
+#: ``CallReport.outcome_summary``'s groups of outcomes, in its order (the report's chart's
+#: Ukrainian texts define them, with the names of topics without a label).
+OUTCOME_LABELS = UKRAINIAN_OUTCOMES
+NO_TOPIC_LABEL = UKRAINIAN_NO_TOPIC
+NOT_IN_CATALOGUE = UKRAINIAN_NOT_IN_CATALOGUE
 MONTHS = (
     "січень",
     "лютий",

@@ -152,12 +152,13 @@ def build(state: Console, query: ReportQuery) -> Built:
 
 
 def chart_png(report: CallReport, queue: QueueIndicators | None, company: str) -> str:
-    """``ivr.reports.chart``'s PNG of a report, base64 (for a ``data:`` image)."""
+    """``ivr.reports.chart``'s PNG of a report, base64 (for a ``data:`` image), in Ukrainian."""
     from ivr.reports.chart import write_chart
+    from ivr.reports.chart_texts import UKRAINIAN
 
     out = io.BytesIO()
     with _CHART_LOCK:
-        write_chart(report, queue, company, out)
+        write_chart(report, queue, company, out, texts=UKRAINIAN)
     return base64.b64encode(out.getvalue()).decode("ascii")
 
 
