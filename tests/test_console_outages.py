@@ -197,7 +197,11 @@ def test_an_import_with_bad_rows_shows_them_and_imports_nothing(console_client: 
     )
     reply = _upload(console_client, "feed.csv", text, "csv")
     assert reply.status == 400 and "Файл feed.csv не імпортовано" in reply.text
-    assert "feed.csv:3" in reply.text and "feed.csv:4" in reply.text
+    assert "feed.csv, рядок 3" in reply.text and "feed.csv, рядок 4" in reply.text
+    assert "Помилки у файлі" in reply.text
+    assert "kind: невідомий вид відключення «sometimes» (можливі: emergency, planned)" in reply.text
+    assert "start: «not a date» не є датою й часом" in reply.text
+    assert "unknown kind" not in reply.text and "is not a date" not in reply.text
     assert _store(console_client).list(active_only=False) == []
 
 

@@ -28,7 +28,8 @@ from ivr.outages.model import (
     ScheduleDay,
 )
 from ivr.outages.moments import parse_moment
-from ivr.outages.problems import BadData, Problem
+from ivr.outages.problem_texts import ukrainian, ukrainian_place
+from ivr.outages.problems import BadData
 from ivr.store.outages import ImportSummary, OutageConflict, OutageError, OutageStore
 
 log = logging.getLogger(__name__)
@@ -93,7 +94,7 @@ async def _page(
     *,
     status: int = 200,
     error: str | None = None,
-    problems: list[Problem] | None = None,
+    problems: list[tuple[str, str]] | None = None,
     form: MultiDictProxy[Any] | dict[str, str] | None = None,
 ) -> web.Response:
     state = console(request)
@@ -324,7 +325,7 @@ async def import_file(request: web.Request) -> web.StreamResponse:
             request,
             status=400,
             error=f"Файл {name} не імпортовано: помилок — {len(exc.problems)}. Нічого не змінено.",
-            problems=exc.problems,
+            problems=[(ukrainian_place(p.where), ukrainian(p.message)) for p in exc.problems],
         )
     store = OutageStore(state.repository)
     actor = user_of(request).name
