@@ -116,3 +116,21 @@ def cli_actor() -> str:
         return f"cli:{getpass.getuser()}"
     except Exception:  # no user name in this environment
         return "cli"
+
+
+def listen_address(listen: str, allow_remote: bool, remedy: str) -> tuple[str, int]:
+    """An HTTP server's ``--listen HOST:PORT`` (the console, the push endpoint), refused when
+    other machines could reach it and ``--allow-remote`` was not given; ``remedy`` says what
+    to do instead."""
+    from ivr.transport import http
+    from ivr.transport.fastagi import is_loopback_host
+
+    try:
+        host, port = http.parse_listen(listen)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--listen") from exc
+    if not is_loopback_host(host) and not allow_remote:
+        raise click.BadParameter(
+            f"{listen} is reachable from other machines: {remedy}", param_hint="--listen"
+        )
+    return host, port

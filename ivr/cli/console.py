@@ -10,7 +10,13 @@ from pathlib import Path
 
 import click
 
-from ivr.cli.common import config_option, load_or_exit, open_repository, setup_logging
+from ivr.cli.common import (
+    config_option,
+    listen_address,
+    load_or_exit,
+    open_repository,
+    setup_logging,
+)
 
 DEFAULT_LISTEN = "127.0.0.1:8080"
 
@@ -26,20 +32,12 @@ def listen_option(command):
 
 def check_listen(listen: str, allow_remote: bool) -> tuple[str, int]:
     """The console's address, refused when other machines could reach it unasked."""
-    from ivr.transport import http
-    from ivr.transport.fastagi import is_loopback_host
-
-    try:
-        host, port = http.parse_listen(listen)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--listen") from exc
-    if not is_loopback_host(host) and not allow_remote:
-        raise click.BadParameter(
-            f"{listen} is reachable from other machines: put the console behind a reverse "
-            "proxy with TLS on this machine (README, 'Web console'), or pass --allow-remote",
-            param_hint="--listen",
-        )
-    return host, port
+    return listen_address(
+        listen,
+        allow_remote,
+        "put the console behind a reverse proxy with TLS on this machine (README, 'Web "
+        "console'), or pass --allow-remote",
+    )
 
 
 @click.command()

@@ -15,6 +15,7 @@ import click
 from ivr.cli.common import (
     cli_actor,
     config_option,
+    listen_address,
     load_or_exit,
     open_repository,
     setup_logging,
@@ -293,22 +294,16 @@ def serve_push(config_path: str, listen: str, allow_remote: bool, source: str) -
     Authorization: Bearer $IVR_PUSH_TOKEN."""
     from ivr.outages import push
     from ivr.transport import http
-    from ivr.transport.fastagi import is_loopback_host
 
     problem = push.token_problem(os.environ.get(push.TOKEN_ENV))
     if problem:
         click.echo(f"ivr: {problem}", err=True)
         sys.exit(1)
-    try:
-        host, port = http.parse_listen(listen)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--listen") from exc
-    if not is_loopback_host(host) and not allow_remote:
-        raise click.BadParameter(
-            f"{listen} is reachable from other machines: pass --allow-remote as well "
-            "(and put TLS in front), or listen on 127.0.0.1",
-            param_hint="--listen",
-        )
+    host, port = listen_address(
+        listen,
+        allow_remote,
+        "pass --allow-remote as well (and put TLS in front), or listen on 127.0.0.1",
+    )
     setup_logging()
     app = push.make_app(_store(config_path), os.environ[push.TOKEN_ENV], source=source, tz=TZ)
     log = logging.getLogger(__name__)

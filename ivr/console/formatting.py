@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from ivr.console.masking import mask_phone
+from ivr.speech.grammar import plural_form
 
 MONTHS = (
     "січня",
@@ -39,14 +40,9 @@ def form_value(moment: datetime | None, tz: tzinfo) -> str:
 
 
 def plural(n: int, one: str, few: str, many: str) -> str:
-    """``n`` with the Ukrainian form of its noun: 1 хвилина, 2 хвилини, 5 хвилин."""
-    if n % 10 == 1 and n % 100 != 11:
-        word = one
-    elif 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        word = few
-    else:
-        word = many
-    return f"{n} {word}"
+    """``n`` with the Ukrainian form of its noun: 1 хвилина, 2 хвилини, 5 хвилин (the
+    speech's own rule, ``ivr.speech.grammar.plural_form``)."""
+    return f"{n} {({1: one, 2: few}).get(plural_form(n), many)}"
 
 
 def age(moment: datetime | None, now: datetime) -> str:
