@@ -162,3 +162,26 @@ def test_the_console_refuses_an_address_other_machines_reach(tmp_path):
     )
     assert result.returncode == 2
     assert "reachable from other machines" in result.stderr and "--allow-remote" in result.stderr
+
+
+def test_behind_a_proxy_one_persons_wrong_passwords_do_not_lock_everyone(
+    console_client: ConsoleClient,
+):
+    """Every browser behind the proxy comes from 127.0.0.1: the address the proxy names is
+    the one counted."""
+    token = console_client.get("/login").csrf()
+    for i in range(sessions.MAX_ADDRESS_FAILURES):
+        console_client.post(
+            "/login",
+            {"csrf": token, "name": f"guess{i}", "password": "wrong-password-1"},
+            headers={"X-Forwarded-For": "203.0.113.9"},
+        )
+    throttle = console_client.state.throttle
+    assert throttle.locked_for("someone", "203.0.113.9") > 0
+    assert throttle.locked_for("someone", "198.51.100.4") == 0
+    reply = console_client.post(
+        "/login",
+        {"csrf": token, "name": "super", "password": PASSWORD},
+        headers={"X-Forwarded-For": "198.51.100.4"},
+    )
+    assert reply.url.endswith("/") and reply.status == 200

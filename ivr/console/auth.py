@@ -12,6 +12,7 @@ from ivr.console.web import (
     SESSION,
     USER,
     Pages,
+    client_address,
     console,
     redirect,
     render,
@@ -53,7 +54,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     name = str(form.get("name", "")).strip().lower()
     password = str(form.get("password", ""))
     target = _next_path(form.get("next"))
-    address = request.remote or "?"
+    address = client_address(request)
     wait = state.throttle.locked_for(name, address)
     if wait > 0:
         log.warning("sign-in refused: too many wrong passwords (name or address locked)")

@@ -200,12 +200,26 @@ def redirect(location: str) -> web.HTTPSeeOther:
 # -- the guard ---------------------------------------------------------------------------------
 
 
+LOOPBACK_PEERS = ("127.0.0.1", "::1")
+
+
 def is_secure(request: web.Request) -> bool:
     """The browser reached us over HTTPS: directly, or through a proxy on this machine."""
     if request.secure:
         return True
     proto = request.headers.get("X-Forwarded-Proto", "").strip().lower()
-    return proto == "https" and request.remote in ("127.0.0.1", "::1")
+    return proto == "https" and request.remote in LOOPBACK_PEERS
+
+
+def client_address(request: web.Request) -> str:
+    """The browser's address: the peer's, or behind a proxy on this machine the one it
+    names last in ``X-Forwarded-For`` (every user of a proxy would share 127.0.0.1, and one
+    person's wrong passwords would lock everyone out)."""
+    peer = request.remote or "?"
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    if peer in LOOPBACK_PEERS and forwarded.strip():
+        return forwarded.split(",")[-1].strip() or peer
+    return peer
 
 
 def set_session_cookie(request: web.Request, response: web.StreamResponse, token: str) -> None:
