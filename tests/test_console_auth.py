@@ -185,3 +185,25 @@ def test_behind_a_proxy_one_persons_wrong_passwords_do_not_lock_everyone(
         headers={"X-Forwarded-For": "198.51.100.4"},
     )
     assert reply.url.endswith("/") and reply.status == 200
+
+
+def test_a_database_gone_is_a_ukrainian_error_page_not_a_traceback(shipped_config, tmp_path):
+    """The SQLite file is removed under the running console: every page that needs it says
+    so in Ukrainian (500), nothing else."""
+    from console_support import add_users, console_state
+
+    database = tmp_path / "gone.sqlite3"
+    state = console_state(shipped_config, f"sqlite:///{database}", tmp_path)
+    add_users(state)
+    client = ConsoleClient(state)
+    try:
+        client.login("dispatcher")
+        state.repository.dispose()
+        database.unlink()  # SQLite opens an empty file in its place: no tables
+        reply = client.get("/outages")
+        assert reply.status == 500 and "Сталася помилка" in reply.text
+        assert "Traceback" not in reply.text and "Error" not in reply.text
+        assert reply.headers["X-Frame-Options"] == "DENY"
+    finally:
+        client.close()
+        state.repository.dispose()

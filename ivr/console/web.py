@@ -10,6 +10,7 @@ loop.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import logging
 from collections.abc import Awaitable, Callable
@@ -304,9 +305,21 @@ async def _headers(request: web.Request, handler: Handler) -> web.StreamResponse
         if exc.status not in ERROR_PAGES:
             exc.headers.update(SECURITY_HEADERS)
             raise
-        await _sign_in_for_error_page(request)
+        with contextlib.suppress(Exception):  # the page says "not found" all the same
+            await _sign_in_for_error_page(request)
         response = render(
             request, "error.html", status=exc.status, title=ERROR_PAGES[exc.status], message=""
+        )
+    except Exception:  # the database is down, or a bug: never a traceback or English
+        log.exception("%s %s failed", request.method, request.path)
+        response = render(
+            request,
+            "error.html",
+            status=500,
+            title="Сталася помилка",
+            message="Не вдалося виконати запит: база даних недоступна або сталася внутрішня "
+            "помилка. Нічого не змінено. Спробуйте ще раз за хвилину; якщо це триває, "
+            "зверніться до адміністратора.",
         )
     response.headers.update(SECURITY_HEADERS)
     return response
