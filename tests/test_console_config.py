@@ -128,6 +128,7 @@ def test_without_graphviz_the_diagram_is_text_with_a_note(
     assert reply.status == 200 and "data:image/svg+xml" not in reply.text
     assert "flowchart LR" in reply.text
     assert "Програма Graphviz (<code>dot</code>) недоступна" in reply.text
+    assert "меню ще раз" in reply.text and "the menu again" not in reply.text  # Ukrainian
 
 
 @pytest.mark.parametrize("name", ["dispatcher", "super"])

@@ -62,11 +62,13 @@ def check_for_calls(path: Path) -> tuple[list[Problem], Config | None]:
 
 def diagrams(path: Path) -> tuple[list[Diagram], str | None]:
     """Every company's menu diagram of the file, drawn as ``ivr graph`` draws it (an
-    unreachable menu is drawn, highlighted); none when the file has errors."""
+    unreachable menu is drawn, highlighted) but in Ukrainian (``ivr.graph.texts``); none
+    when the file has errors."""
     from ivr.graph.dot import render_dot
     from ivr.graph.graphviz import GraphvizError, run_dot
     from ivr.graph.mermaid import render_mermaid
     from ivr.graph.model import build_graph
+    from ivr.graph.texts import UKRAINIAN
 
     _problems, config = check_file(path, allow_unreachable=True)
     if config is None:
@@ -74,7 +76,7 @@ def diagrams(path: Path) -> tuple[list[Diagram], str | None]:
     drawn: list[Diagram] = []
     failure: str | None = None
     for company in config.companies:
-        graph = build_graph(company)
+        graph = build_graph(company, UKRAINIAN)
         svg: bytes | None = None
         if failure is None:
             try:

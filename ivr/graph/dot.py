@@ -26,6 +26,8 @@ from ivr.graph.look import (
     check_highlight,
     folded,
     is_folded,
+    menu_title,
+    title,
 )
 from ivr.graph.model import NAVIGATION, Edge, EdgeKind, MenuGraph, Node, NodeKind
 
@@ -51,19 +53,21 @@ def attrs(**values: str | float | None) -> str:
 
 def menu_label(graph: MenuGraph, node: Node, highlight: frozenset[str]) -> str:
     """The menu's name, greeting and topic, then the rows of ``folded``."""
+    texts = graph.texts
     name = f"<B>{escape(node.title)}</B>"
     if node.entry:
-        name += " (entry)"
+        name += " " + escape(texts.entry)
     rows = [f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="12">{name}</FONT></TD></TR>']
     if node.unreachable:
         rows.append(
-            f'<TR><TD ALIGN="LEFT"><FONT COLOR="{UNREACHABLE}"><B>UNREACHABLE from '
-            f"{escape(graph.entry)}</B></FONT></TD></TR>"
+            f'<TR><TD ALIGN="LEFT"><FONT COLOR="{UNREACHABLE}"><B>'
+            f"{escape(texts.unreachable.format(entry=graph.entry))}</B></FONT></TD></TR>"
         )
     for line in node.lines:
         rows.append(f'<TR><TD ALIGN="LEFT"><I>{escape(line)}</I></TD></TR>')
     if node.topic:
-        rows.append(f'<TR><TD ALIGN="LEFT">topic {escape(node.topic)}</TD></TR>')
+        topic = escape(texts.topic.format(topic=node.topic))
+        rows.append(f'<TR><TD ALIGN="LEFT">{topic}</TD></TR>')
     extra = folded(graph, node.menu)
     if extra:
         rows.append("<HR/>")
@@ -81,12 +85,12 @@ def menu_label(graph: MenuGraph, node: Node, highlight: frozenset[str]) -> str:
     )
 
 
-def action_label(node: Node) -> str:
-    title = LOOKS[node.kind].title
-    parts = [f"<B>{escape(title)}</B>"]
+def action_label(graph: MenuGraph, node: Node) -> str:
+    parts = [f"<B>{escape(title(graph, node.kind))}</B>"]
     parts += [escape(line) for line in node.lines]
     if node.topic:
-        parts.append(f'<FONT POINT-SIZE="9">topic {escape(node.topic)}</FONT>')
+        topic = escape(graph.texts.topic.format(topic=node.topic))
+        parts.append(f'<FONT POINT-SIZE="9">{topic}</FONT>')
     return "<" + "<BR/>".join(parts) + ">"
 
 
@@ -104,7 +108,7 @@ def node_line(graph: MenuGraph, node: Node, highlight: frozenset[str]) -> str:
         elif node.entry:
             penwidth = 2
     else:
-        label = action_label(node)
+        label = action_label(graph, node)
     if node.id in highlight:
         style.append("dashed")
         colour, fontcolor, penwidth = HIGHLIGHT, HIGHLIGHT, 2.5
@@ -150,7 +154,6 @@ def render_dot(graph: MenuGraph, highlight: Iterable[str] = frozenset()) -> str:
     """The DOT text of ``graph``; the elements whose ids are in ``highlight`` drawn red and
     dashed (e.g. what no test call covered)."""
     marked = check_highlight(graph, highlight)
-    title = f"{graph.company} ({graph.company_id}, {graph.role}): menus from '{graph.entry}'"
     lines = [
         "digraph ivr {",
         "  "
@@ -159,7 +162,7 @@ def render_dot(graph: MenuGraph, highlight: Iterable[str] = frozenset()) -> str:
             fontname=FONT,
             fontsize=14,
             labelloc="t",
-            label=title,
+            label=menu_title(graph),
             nodesep=0.2,
             ranksep=0.45,
             newrank="true",

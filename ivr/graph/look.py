@@ -18,31 +18,44 @@ GREY = "#64748b"
 
 @dataclass(frozen=True)
 class Look:
-    """How a node kind is drawn."""
+    """How a node kind is drawn (its first line, a menu's name else, is in the graph's
+    texts: ``title``)."""
 
-    title: str  # its first line (a menu's is its name)
     fill: str
     dot_shape: str  # Graphviz's shape
     mermaid: tuple[str, str]  # Mermaid's brackets of the shape
 
 
 LOOKS: dict[NodeKind, Look] = {
-    NodeKind.MENU: Look("menu", "#dbeafe", "box", ("(", ")")),
-    NodeKind.MENU_OPERATOR: Look("operator", "#dcfce7", "ellipse", ("([", "])")),
-    NodeKind.ANNOUNCE: Look("announce", "#fef9c3", "note", ("[", "]")),
-    NodeKind.OPERATOR: Look("operator", "#bbf7d0", "ellipse", ("([", "])")),
-    NodeKind.TRANSFER: Look("transfer", "#e0f2fe", "cds", (">", "]")),
-    NodeKind.REDIRECT: Look("redirect", "#f5d0fe", "cds", (">", "]")),
-    NodeKind.IDENTIFY: Look("identify", "#ede9fe", "parallelogram", ("[/", "/]")),
-    NodeKind.OUTAGE_STATUS: Look("outage status", "#e0e7ff", "hexagon", ("{{", "}}")),
-    NodeKind.OUTAGE_REPORT: Look("outage report", "#fce7f3", "tab", ("[[", "]]")),
-    NodeKind.METER_READING: Look("meter reading", "#ccfbf1", "box3d", ("[(", ")]")),
-    NodeKind.WHEN_OPEN: Look("when open", "#f1f5f9", "diamond", ("{", "}")),
-    NodeKind.BACK: Look("back", "#f1f5f9", "larrow", ("[\\", "/]")),
-    NodeKind.MAIN: Look("main menu", "#f1f5f9", "house", ("[\\", "/]")),
-    NodeKind.REPEAT: Look("repeat", "#f1f5f9", "ellipse", ("((", "))")),
-    NodeKind.HANGUP: Look("hang up", "#e5e7eb", "octagon", ("(((", ")))")),
+    NodeKind.MENU: Look("#dbeafe", "box", ("(", ")")),
+    NodeKind.MENU_OPERATOR: Look("#dcfce7", "ellipse", ("([", "])")),
+    NodeKind.ANNOUNCE: Look("#fef9c3", "note", ("[", "]")),
+    NodeKind.OPERATOR: Look("#bbf7d0", "ellipse", ("([", "])")),
+    NodeKind.TRANSFER: Look("#e0f2fe", "cds", (">", "]")),
+    NodeKind.REDIRECT: Look("#f5d0fe", "cds", (">", "]")),
+    NodeKind.IDENTIFY: Look("#ede9fe", "parallelogram", ("[/", "/]")),
+    NodeKind.OUTAGE_STATUS: Look("#e0e7ff", "hexagon", ("{{", "}}")),
+    NodeKind.OUTAGE_REPORT: Look("#fce7f3", "tab", ("[[", "]]")),
+    NodeKind.METER_READING: Look("#ccfbf1", "box3d", ("[(", ")]")),
+    NodeKind.WHEN_OPEN: Look("#f1f5f9", "diamond", ("{", "}")),
+    NodeKind.BACK: Look("#f1f5f9", "larrow", ("[\\", "/]")),
+    NodeKind.MAIN: Look("#f1f5f9", "house", ("[\\", "/]")),
+    NodeKind.REPEAT: Look("#f1f5f9", "ellipse", ("((", "))")),
+    NodeKind.HANGUP: Look("#e5e7eb", "octagon", ("(((", ")))")),
 }
+
+
+def title(graph: MenuGraph, kind: NodeKind) -> str:
+    """The first line of a node of ``kind`` in the graph's words."""
+    return graph.texts.kinds[kind.value]
+
+
+def menu_title(graph: MenuGraph) -> str:
+    """The diagram's title: the company, its role and the entry menu."""
+    role = graph.texts.roles.get(graph.role, graph.role)
+    return graph.texts.title.format(
+        company=graph.company, company_id=graph.company_id, role=role, entry=graph.entry
+    )
 
 
 def folded(graph: MenuGraph, menu: str) -> list[tuple[str, str]]:
@@ -54,9 +67,9 @@ def folded(graph: MenuGraph, menu: str) -> list[tuple[str, str]]:
         if edge.kind is EdgeKind.OPTION and edge.default:
             target = graph.node(edge.target)
             if target.kind in NAVIGATION:
-                rows.append((edge.id, f"{edge.label}  {LOOKS[target.kind].title}"))
+                rows.append((edge.id, f"{edge.label}  {title(graph, target.kind)}"))
         elif edge.kind in (EdgeKind.TIMEOUT, EdgeKind.INVALID):
-            rows.append((edge.id, f"{edge.label}: the menu again"))
+            rows.append((edge.id, graph.texts.again.format(fallback=edge.label)))
     return rows
 
 

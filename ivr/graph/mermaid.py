@@ -16,6 +16,8 @@ from ivr.graph.look import (
     check_highlight,
     folded,
     is_folded,
+    menu_title,
+    title,
 )
 from ivr.graph.model import NAVIGATION, EdgeKind, MenuGraph, Node, NodeKind
 
@@ -34,18 +36,20 @@ def text(value: str) -> str:
 
 
 def label(node: Node, graph: MenuGraph) -> str:
+    texts = graph.texts
+    topic = text(texts.topic.format(topic=node.topic)) if node.topic else ""
     if node.kind is NodeKind.MENU:
-        lines = [f"<b>{text(node.title)}</b>" + (" (entry)" if node.entry else "")]
+        lines = [f"<b>{text(node.title)}</b>" + (f" {text(texts.entry)}" if node.entry else "")]
         if node.unreachable:
-            lines.append(f"<b>UNREACHABLE from {text(graph.entry)}</b>")
+            lines.append(f"<b>{text(texts.unreachable.format(entry=graph.entry))}</b>")
         lines += [f"<i>{text(line)}</i>" for line in node.lines]
-        if node.topic:
-            lines.append(f"topic {text(node.topic)}")
+        if topic:
+            lines.append(topic)
         lines += [f"<small>{text(row)}</small>" for _id, row in folded(graph, node.menu)]
     else:
-        lines = [f"<b>{text(LOOKS[node.kind].title)}</b>", *map(text, node.lines)]
-        if node.topic:
-            lines.append(f"<small>topic {text(node.topic)}</small>")
+        lines = [f"<b>{text(title(graph, node.kind))}</b>", *map(text, node.lines)]
+        if topic:
+            lines.append(f"<small>{topic}</small>")
     return "<br/>".join(lines)
 
 
@@ -54,10 +58,9 @@ def render_mermaid(graph: MenuGraph, highlight: Iterable[str] = frozenset()) -> 
     and dashed, and every row of a menu's box with them when one of its rows is (a label
     line cannot be styled alone)."""
     marked = check_highlight(graph, highlight)
-    title = f"{graph.company} ({graph.company_id}, {graph.role}): menus from '{graph.entry}'"
     lines = [
         "---",
-        f'title: "{text(title)}"',
+        f'title: "{text(menu_title(graph))}"',
         "---",
         "flowchart LR",
         f"  classDef highlight stroke:{HIGHLIGHT},stroke-width:3px,stroke-dasharray:6 4,"

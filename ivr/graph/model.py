@@ -21,6 +21,7 @@ from ivr.actions.transfer import TransferAction
 from ivr.actions.when_open import BRANCHES, WhenOpenAction
 from ivr.config.menu_section import reachable
 from ivr.config.model import Config, Menu
+from ivr.graph.texts import ENGLISH, GraphTexts
 
 #: how many characters of a prompt's text a node shows
 GREETING_CHARS = 40
@@ -97,6 +98,8 @@ class MenuGraph:
     edges: tuple[Edge, ...]
     menus: tuple[str, ...]  # every menu, in the config's order
     unreachable: frozenset[str] = frozenset()  # menus no caller reaches
+    #: the words of every label: the renderers take theirs from here too
+    texts: GraphTexts = ENGLISH
 
     @property
     def ids(self) -> frozenset[str]:
@@ -143,8 +146,9 @@ def shorten(text: str, limit: int) -> str:
 
 
 class _Builder:
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, texts: GraphTexts) -> None:
         self.config = config
+        self.texts = texts
         self.nodes: list[Node] = []
         self.edges: list[Edge] = []
         self.leads_to: dict[str, set[str]] = {name: set() for name in config.menus}
@@ -180,6 +184,7 @@ class _Builder:
             edges=tuple(self.edges),
             menus=tuple(config.menus),
             unreachable=unreachable,
+            texts=self.texts,
         )
 
     def menu(self, menu: Menu) -> None:
@@ -200,11 +205,13 @@ class _Builder:
         self.nodes.append(
             Node(operator_id(name), NodeKind.MENU_OPERATOR, name, "operator", (queue,), topic)
         )
-        seconds, failures = menu.timeout_ms / 1000, menu.max_failures
+        texts = self.texts
+        timeout = texts.timeout.format(seconds=menu.timeout_ms / 1000)
+        failures = texts.count(menu.max_failures, texts.failures)
         for what, kind, label, target in (
-            ("timeout", EdgeKind.TIMEOUT, f"no key in {seconds:g} s", menu_id(name)),
-            ("invalid", EdgeKind.INVALID, "wrong key", menu_id(name)),
-            ("max_failures", EdgeKind.MAX_FAILURES, f"{failures} failures", operator_id(name)),
+            ("timeout", EdgeKind.TIMEOUT, timeout, menu_id(name)),
+            ("invalid", EdgeKind.INVALID, texts.invalid, menu_id(name)),
+            ("max_failures", EdgeKind.MAX_FAILURES, failures, operator_id(name)),
         ):
             self.edges.append(Edge(fallback_id(name, what), kind, menu_id(name), target, label))
 
@@ -234,21 +241,28 @@ class _Builder:
             for branch in BRANCHES:
                 branch_id = f"{ident}:{branch}"
                 target = self.action(menu, branch_id, getattr(action, branch))
-                self.edges.append(Edge(branch_id, EdgeKind.BRANCH, ident, target, branch))
+                label = self.texts.branches[branch]
+                self.edges.append(Edge(branch_id, EdgeKind.BRANCH, ident, target, label))
         elif isinstance(action, IdentifyAction) and action.menu is not None:
             self.leads_to[menu.name].add(action.menu)
             self.edges.append(
-                Edge(f"{ident}:then", EdgeKind.THEN, ident, menu_id(action.menu), "identified")
+                Edge(
+                    f"{ident}:then",
+                    EdgeKind.THEN,
+                    ident,
+                    menu_id(action.menu),
+                    self.texts.identified,
+                )
             )
         return ident
 
     def details(self, action: Action) -> tuple[str, ...]:
         """What a node of ``action`` says besides its kind and topic."""
-        config = self.config
+        config, texts = self.config, self.texts
         if isinstance(action, AnnounceAction):
             lines = [self.text(action.prompts[0], ACTION_TEXT_CHARS)]
             if action.then == "hangup":
-                lines.append("then hang up")
+                lines.append(texts.then_hangup)
             return tuple(lines)
         if isinstance(action, OperatorAction):
             return (config.operator.queue_for(action.topic or config.operator.topic),)
@@ -258,21 +272,25 @@ class _Builder:
             if action.redirect is not None:
                 redirect = config.redirects[action.redirect]
                 return (redirect.company, redirect.number)
-            role = {"dso": "DSO"}.get(action.role or "", action.role or "company")
-            return (f"the caller's {role} (directory)",)
+            role = texts.directory_roles.get(action.role or "", action.role or "")
+            return (texts.directory.format(role=role),)
         if isinstance(action, IdentifyAction):
-            return ("then " + (action.menu or "back to this menu"),)
+            if action.menu is None:
+                return (texts.then_back,)
+            return (texts.then_menu.format(menu=action.menu),)
         if isinstance(action, OutageReportAction) and action.question is not None:
             answers = [
-                f"{key} {a.code}" + (f" → operator {a.operator}" if a.operator else "")
+                f"{key} {a.code}"
+                + (" " + texts.answer_operator.format(operator=a.operator) if a.operator else "")
                 for key, a in action.question.answers.items()
             ]
-            return ("asks: " + ", ".join(answers),)
+            return (texts.asks.format(answers=", ".join(answers)),)
         if isinstance(action, HangupAction):
             return (self.text((action.prompts or (config.farewell_prompt,))[0], 24),)
         return ()
 
 
-def build_graph(config: Config) -> MenuGraph:
-    """The menu tree of ``config``'s own company (not its profiles: each is a graph)."""
-    return _Builder(config).build()
+def build_graph(config: Config, texts: GraphTexts = ENGLISH) -> MenuGraph:
+    """The menu tree of ``config``'s own company (not its profiles: each is a graph), its
+    labels in ``texts`` (``ivr.graph.texts``: English, the command line's, or Ukrainian)."""
+    return _Builder(config, texts).build()
