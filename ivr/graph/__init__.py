@@ -5,8 +5,9 @@ layout; ``render_dot`` (``ivr.graph.dot``) and ``render_mermaid`` (``ivr.graph.m
 draw it as text, and ``ivr.graph.graphviz.run_dot`` turns DOT into SVG or PNG with
 Graphviz's ``dot``. The words on it come from ``build_graph(config, texts)``
 (``ivr.graph.texts``: ``ENGLISH``, the command line's and the default, or ``UKRAINIAN``, the
-web console's), which the renderers read from ``MenuGraph.texts``. Both renderers take ``highlight``: a set of the ids below, drawn red and
-dashed (what no test call covered, say); an id the graph does not have is a ValueError.
+web console's), which the renderers read from ``MenuGraph.texts``. Both renderers take
+``highlight``: a set of the ids below, drawn red and dashed (what no test call covered,
+say); an id the graph does not have is a ValueError.
 
 Ids (stable: made of the menu names and keys of config.yaml only):
 
