@@ -280,3 +280,30 @@ def test_a_note_alone_changes_even_when_the_estimate_shown_has_passed(
     assert [(e.action, e.after) for e in events] == [("outage.note", "Бригада на місці")]
     unchanged = _change(console_client, stored, restoration=shown, note="Бригада на місці")
     assert unchanged.status == 400 and "Вкажіть новий час відновлення" in unchanged.text
+
+
+def test_a_planned_outage_not_begun_is_cancelled_not_restored(console_client: ConsoleClient):
+    now = datetime.now(UTC)
+    planned = _store(console_client).add(
+        Outage(
+            "P-9",
+            OutageKind.PLANNED,
+            Area("Бориспіль"),
+            now + timedelta(days=2),
+            OutageStatus.ACTIVE,
+            (Restoration(now + timedelta(days=2, hours=6), now, "dispatcher"),),
+            source="dispatcher",
+        )
+    )
+    console_client.login("dispatcher")
+    page = console_client.get("/outages")
+    card = page.text[page.text.index('id="outage-dispatcher-P-9"') :]
+    card = card[: card.index("</article>")]
+    assert "/outages/cancel" in card and "/outages/restore" not in card
+    fields = {"source": "dispatcher", "outage_id": "P-9", "changed": planned.changed_at.isoformat()}
+    reply = console_client.form("/outages", "/outages/restore", fields)  # an old page's form
+    assert reply.status == 400 and "ще не почалося" in reply.text
+    assert _store(console_client).get("dispatcher", "P-9").status is OutageStatus.ACTIVE
+    cancelled = console_client.form("/outages", "/outages/cancel", fields)
+    assert "Відключення P-9 скасовано." in cancelled.text
+    assert _store(console_client).get("dispatcher", "P-9").status is OutageStatus.CANCELLED

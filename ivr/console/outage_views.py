@@ -225,8 +225,8 @@ async def _change(request: web.Request, operation: str) -> web.StreamResponse:
     tz = state.config.company.tz
     try:
         expected = _expected(form)
+        current = await state.run(store.get, source, outage_id)
         if operation == "update":
-            current = await state.run(store.get, source, outage_id)
             back = _moment(form, "restoration", "Час відновлення", tz)
             if back is not None and _same_minute(back, current.restoration):
                 back = None  # the form shows the current time: only the note changed
@@ -244,6 +244,11 @@ async def _change(request: web.Request, operation: str) -> web.StreamResponse:
             )
             message = f"Відключення {outage_id}: зміни збережено."
         elif operation == "restore":
+            if current.start > now:
+                raise FormError(
+                    f"Відключення {outage_id} ще не почалося. Якщо його не буде — натисніть "
+                    "«Скасувати»."
+                )
             await state.run(
                 lambda: store.restore(source, outage_id, actor=actor, expected=expected)
             )
