@@ -7,22 +7,8 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from ivr.console.masking import mask_phone
+from ivr.speech.fragments import fragment_text
 from ivr.speech.grammar import plural_form
-
-MONTHS = (
-    "січня",
-    "лютого",
-    "березня",
-    "квітня",
-    "травня",
-    "червня",
-    "липня",
-    "серпня",
-    "вересня",
-    "жовтня",
-    "листопада",
-    "грудня",
-)
 
 
 def local(moment: datetime | None, tz: tzinfo, fmt: str = "%d.%m.%Y %H:%M") -> str:
@@ -52,15 +38,17 @@ def age(moment: datetime | None, now: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     seconds = (now - moment).total_seconds()
-    if seconds < 60:
-        return "щойно"
-    minutes = int(seconds // 60)
+    return "щойно" if seconds < 60 else _span(seconds) + " тому"
+
+
+def _span(seconds: float) -> str:
+    """A time span in the unit a person would use: minutes (at least 1) under an hour,
+    hours under two days, then days (accusative: ``хвилину``, ``годину``)."""
+    minutes = max(1, int(seconds // 60))
     if minutes < 60:
-        return plural(minutes, "хвилину", "хвилини", "хвилин") + " тому"
+        return plural(minutes, "хвилину", "хвилини", "хвилин")
     hours = minutes // 60
-    if hours < 48:
-        return plural(hours, "годину", "години", "годин") + " тому"
-    return plural(hours // 24, "день", "дні", "днів") + " тому"
+    return plural(hours, "годину", "години", "годин") if hours < 48 else days(hours // 24)
 
 
 def days(n: int) -> str:
@@ -73,20 +61,13 @@ def until(moment: datetime, now: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     seconds = (moment - now).total_seconds()
-    if seconds <= 0:
-        return "вже"
-    minutes = max(1, int(seconds // 60))
-    if minutes < 60:
-        return "за " + plural(minutes, "хвилину", "хвилини", "хвилин")
-    hours = minutes // 60
-    if hours < 48:
-        return "за " + plural(hours, "годину", "години", "годин")
-    return "за " + plural(hours // 24, "день", "дні", "днів")
+    return "вже" if seconds <= 0 else "за " + _span(seconds)
 
 
 def long_date(day: date) -> str:
     """``1 грудня 2026``."""
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+    month = fragment_text(f"date/month_{day.month}")  # the speech's genitive month names
+    return f"{day.day} {month} {day.year}"
 
 
 def minutes_of_day(minutes: int) -> str:
