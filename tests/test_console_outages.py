@@ -307,3 +307,23 @@ def test_a_planned_outage_not_begun_is_cancelled_not_restored(console_client: Co
     cancelled = console_client.form("/outages", "/outages/cancel", fields)
     assert "Відключення P-9 скасовано." in cancelled.text
     assert _store(console_client).get("dispatcher", "P-9").status is OutageStatus.CANCELLED
+
+
+def test_an_outage_added_with_its_restoration_before_its_start_is_refused(
+    console_client: ConsoleClient,
+):
+    console_client.login("dispatcher")
+    now = datetime.now(UTC)
+    reply = console_client.form(
+        "/outages",
+        "/outages/add",
+        {
+            "kind": "planned",
+            "settlement": "Бориспіль",
+            "start": _local(now + timedelta(days=1), console_client),
+            "restoration": _local(now + timedelta(hours=3), console_client),
+        },
+    )
+    assert reply.status == 400 and "пізніше за початок" in reply.text
+    assert "Бориспіль" in reply.text  # what was typed stays in the form
+    assert _store(console_client).list(active_only=False) == []

@@ -15,7 +15,7 @@ from ivr.outages.index import OutageIndex
 from ivr.outages.intervals import periods
 from ivr.outages.model import Area, DayStatus, Outage, OutageKind, OutageStatus, Restoration
 from ivr.outages.yasno import parse_yasno
-from ivr.store.outages import OutageError, OutageStore
+from ivr.store.outages import OutageError, OutageStore, RestorationBeforeStart
 from ivr.store.repository import CallRepository
 
 KYIV = ZoneInfo("Europe/Kyiv")
@@ -84,6 +84,12 @@ def test_dispatcher_operations(store):
     assert store.list() == [] and [o.id for o in store.list(active_only=False)] == ["E-1"]
     with pytest.raises(OutageError, match='no outage "E-9" of disp'):
         store.update("disp", "E-9", note="x")
+    # an estimate not after the start: refused on adding as on revising, nothing stored
+    with pytest.raises(RestorationBeforeStart, match="must be after its start"):
+        store.add(outage("E-3", restoration=at(2026, 12, 1, 7, 55)))
+    with pytest.raises(RestorationBeforeStart, match="must be after its start"):
+        store.update("disp", "E-1", restoration=at(2026, 12, 1, 7, 0))
+    assert [o.id for o in store.list(active_only=False)] == ["E-1"]
 
 
 class _Indexed:

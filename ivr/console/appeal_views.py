@@ -23,7 +23,16 @@ from multidict import MultiMapping
 
 from ivr.config import Config
 from ivr.console.labels import APPEAL_KINDS, APPEAL_STATUSES, OUTCOMES, detail_items, label
-from ivr.console.web import Console, Pages, console, redirect, render, session_of, user_of
+from ivr.console.web import (
+    Console,
+    Pages,
+    console,
+    form_text,
+    redirect,
+    render,
+    session_of,
+    user_of,
+)
 from ivr.reports import appeals as views
 from ivr.reports.tabular import as_csv
 from ivr.store.appeal_queries import AppealDetail, AppealFilter, AppealQueries, AppealView
@@ -106,13 +115,8 @@ class Choice:
         )
 
 
-def _value(query: MultiMapping[Any], name: str) -> str:
-    value = query.get(name, "")
-    return value.strip() if isinstance(value, str) else ""
-
-
 def _date(query: MultiMapping[str], name: str, what: str) -> date | None:
-    text = _value(query, name)
+    text = form_text(query, name)
     if not text:
         return None
     try:
@@ -128,17 +132,17 @@ def _date(query: MultiMapping[str], name: str, what: str) -> date | None:
 
 
 def _flag(query: MultiMapping[str], name: str) -> bool:
-    return _value(query, name) in ("1", "on", "yes", "true")
+    return form_text(query, name) in ("1", "on", "yes", "true")
 
 
 def parse_choice(query: MultiMapping[str]) -> Choice:
     """The filters of a request's query; FilterError for a value that is wrong."""
-    kind, status = _value(query, "kind"), _value(query, "status")
+    kind, status = form_text(query, "kind"), form_text(query, "status")
     if kind and kind not in {k.value for k in AppealKind}:
         raise FilterError(f"Невідомий вид звернення «{kind}».")
     if status and status not in {s.value for s in AppealStatus}:
         raise FilterError(f"Невідомий стан звернення «{status}».")
-    topic, company = _value(query, "topic"), _value(query, "company")
+    topic, company = form_text(query, "topic"), form_text(query, "company")
     if topic and not CODE_RE.fullmatch(topic):
         raise FilterError(f"«{topic}» не є кодом тематики (наприклад, D1).")
     if company and not CODE_RE.fullmatch(company):
@@ -243,7 +247,7 @@ async def _list_page(
 def _raw_form(request: web.Request) -> dict[str, str]:
     """A refused filter's values as typed, to show them again in the form."""
     names = ("kind", "topic", "status", "company", "from", "to", "overdue", "soon", "test")
-    return {name: _value(request.query, name) for name in names}
+    return {name: form_text(request.query, name) for name in names}
 
 
 @pages.get("/appeals", "appeals.view")
@@ -420,8 +424,8 @@ async def change_status(request: web.Request) -> web.StreamResponse:
     number = _number(request)
     state = console(request)
     form = await request.post()
-    target, note = _value(form, "status"), _value(form, "note")
-    expected = _value(form, "current") or None
+    target, note = form_text(form, "status"), form_text(form, "note")
+    expected = form_text(form, "current") or None
     actor = user_of(request).name
     lifecycle = AppealLifecycle(state.repository)
     try:

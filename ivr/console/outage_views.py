@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import web
 from multidict import MultiDictProxy
 
-from ivr.console.web import Pages, console, redirect, render, session_of, user_of
+from ivr.console.web import Pages, console, form_text, redirect, render, session_of, user_of
 from ivr.outages.batch import Origin
 from ivr.outages.formats import PARSERS
 from ivr.outages.groups import group_problem
@@ -30,7 +30,13 @@ from ivr.outages.model import (
 from ivr.outages.moments import parse_moment
 from ivr.outages.problem_texts import ukrainian, ukrainian_place
 from ivr.outages.problems import BadData
-from ivr.store.outages import ImportSummary, OutageConflict, OutageError, OutageStore
+from ivr.store.outages import (
+    ImportSummary,
+    OutageConflict,
+    OutageError,
+    OutageStore,
+    RestorationBeforeStart,
+)
 
 log = logging.getLogger(__name__)
 pages = Pages()
@@ -128,13 +134,8 @@ async def outages_page(request: web.Request) -> web.StreamResponse:
 # -- reading the forms ------------------------------------------------------------------------
 
 
-def _text(form: MultiDictProxy[Any], name: str) -> str:
-    value = form.get(name, "")
-    return value.strip() if isinstance(value, str) else ""
-
-
 def _moment(form: MultiDictProxy[Any], name: str, what: str, tz: Any) -> datetime | None:
-    text = _text(form, name)
+    text = form_text(form, name)
     if not text:
         return None
     try:
@@ -156,25 +157,25 @@ def _future(moment: datetime, now: datetime, what: str) -> datetime:
 
 def _list(form: MultiDictProxy[Any], name: str) -> tuple[str, ...]:
     """Values separated by commas, semicolons or new lines."""
-    return tuple(p.strip() for p in re.split(r"[,;\n]", _text(form, name)) if p.strip())
+    return tuple(p.strip() for p in re.split(r"[,;\n]", form_text(form, name)) if p.strip())
 
 
 def _expected(form: MultiDictProxy[Any]) -> datetime:
     """The outage's ``changed_at`` when the form was shown (a stale form is refused)."""
     try:
-        return datetime.fromisoformat(_text(form, "changed"))
+        return datetime.fromisoformat(form_text(form, "changed"))
     except ValueError:
         raise FormError("Форма застаріла: відкрийте сторінку знову.") from None
 
 
 def _new_outage(form: MultiDictProxy[Any], now: datetime, tz: Any) -> Outage:
-    outage_id = _text(form, "outage_id") or now.astimezone(tz).strftime("D%Y%m%d-%H%M%S")
+    outage_id = form_text(form, "outage_id") or now.astimezone(tz).strftime("D%Y%m%d-%H%M%S")
     if not ID_RE.fullmatch(outage_id):
         raise FormError("Номер відключення: лише латинські літери, цифри, «.», «_» і «-».")
-    settlement = _text(form, "settlement")
+    settlement = form_text(form, "settlement")
     if not settlement:
         raise FormError("Вкажіть населений пункт.")
-    kind = _text(form, "kind") or OutageKind.EMERGENCY.value
+    kind = form_text(form, "kind") or OutageKind.EMERGENCY.value
     if kind not in {k.value for k in OutageKind}:
         raise FormError("Невідомий вид відключення.")
     streets, houses, groups = _list(form, "streets"), _list(form, "houses"), _list(form, "groups")
@@ -187,16 +188,14 @@ def _new_outage(form: MultiDictProxy[Any], now: datetime, tz: Any) -> Outage:
     back = _moment(form, "restoration", "Час відновлення", tz)
     if back is not None:
         _future(back, now, "Час відновлення")
-        if back <= start:
-            raise FormError("Час відновлення має бути пізніше за початок відключення.")
     return Outage(
         outage_id,
         OutageKind(kind),
-        Area(settlement, streets, houses, _text(form, "feeder") or None, groups),
+        Area(settlement, streets, houses, form_text(form, "feeder") or None, groups),
         start,
         OutageStatus.ACTIVE,
         (Restoration(back, now, DISPATCHER_SOURCE),),
-        _text(form, "note"),
+        form_text(form, "note"),
         DISPATCHER_SOURCE,
     )
 
@@ -205,6 +204,12 @@ def _same_minute(moment: datetime, other: datetime | None) -> bool:
     return other is not None and moment.replace(second=0, microsecond=0) == other.replace(
         second=0, microsecond=0
     )
+
+
+def _before_start(operation: str, outage_id: str) -> str:
+    if operation == "restore":
+        return f"Відключення {outage_id} ще не почалося. Якщо його не буде — натисніть «Скасувати»."
+    return "Час відновлення має бути пізніше за початок відключення."
 
 
 def _conflict_message(outage_id: str) -> str:
@@ -218,25 +223,23 @@ async def _change(request: web.Request, operation: str) -> web.StreamResponse:
     """Update, restore or cancel one outage from its row's form."""
     state = console(request)
     form = await request.post()
-    source, outage_id = _text(form, "source"), _text(form, "outage_id")
+    source, outage_id = form_text(form, "source"), form_text(form, "outage_id")
     store = OutageStore(state.repository)
     actor = user_of(request).name
     now = state.now()
     tz = state.config.company.tz
     try:
         expected = _expected(form)
-        current = await state.run(store.get, source, outage_id)
         if operation == "update":
+            current = await state.run(store.get, source, outage_id)
             back = _moment(form, "restoration", "Час відновлення", tz)
             if back is not None and _same_minute(back, current.restoration):
                 back = None  # the form shows the current time: only the note changed
-            note = _text(form, "note") if "note" in form else None
+            note = form_text(form, "note") if "note" in form else None
             if back is None and note in (None, current.note):
                 raise FormError("Вкажіть новий час відновлення або примітку.")
             if back is not None:
                 _future(back, now, "Час відновлення")
-                if back <= current.start:
-                    raise FormError("Час відновлення має бути пізніше за початок відключення.")
             await state.run(
                 lambda: store.update(
                     source, outage_id, restoration=back, note=note, actor=actor, expected=expected
@@ -244,11 +247,6 @@ async def _change(request: web.Request, operation: str) -> web.StreamResponse:
             )
             message = f"Відключення {outage_id}: зміни збережено."
         elif operation == "restore":
-            if current.start > now:
-                raise FormError(
-                    f"Відключення {outage_id} ще не почалося. Якщо його не буде — натисніть "
-                    "«Скасувати»."
-                )
             await state.run(
                 lambda: store.restore(source, outage_id, actor=actor, expected=expected)
             )
@@ -258,6 +256,8 @@ async def _change(request: web.Request, operation: str) -> web.StreamResponse:
             message = f"Відключення {outage_id} скасовано."
     except FormError as exc:
         return await _page(request, status=400, error=str(exc))
+    except RestorationBeforeStart:  # the store's rule, in the dispatcher's words
+        return await _page(request, status=400, error=_before_start(operation, outage_id))
     except OutageConflict:
         log.info("%s: a stale %s of outage %s/%s refused", actor, operation, source, outage_id)
         return await _page(request, status=409, error=_conflict_message(outage_id))
@@ -293,6 +293,8 @@ async def add_outage(request: web.Request) -> web.StreamResponse:
         await state.run(store.add, outage, user_of(request).name)
     except FormError as exc:
         return await _page(request, status=400, error=str(exc), form=form)
+    except RestorationBeforeStart:
+        return await _page(request, status=400, error=_before_start("add", ""), form=form)
     except OutageError:
         return await _page(
             request, status=409, error="Відключення з таким номером уже є.", form=form
@@ -310,13 +312,13 @@ async def import_file(request: web.Request) -> web.StreamResponse:
     state = console(request)
     form = await request.post()
     upload = form.get("file")
-    format_ = _text(form, "format")
+    format_ = form_text(form, "format")
     if not isinstance(upload, web.FileField) or not upload.filename:
         return await _page(request, status=400, error="Оберіть файл для імпорту.")
     if format_ not in PARSERS:
         return await _page(request, status=400, error="Оберіть формат файлу.")
     name = upload.filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
-    source = _text(form, "source") or name
+    source = form_text(form, "source") or name
     data: bytes = await state.run(upload.file.read)  # a temporary file: off the loop
     try:
         text = data.decode("utf-8").removeprefix("\ufeff")

@@ -17,6 +17,7 @@ from ivr.console.roles import ROLE_LABELS
 from ivr.console.web import (
     Pages,
     console,
+    form_text,
     redirect,
     render,
     session_of,
@@ -48,11 +49,6 @@ def ukrainian(error: UserError, name: str) -> str:
         "«_» або «-», першою має бути літера.",
     }
     return texts.get(error.reason, "Зміну не збережено.")
-
-
-def _text(form: MultiDictProxy[Any], name: str) -> str:
-    value = form.get(name, "")
-    return value.strip() if isinstance(value, str) else ""
 
 
 def _new_password(form: MultiDictProxy[Any]) -> str:
@@ -95,7 +91,7 @@ async def users_page(request: web.Request) -> web.StreamResponse:
 async def add_user(request: web.Request) -> web.StreamResponse:
     state = console(request)
     form = await request.post()
-    name, role = _text(form, "name").lower(), _text(form, "role")
+    name, role = form_text(form, "name").lower(), form_text(form, "role")
     kept = {"name": name, "role": role}  # never the passwords
     try:
         password = _new_password(form)
@@ -114,7 +110,7 @@ async def add_user(request: web.Request) -> web.StreamResponse:
 async def set_password(request: web.Request) -> web.StreamResponse:
     state = console(request)
     form = await request.post()
-    name, actor = _text(form, "name"), user_of(request).name
+    name, actor = form_text(form, "name"), user_of(request).name
     try:
         password = _new_password(form)
         await state.run(state.users.set_password, name, password, actor)
@@ -140,7 +136,7 @@ async def set_password(request: web.Request) -> web.StreamResponse:
 async def _set_disabled(request: web.Request, disabled: bool) -> web.StreamResponse:
     state = console(request)
     form = await request.post()
-    name, actor = _text(form, "name"), user_of(request).name
+    name, actor = form_text(form, "name"), user_of(request).name
     if disabled and name == actor:
         return await _users_page(
             request, status=400, error="Не можна вимкнути власний обліковий запис."

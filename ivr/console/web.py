@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 import jinja2
 from aiohttp import web
+from multidict import MultiMapping
 
 from ivr.config import Config
 from ivr.console.roles import ROLE_LABELS, allowed, masks_callers
@@ -191,6 +192,12 @@ def render(
         )
     )
     return web.Response(text=text, status=status, content_type="text/html", charset="utf-8")
+
+
+def form_text(values: MultiMapping[Any], name: str) -> str:
+    """A form's or a query's text value, stripped; "" when it is missing or a file."""
+    value = values.get(name, "")
+    return value.strip() if isinstance(value, str) else ""
 
 
 def redirect(location: str) -> web.HTTPSeeOther:

@@ -46,6 +46,10 @@ class OutageError(Exception):
     """A dispatcher's operation cannot be done (an unknown or an existing outage)."""
 
 
+class RestorationBeforeStart(OutageError):
+    """A restoration estimate (or the moment power came back) not after the outage's start."""
+
+
 class OutageConflict(OutageError):
     """The outage changed after the person making a change last saw it."""
 
@@ -129,8 +133,13 @@ class OutageStore:
     # -- the dispatchers' operations ------------------------------------------------------
 
     def add(self, outage: Outage, actor: str | None = None) -> Outage:
-        """A new outage; OutageError when its source already has that id. ``actor``: the
+        """A new outage; OutageError when its source already has that id,
+        RestorationBeforeStart when its estimate is not after its start. ``actor``: the
         person adding it, for the audit log."""
+        if outage.restoration is not None and outage.restoration <= outage.start:
+            raise RestorationBeforeStart(
+                f'outage "{outage.id}" of {outage.source}: the restoration must be after its start'
+            )
         now = utcnow()
         with Session(self.engine) as session, session.begin():
             if _find(session, outage.source, outage.id) is not None:
@@ -154,7 +163,8 @@ class OutageStore:
         expected: datetime | None = None,
     ) -> Outage:
         """A new restoration estimate (a revision), note or status, given at ``at``;
-        OutageError for an unknown outage or an estimate not after its start.
+        OutageError for an unknown outage, RestorationBeforeStart for an estimate not after
+        its start.
 
         ``actor``: the person making the change; each changed value is an audit event.
         ``expected``: the ``changed_at`` the person saw; OutageConflict when the outage has
@@ -170,7 +180,7 @@ class OutageStore:
             changes: list[tuple[str, str | None, str | None]] = []
             if restoration is not None:
                 if restoration <= row.start:
-                    raise OutageError(
+                    raise RestorationBeforeStart(
                         f'outage "{outage_id}" of {source}: the restoration must be after its start'
                     )
                 last = row.restorations[-1].at if row.restorations else None
