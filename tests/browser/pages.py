@@ -12,6 +12,7 @@ import pytest
 from browser.site import INSTALL_HINT, PASSWORD, TIMEOUT
 
 try:
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.remote.webdriver import WebDriver
     from selenium.webdriver.remote.webelement import WebElement
@@ -44,11 +45,30 @@ def loaded(driver: WebDriver) -> None:
     waiting(driver).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
+def _replaced(element: WebElement) -> Callable[[WebDriver], bool]:
+    """``element``'s page is gone. Like ``EC.staleness_of``, but also for the error
+    chromedriver gives when it asks about the node while the next page is replacing it
+    ("Node with given id does not belong to the document", seen in CI)."""
+
+    def check(_driver: WebDriver) -> bool:
+        try:
+            element.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as exc:
+            if "does not belong to the document" in str(exc):
+                return True
+            raise
+        return False
+
+    return check
+
+
 def submitting(driver: WebDriver, action: Callable[[], object]) -> None:
     """Run ``action`` (a click that submits a form) and wait for the next page to load."""
     old = driver.find_element(By.TAG_NAME, "html")
     action()
-    waiting(driver).until(EC.staleness_of(old))
+    waiting(driver).until(_replaced(old))
     loaded(driver)
 
 
